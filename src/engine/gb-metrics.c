@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+/* being written */
+typedef int gb_gb_metrics_placeholder;

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "gb-model.h"
+
+/* Fills @x with uniform values in [lo, hi) from a GLib-independent seeded stream. */
+void gb_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);
+
+typedef struct {
+  double max_err_input; /* worst |analytic - numeric| / (1 + |numeric|) over input entries */
+  double max_err_param; /* the same over parameters */
+  size_t n_checked;
+  size_t n_kinks; /* entries with a kink within +-h, checked one-sided */
+} GbGradcheck;
+
+/* Builds the model described by @spec, feeds a random batch, takes L = sum(r * y) for a random
+ * r, and compares the backward pass's dL/dx and dL/dparams with central finite differences
+ * (step @h) for every input and parameter. Training mode is used when @training; the model's
+ * generator is reseeded before each forward so dropout masks and noise stay fixed. */
+GbGradcheck gb_test_gradcheck(const char *spec, int batch, bool training, double h,
+                              uint64_t seed);
+/* Runs gb_test_gradcheck and asserts both errors are below @tol. */
+void gb_test_assert_gradcheck(const char *spec, int batch, bool training, double tol);

@@ -133,7 +133,8 @@ save_model(GbModel *m, const TrainOptions *o, int argc_orig, char **argv_orig,
            const GbTrainHistory *h)
 {
   GbError err;
-  g_autofree char *cmd = g_strjoinv(" ", argv_orig);
+  g_autofree char *args = g_strjoinv(" ", argv_orig);
+  g_autofree char *cmd = g_strconcat("glassbox-cli ", args, NULL);
   (void)argc_orig;
   g_autofree char *seed = g_strdup_printf("%d", o->seed);
   gb_model_set_meta(m, "glassbox.train.command", cmd, &err);

@@ -206,15 +206,17 @@ test_round_trip_no_params(void)
   gb_model_free(m);
 }
 
-/* The writer owns "format", "glassbox.architecture" and "glassbox.version": a model's own values
- * for them are not written twice (that would be a duplicate key) and are not loaded back. */
+/* The writer owns "format", "glassbox.architecture" and "glassbox.version": a model refuses
+ * them as its own metadata, and the loader does not hand them back as metadata. */
 static void
 test_reserved_metadata(void)
 {
   GbModel *m = new_model("input(3), dense(2)", 1);
   GbError err;
-  g_assert_cmpint(gb_model_set_meta(m, "format", "np", &err), ==, GB_OK);
-  g_assert_cmpint(gb_model_set_meta(m, "glassbox.version", "0.0.1", &err), ==, GB_OK);
+  g_assert_cmpint(gb_model_set_meta(m, "format", "np", &err), ==, GB_ERR_INVALID);
+  g_assert_nonnull(strstr(err.message, "reserved"));
+  g_assert_cmpint(gb_model_set_meta(m, "glassbox.version", "0.0.1", &err), ==, GB_ERR_INVALID);
+  g_assert_cmpint(gb_model_set_meta(m, "glassbox.architecture", "x", &err), ==, GB_ERR_INVALID);
   g_assert_cmpint(gb_model_set_meta(m, "other", "x", &err), ==, GB_OK);
   size_t len;
   void *data = save_to_memory(m, &len);

@@ -23,3 +23,9 @@ GbShape gb_dataset_sample_shape(const GbDataset *ds);
 GbDataView gb_dataset_view(const GbDataset *ds);
 /* Rows [start, start + count) as a view. */
 GbDataView gb_dataset_view_range(const GbDataset *ds, int start, int count);
+
+/* Opens a data source named on the command line or in the app:
+ *   synthetic-images[:N[:SIZE[:SEED]]]      (default 10000 x 1x28x28, seed 1)
+ *   synthetic-sequences[:N[:STEPS[:CHANNELS[:SEED]]]]  (default 2000 x 64x8, seed 1)
+ * Messages name the source and what is wrong with it. */
+GbDataset *gb_dataset_open(const char *source, GbError *err);

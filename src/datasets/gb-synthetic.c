@@ -72,8 +72,10 @@ gb_synthetic_images(int n, int n_classes, int size, int jitter, double noise, ui
       gb_error_set(err, GB_ERR_NOMEM, "synthetic images: out of memory");
     return NULL;
   }
+  /* The problem (the class prototypes) depends only on the class count and size, so data
+   * drawn with different seeds are held-out samples of the same problem. */
   GbRng rng;
-  gb_rng_seed(&rng, seed);
+  gb_rng_seed(&rng, gb_rng_derive(0x5eedULL, (uint64_t)n_classes * 1000 + (uint64_t)size));
   for (int i = 0; i < n_classes * STROKES; i++) {
     Stroke *st = &protos[i];
     st->x0 = 0.15f + 0.7f * (float)gb_rng_uniform(&rng);
@@ -81,6 +83,7 @@ gb_synthetic_images(int n, int n_classes, int size, int jitter, double noise, ui
     st->x1 = 0.15f + 0.7f * (float)gb_rng_uniform(&rng);
     st->y1 = 0.15f + 0.7f * (float)gb_rng_uniform(&rng);
   }
+  gb_rng_seed(&rng, seed);
   for (int i = 0; i < n; i++)
     order[i] = i % n_classes;
   gb_rng_shuffle(&rng, order, n);

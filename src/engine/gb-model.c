@@ -419,6 +419,10 @@ gb_model_rng(GbModel *m)
 GbStatus
 gb_model_set_meta(GbModel *m, const char *key, const char *value, GbError *err)
 {
+  /* Model files write these themselves from the model; a copy in the metadata would clash. */
+  if (strcmp(key, "format") == 0 || strcmp(key, "glassbox.architecture") == 0 ||
+      strcmp(key, "glassbox.version") == 0)
+    return gb_error_set(err, GB_ERR_INVALID, "metadata key '%s' is reserved", key);
   char *v = gb_strdup(value);
   if (v == NULL)
     return gb_error_set(err, GB_ERR_NOMEM, "out of memory");

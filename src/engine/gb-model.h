@@ -92,7 +92,8 @@ GbStatus gb_model_predict(GbModel *m, const float *x, int n, float *logits,
 /* The model's generator for dropout masks and state noise. */
 GbRng *gb_model_rng(GbModel *m);
 
-/* Free-form string metadata saved with the model (training command, accuracy...). */
+/* Free-form string metadata saved with the model (training command, accuracy...). The keys
+ * "format", "glassbox.architecture" and "glassbox.version" are reserved for model files. */
 GbStatus gb_model_set_meta(GbModel *m, const char *key, const char *value, GbError *err);
 const char *gb_model_get_meta(const GbModel *m, const char *key);
 int gb_model_n_meta(const GbModel *m);

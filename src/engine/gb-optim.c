@@ -24,6 +24,8 @@ static const char *const optim_names[GB_OPTIM_N_KINDS] = {
 bool
 gb_optim_kind_from_string(const char *name, GbOptimKind *kind)
 {
+  if (name == NULL)
+    return false;
   for (int i = 0; i < GB_OPTIM_N_KINDS; i++)
     if (strcmp(name, optim_names[i]) == 0) {
       *kind = (GbOptimKind)i;
@@ -62,10 +64,57 @@ gb_optim_config_defaults(GbOptimConfig *c, GbOptimKind kind)
   }
 }
 
+/* PyTorch's ranges, plus finiteness, and tightened where a value cannot work: a beta of 1 would
+ * make the bias correction divide by zero, and an alpha of 1 or more leaves v at 0 or makes it
+ * negative. A negative rate or decay would climb the loss. */
+static GbStatus
+optim_check_config(const GbOptimConfig *c, GbError *err)
+{
+  if ((unsigned)c->kind >= GB_OPTIM_N_KINDS)
+    return gb_error_set(err, GB_ERR_INVALID, "unknown optimizer kind %d", (int)c->kind);
+  const char *name = optim_names[c->kind];
+  const struct {
+    const char *what;
+    float value, lo, hi; /* lo <= value < hi */
+  } checks[] = {
+      {"learning rate", c->lr, 0.0f, INFINITY},
+      {"momentum", c->momentum, 0.0f, INFINITY},
+      {"beta1", c->beta1, 0.0f, 1.0f},
+      {"beta2", c->beta2, 0.0f, 1.0f},
+      {"alpha", c->alpha, 0.0f, 1.0f},
+      {"eps", c->eps, 0.0f, INFINITY},
+      {"weight decay", c->weight_decay, 0.0f, INFINITY},
+      {"trust coefficient", c->trust, 0.0f, INFINITY},
+  };
+  for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+    if (!(checks[i].value >= checks[i].lo && checks[i].value < checks[i].hi))
+      return gb_error_set(err, GB_ERR_INVALID, "optimizer %s: %s %g is out of range", name,
+                          checks[i].what, (double)checks[i].value);
+  return GB_OK;
+}
+
+/* Each group must lie inside the buffer; written so that offset + count cannot wrap around. */
+static GbStatus
+optim_check_groups(size_t buffer_len, const GbOptimGroup *groups, int n_groups, GbError *err)
+{
+  if (n_groups < 0 || (n_groups > 0 && groups == NULL))
+    return gb_error_set(err, GB_ERR_INVALID, "optimizer: bad parameter groups (%d)", n_groups);
+  for (int i = 0; i < n_groups; i++)
+    if (groups[i].offset > buffer_len || groups[i].count > buffer_len - groups[i].offset)
+      return gb_error_set(err, GB_ERR_INVALID,
+                          "optimizer group %d (offset %zu, %zu values) lies outside the buffer "
+                          "of %zu values",
+                          i, groups[i].offset, groups[i].count, buffer_len);
+  return GB_OK;
+}
+
 GbOptim *
 gb_optim_new(const GbOptimConfig *cfg, size_t buffer_len, const GbOptimGroup *groups,
              int n_groups, GbError *err)
 {
+  if (optim_check_config(cfg, err) != GB_OK ||
+      optim_check_groups(buffer_len, groups, n_groups, err) != GB_OK)
+    return NULL;
   GbOptim *o = gb_calloc(1, sizeof *o);
   if (o == NULL)
     goto nomem;
@@ -77,14 +126,8 @@ gb_optim_new(const GbOptimConfig *cfg, size_t buffer_len, const GbOptimGroup *gr
   o->v = gb_alloc_floats(buffer_len);
   if (o->groups == NULL || o->m == NULL || o->v == NULL)
     goto nomem;
-  for (int i = 0; i < n_groups; i++) {
-    if (groups[i].offset + groups[i].count > buffer_len) {
-      gb_error_set(err, GB_ERR_INVALID, "optimizer group %d lies outside the buffer", i);
-      gb_optim_free(o);
-      return NULL;
-    }
-    o->groups[i] = groups[i];
-  }
+  if (n_groups > 0)
+    memcpy(o->groups, groups, (size_t)n_groups * sizeof *groups);
   return o;
 nomem:
   gb_optim_free(o);
@@ -236,11 +279,14 @@ gb_schedule_init(GbSchedule *s, GbScheduleKind kind)
 }
 
 static const char *const schedule_names[] = {"constant", "step", "cosine"};
+#define N_SCHEDULE_KINDS ((int)(sizeof schedule_names / sizeof schedule_names[0]))
 
 bool
 gb_schedule_kind_from_string(const char *name, GbScheduleKind *kind)
 {
-  for (int i = 0; i < 3; i++)
+  if (name == NULL)
+    return false;
+  for (int i = 0; i < N_SCHEDULE_KINDS; i++)
     if (strcmp(name, schedule_names[i]) == 0) {
       *kind = (GbScheduleKind)i;
       return true;
@@ -251,7 +297,7 @@ gb_schedule_kind_from_string(const char *name, GbScheduleKind *kind)
 const char *
 gb_schedule_kind_to_string(GbScheduleKind kind)
 {
-  return (unsigned)kind < 3 ? schedule_names[kind] : "unknown";
+  return (unsigned)kind < N_SCHEDULE_KINDS ? schedule_names[kind] : "unknown";
 }
 
 float

@@ -16,6 +16,8 @@
  *   adamw     adam with decoupled decay w -= lr wd w        (Loshchilov & Hutter 2019)
  *   lars      per tensor: local = eta |w| / (|g| + wd |w|); v = mu v + lr local (g + wd w);
  *             w -= v                                        (You, Gitman & Ginsburg 2017)
+ *             biases, and tensors whose |w| or |g| is zero, keep local = 1; eps is added to the
+ *             denominator of local only as a guard.
  * Weight decay (L2, added to the gradient; decoupled for AdamW) applies to weights only, never
  * to biases. */
 typedef enum {
@@ -54,6 +56,9 @@ typedef struct {
 
 typedef struct GbOptim GbOptim;
 
+/* Fails with GB_ERR_INVALID on an unknown kind, a hyperparameter out of range (negative rate,
+ * momentum, eps, decay or trust; a beta or the RMSprop alpha outside [0, 1); anything not
+ * finite) or a group that lies outside the buffer. */
 GbOptim *gb_optim_new(const GbOptimConfig *cfg, size_t buffer_len, const GbOptimGroup *groups,
                       int n_groups, GbError *err);
 void gb_optim_free(GbOptim *opt);
@@ -66,7 +71,8 @@ const GbOptimConfig *gb_optim_get_config(const GbOptim *opt);
 typedef enum {
   GB_SCHEDULE_CONSTANT,
   GB_SCHEDULE_STEP,   /* lr * gamma^floor(epoch / step_size) */
-  GB_SCHEDULE_COSINE, /* min_lr + (lr - min_lr) (1 + cos(pi epoch / t_max)) / 2 */
+  GB_SCHEDULE_COSINE, /* min_lr + (lr - min_lr) (1 + cos(pi epoch / t_max)) / 2, then min_lr
+                       * from epoch t_max on (PyTorch's closed form would climb again) */
 } GbScheduleKind;
 
 typedef struct {

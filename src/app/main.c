@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "gb-application.h"
+#include "gb-blas.h"
+
+int
+main(int argc, char **argv)
+{
+  gb_blas_ensure_fast_core(argv);
+  if (getenv("OPENBLAS_NUM_THREADS") == NULL)
+    gb_blas_set_threads(1);
+  g_autoptr(GbApplication) app = gb_application_new();
+  return g_application_run(G_APPLICATION(app), argc, argv);
+}

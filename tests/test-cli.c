@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs the real glassbox-cli binary (path in GB_CLI) the way a user or a script does. */
+
+static char *tmpdir;
+
+typedef struct {
+  int status;
+  char *out, *err;
+} Run;
+
+static Run
+run_cli(const char *first, ...)
+{
+  GPtrArray *args = g_ptr_array_new();
+  g_ptr_array_add(args, (char *)g_getenv("GB_CLI"));
+  va_list ap;
+  va_start(ap, first);
+  for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+    g_ptr_array_add(args, (char *)a);
+  va_end(ap);
+  g_ptr_array_add(args, NULL);
+  Run r = {0};
+  GError *error = NULL;
+  int wait_status;
+  if (!g_spawn_sync(tmpdir, (char **)args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out,
+                    &r.err, &wait_status, &error))
+    g_error("cannot run %s: %s", g_getenv("GB_CLI"), error->message);
+  r.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  g_ptr_array_free(args, TRUE);
+  return r;
+}
+
+static void
+run_clear(Run *r)
+{
+  g_free(r->out);
+  g_free(r->err);
+}
+
+static void
+expect(Run *r, int status, const char *fragment_out, const char *fragment_err)
+{
+  if (r->status != status || (fragment_out && !strstr(r->out, fragment_out)) ||
+      (fragment_err && !strstr(r->err, fragment_err)))
+    g_error("expected exit %d with '%s' / '%s'; got %d\nstdout:\n%s\nstderr:\n%s", status,
+            fragment_out ? fragment_out : "", fragment_err ? fragment_err : "", r->status, r->out,
+            r->err);
+  run_clear(r);
+}
+
+static void
+test_version_and_help(void)
+{
+  Run r = run_cli("--version", NULL);
+  expect(&r, 0, "OpenBLAS core:", NULL);
+  r = run_cli("--help", NULL);
+  expect(&r, 0, "train", NULL);
+  r = run_cli("train", "--help", NULL);
+  expect(&r, 0, "--optimizer", NULL);
+  r = run_cli("frobnicate", NULL);
+  expect(&r, 2, NULL, "unknown command 'frobnicate'");
+  r = run_cli("train", NULL);
+  expect(&r, 2, NULL, "--arch and --data");
+  r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:100:12", "--out", "x",
+              "--optimizer", "sgdd", NULL);
+  expect(&r, 2, NULL, "unknown optimizer 'sgdd'");
+  r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:100:12", "--out", "x",
+              "--epochs", "many", NULL);
+  expect(&r, 2, NULL, "epochs");
+}
+
+/* train -> info -> eval -> predict on files the command wrote. */
+static void
+test_train_info_eval_predict(void)
+{
+  Run r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:4000:12", "--epochs", "10",
+                  "--seed", "3", "--out", "digits.safetensors", "--history", "history.csv",
+                  NULL);
+  expect(&r, 0, "saved digits.safetensors", NULL);
+  g_autofree char *hist_path = g_build_filename(tmpdir, "history.csv", NULL);
+  g_autofree char *hist = NULL;
+  g_assert_true(g_file_get_contents(hist_path, &hist, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(g_strstrip(hist), "\n", -1);
+  g_assert_cmpint(g_strv_length(lines), ==, 11); /* header + 10 epochs */
+  g_assert_true(g_str_has_prefix(lines[0], "epoch,lr,train_loss"));
+
+  r = run_cli("info", "digits.safetensors", NULL);
+  g_assert_nonnull(strstr(r.out, "dense1"));
+  g_assert_nonnull(strstr(r.out, "glassbox.train.seed: 3"));
+  /* 144*128 + 128 + 128*10 + 10 */
+  expect(&r, 0, "total: 19850 parameters", NULL);
+
+  r = run_cli("eval", "--model", "digits.safetensors", "--data", "synthetic-images:400:12:9",
+              NULL);
+  const char *acc = strstr(r.out, "accuracy           ");
+  g_assert_nonnull(acc);
+  g_assert_cmpfloat(g_ascii_strtod(acc + 19, NULL), >, 0.9);
+  expect(&r, 0, "confusion matrix", NULL);
+
+  r = run_cli("predict", "--model", "digits.safetensors", "--data", "synthetic-images:50:12:9",
+              "--index", "5", "--count", "3", NULL);
+  g_auto(GStrv) rows = g_strsplit(g_strstrip(r.out), "\n", -1);
+  g_assert_cmpint(g_strv_length(rows), ==, 4);
+  g_assert_true(g_str_has_prefix(rows[1], "5,"));
+  g_auto(GStrv) cells = g_strsplit(rows[1], ",", -1);
+  double sum = 0;
+  for (int j = 3; cells[j]; j++)
+    sum += g_ascii_strtod(cells[j], NULL);
+  g_assert_cmpfloat(fabs(sum - 1.0), <, 1e-3);
+  expect(&r, 0, "index,label,predicted,p0", NULL);
+}
+
+static void
+test_input_errors(void)
+{
+  Run r = run_cli("info", "missing.safetensors", NULL);
+  expect(&r, 3, NULL, "missing.safetensors");
+  r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:200:12", "--epochs", "1",
+              "--out", "small.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("eval", "--model", "small.safetensors", "--data", "synthetic-images:50:16", NULL);
+  expect(&r, 3, NULL, "do not fit");
+  r = run_cli("train", "--arch", "mlp", "--data", "mnist-from-nowhere", "--out", "x", NULL);
+  expect(&r, 3, NULL, "unknown data source 'mnist-from-nowhere'");
+  r = run_cli("train", "--arch", "input(144), dense(10), bogus", "--data",
+              "synthetic-images:100:12", "--out", "x", NULL);
+  expect(&r, 3, NULL, "unknown layer 'bogus'");
+  r = run_cli("train", "--arch", "input(100), dense(10)", "--data", "synthetic-images:100:12",
+              "--out", "x", NULL);
+  expect(&r, 3, NULL, "do not fit");
+  r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:100:12", "--epochs", "1",
+              "--out", "no/such/dir/model.safetensors", NULL);
+  expect(&r, 3, NULL, "no/such/dir/model.safetensors");
+  /* A corrupt model file: a message naming it, exit 3. */
+  g_autofree char *bad = g_build_filename(tmpdir, "corrupt.safetensors", NULL);
+  g_assert_true(g_file_set_contents(bad, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
+  r = run_cli("info", "corrupt.safetensors", NULL);
+  expect(&r, 3, NULL, "corrupt.safetensors");
+}
+
+/* A learning rate far too high: exit 1, a message naming the epoch, no file written, and an
+ * existing file at that path left as it was. */
+static void
+test_divergence_keeps_file(void)
+{
+  Run r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:200:12", "--epochs", "1",
+                  "--out", "keep.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  g_autofree char *path = g_build_filename(tmpdir, "keep.safetensors", NULL);
+  g_autofree char *before = NULL, *after = NULL;
+  gsize n_before, n_after;
+  g_assert_true(g_file_get_contents(path, &before, &n_before, NULL));
+  r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:200:12", "--optimizer", "sgd",
+              "--lr", "1e30", "--out", "keep.safetensors", NULL);
+  expect(&r, 1, NULL, "diverged in epoch 1");
+  g_assert_true(g_file_get_contents(path, &after, &n_after, NULL));
+  g_assert_cmpmem(before, n_before, after, n_after);
+}
+
+static void
+test_cv_and_search(void)
+{
+  Run r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:300:12", "--epochs", "3",
+                  "--cv", "3", NULL);
+  expect(&r, 0, "3-fold cross-validation accuracy", NULL);
+  r = run_cli("train", "--arch", "input(1,12,12), flatten, dense({u}), relu, dense(10)", "--data",
+              "synthetic-images:300:12", "--epochs", "2", "--search", "grid", "--search-lr",
+              "0.000001,0.01", "--search-units", "8,32", "--out", "best.safetensors", NULL);
+  g_assert_nonnull(strstr(r.out, "<- best"));
+  expect(&r, 0, "saved best.safetensors", NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  if (g_getenv("GB_CLI") == NULL) {
+    g_printerr("GB_CLI is not set\n");
+    return 1;
+  }
+  tmpdir = g_dir_make_tmp("glassbox-cli-XXXXXX", NULL);
+  g_test_add_func("/cli/version-and-help", test_version_and_help);
+  g_test_add_func("/cli/train-info-eval-predict", test_train_info_eval_predict);
+  g_test_add_func("/cli/input-errors", test_input_errors);
+  g_test_add_func("/cli/divergence-keeps-file", test_divergence_keeps_file);
+  g_test_add_func("/cli/cv-and-search", test_cv_and_search);
+  int status = g_test_run();
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0)
+    g_printerr("could not remove %s\n", tmpdir);
+  g_free(tmpdir);
+  return status;
+}

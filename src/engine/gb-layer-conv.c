@@ -203,7 +203,7 @@ conv_valid_range(int n_out, int s, int off, int n_in, int *lo, int *hi)
   *hi = b < *lo ? *lo : (b < n_out ? b : n_out);
 }
 
-static ConvTap
+static inline ConvTap
 conv_tap(const ConvGeom *g, int ki, int kj)
 {
   ConvTap t;
@@ -402,12 +402,18 @@ conv_param_grads_fast(GbLayer *l, const ConvGeom *g, const float *x, int batch)
   int nb = conv_block_samples(g);
   if (!s->col_valid || s->col_x != x || s->col_batch != batch)
     im2col(g, x, 0, batch, ld, s->col);
+  /* Rows of dwb in chunks of at most 1200 / f: OpenBLAS takes its unpacked kernels for this
+   * product only when the output has at most 1200 entries (and the inner size is 32 or more). */
+  int rows = g->ckk + 1, chunk = g->f < 1200 ? 1200 / g->f : 1;
   for (int n0 = 0; n0 < batch; n0 += nb) {
     int cols = ((n0 + nb < batch ? n0 + nb : batch) - n0) * g->ohw;
     size_t c0 = (size_t)n0 * g->ohw;
-    /* dwb (c k k + 1, f) += col[:, block] (c k k + 1, cols) x dyt[:, block]^T (cols, f) */
-    gb_sgemm(false, true, g->ckk + 1, g->f, cols, 1.0f, s->col + c0, (int)ld, s->tmp + c0,
-             (int)ld, n0 == 0 ? 0.0f : 1.0f, s->dwb, g->f);
+    for (int r0 = 0; r0 < rows; r0 += chunk) {
+      int m = rows - r0 < chunk ? rows - r0 : chunk;
+      /* dwb[rows] (m, f) += col[rows, block] (m, cols) x dyt[:, block]^T (cols, f) */
+      gb_sgemm(false, true, m, g->f, cols, 1.0f, s->col + r0 * ld + c0, (int)ld, s->tmp + c0,
+               (int)ld, n0 == 0 ? 0.0f : 1.0f, s->dwb + (size_t)r0 * g->f, g->f);
+    }
   }
   conv_unpack_param_grads(g, s->dwb, l->g[0], l->g[1]);
 }

@@ -120,22 +120,63 @@ maxpool_window(const PoolGeom *g, int k, int s, const float *xp, int oy, int ox,
   return best;
 }
 
+/* The usual 2x2 window with stride 2, one output row at a time: the same rules as
+ * maxpool_window (first maximum in row-major order wins), written with selects over ox only so
+ * that the compiler vectorises the row. Returns whether a NaN was seen. */
+/* GCC will not if-convert comparisons that may raise FP exceptions, which the engine never
+ * looks at; without this the loop below stays scalar with unpredictable branches. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define POOL_VECTORISE_SELECTS __attribute__((optimize("no-trapping-math")))
+#else
+#define POOL_VECTORISE_SELECTS
+#endif
+
+POOL_VECTORISE_SELECTS static bool
+maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *restrict yr,
+                int32_t *restrict ar)
+{
+  const float *r0 = xp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
+  int32_t base = 2 * oy * g->w;
+  int nan = 0;
+  for (int ox = 0; ox < g->ow; ox++) {
+    float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+    float top = b > a ? b : a, bottom = d > c ? d : c;
+    int32_t it = b > a, ib = g->w + (d > c);
+    int32_t lower = bottom > top;
+    yr[ox] = lower ? bottom : top;
+    ar[ox] = base + 2 * ox + (lower ? ib : it);
+    nan |= (a != a) | (b != b) | (c != c) | (d != d);
+  }
+  return nan;
+}
+
+/* A NaN wins, so that it propagates as in PyTorch: redo the row's windows that hold one. */
+static void
+maxpool_row_nan(const PoolGeom *g, const float *xp, int oy, float *yr, int32_t *ar)
+{
+  for (int ox = 0; ox < g->ow; ox++)
+    ar[ox] = maxpool_window(g, g->k, g->s, xp, oy, ox, &yr[ox]);
+}
+
 static void
 maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
 {
   PoolGeom g = pool_geom(l);
   int32_t *argmax = l->scratch;
   size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
-  l->last_training = training;
-  /* Literal sizes for the usual 2x2 pooling let the compiler unroll the window. */
   bool two = g.k == 2 && g.s == 2;
+  l->last_training = training;
   for (size_t p = 0; p < planes; p++)
-    for (int oy = 0; oy < g.oh; oy++)
-      for (int ox = 0; ox < g.ow; ox++) {
-        size_t o = p * out + (size_t)oy * g.ow + ox;
-        argmax[o] = two ? maxpool_window(&g, 2, 2, x + p * in, oy, ox, &y[o])
-                        : maxpool_window(&g, g.k, g.s, x + p * in, oy, ox, &y[o]);
+    for (int oy = 0; oy < g.oh; oy++) {
+      size_t o = p * out + (size_t)oy * g.ow;
+      if (two) {
+        if (maxpool_row_2x2(&g, x + p * in, oy, y + o, argmax + o))
+          maxpool_row_nan(&g, x + p * in, oy, y + o, argmax + o);
+        continue;
       }
+      for (int ox = 0; ox < g.ow; ox++)
+        argmax[o + ox] = maxpool_window(&g, g.k, g.s, x + p * in, oy, ox, &y[o + ox]);
+    }
 }
 
 static void

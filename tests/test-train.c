@@ -76,7 +76,9 @@ test_mlp_learns(void)
 static void
 test_cnn_learns(void)
 {
-  GbModel *m = new_model("input(1,14,14), conv2d(6,3), relu, maxpool2d(2), flatten, dense(10)", 3);
+  GbModel *m = new_model("input(1,14,14), conv2d(8,3,pad=1), relu, maxpool2d(2), "
+                         "conv2d(16,3,pad=1), relu, maxpool2d(2), flatten, dense(10)",
+                         3);
   if (m == NULL) {
     g_test_skip("conv2d not available");
     return;

@@ -1,7 +1,277 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gb-alloc.h"
 #include "gb-layer.h"
-/* PLACEHOLDER: being written */
-static GbStatus unsupported(GbLayer *l, GbError *err) { return gb_error_set(err, GB_ERR_UNSUPPORTED, "%s: not implemented yet", l->name); }
-const GbLayerOps gb_maxpool2d_ops = {"maxpool2d", unsupported, NULL, NULL, NULL, NULL, NULL};
-const GbLayerOps gb_avgpool2d_ops = {"avgpool2d", unsupported, NULL, NULL, NULL, NULL, NULL};
+
+/* 2-D pooling over NCHW samples, each channel on its own, no padding (PyTorch's MaxPool2d and
+ * AvgPool2d with padding 0, floor mode):
+ *   x: (batch, c, h, w)  ->  y: (batch, c, oh, ow),  oh = (h - k) / stride + 1, likewise ow.
+ * Window (oy, ox) covers rows oy s .. oy s + k - 1 and columns ox s .. ox s + k - 1. */
+
+typedef struct {
+  int c, h, w, k, s, oh, ow;
+} PoolGeom;
+
+static PoolGeom
+pool_geom(const GbLayer *l)
+{
+  PoolGeom g;
+  g.c = l->in_shape.dim[0];
+  g.h = l->in_shape.dim[1];
+  g.w = l->in_shape.dim[2];
+  g.k = l->cfg.kernel;
+  g.s = l->cfg.stride;
+  g.oh = (g.h - g.k) / g.s + 1;
+  g.ow = (g.w - g.k) / g.s + 1;
+  return g;
+}
+
+static GbStatus
+pool_setup(GbLayer *l, GbError *err)
+{
+  char buf[64];
+  const char *kind = l->ops->type_name;
+  if (l->in_shape.ndim != 3)
+    return gb_error_set(err, GB_ERR_SHAPE, "%s: %s needs a (channels, height, width) input, got %s",
+                        l->name, kind, gb_shape_format(&l->in_shape, buf, sizeof buf));
+  if (l->cfg.kernel < 1 || l->cfg.stride < 1)
+    return gb_error_set(err, GB_ERR_INVALID, "%s: %s needs kernel and stride >= 1, got %d and %d",
+                        l->name, kind, l->cfg.kernel, l->cfg.stride);
+  if (l->cfg.kernel > l->in_shape.dim[1] || l->cfg.kernel > l->in_shape.dim[2])
+    return gb_error_set(err, GB_ERR_SHAPE, "%s: window %dx%d is larger than the input %s",
+                        l->name, l->cfg.kernel, l->cfg.kernel,
+                        gb_shape_format(&l->in_shape, buf, sizeof buf));
+  /* argmax indices are int32 within one plane. */
+  if ((int64_t)l->in_shape.dim[1] * l->in_shape.dim[2] > INT32_MAX)
+    return gb_error_set(err, GB_ERR_INVALID, "%s: input planes of %s are too large", l->name,
+                        gb_shape_format(&l->in_shape, buf, sizeof buf));
+  PoolGeom g = pool_geom(l);
+  l->out_shape = gb_shape_3d(g.c, g.oh, g.ow);
+  return GB_OK;
+}
+
+/* ---- max pooling ---- */
+
+/* argmax: (max_batch, c, oh, ow), each the index of the window's first maximum in its input
+ * plane (h, w); backward sends the whole gradient there. */
+
+static void
+maxpool_release(GbLayer *l)
+{
+  gb_free(l->scratch);
+  l->scratch = NULL;
+}
+
+static GbStatus
+maxpool_reserve(GbLayer *l, int max_batch, GbError *err)
+{
+  size_t n = (size_t)max_batch * gb_layer_out_size(l);
+  int32_t *argmax = n <= SIZE_MAX / sizeof *argmax ? gb_malloc(n * sizeof *argmax) : NULL;
+  if (argmax == NULL)
+    return gb_error_set(err, GB_ERR_NOMEM, "%s: out of memory for %zu argmax indices", l->name,
+                        n);
+  maxpool_release(l);
+  l->scratch = argmax;
+  l->max_batch = max_batch;
+  return GB_OK;
+}
+
+/* First NaN of window (oy, ox) of plane xp: (h, w), as an index into the plane. */
+static int32_t
+maxpool_first_nan(const PoolGeom *g, const float *xp, int oy, int ox)
+{
+  int32_t first = oy * g->s * g->w + ox * g->s;
+  for (int ki = 0; ki < g->k; ki++)
+    for (int kj = 0; kj < g->k; kj++)
+      if (isnan(xp[first + ki * g->w + kj]))
+        return first + ki * g->w + kj;
+  return first;
+}
+
+/* The first maximum of window (oy, ox) of plane xp: (h, w), as an index into the plane, and
+ * its value in *m. Taps are visited in row-major order and a later one wins only when strictly
+ * greater, so ties go to the first. Written so that it compiles without branches (maxss and
+ * cmov): with real data the winner is unpredictable. A NaN wins, so that it propagates as in
+ * PyTorch. */
+static inline int32_t
+maxpool_window(const PoolGeom *g, int k, int s, const float *xp, int oy, int ox, float *m)
+{
+  int32_t first = oy * s * g->w + ox * s, best = first;
+  float bv = xp[first];
+  bool nan = false;
+  for (int ki = 0; ki < k; ki++)
+    for (int kj = 0; kj < k; kj++) {
+      int32_t i = first + ki * g->w + kj;
+      float v = xp[i];
+      best = v > bv ? i : best;
+      bv = v > bv ? v : bv;
+      nan |= v != v;
+    }
+  if (nan) {
+    best = maxpool_first_nan(g, xp, oy, ox);
+    bv = xp[best];
+  }
+  *m = bv;
+  return best;
+}
+
+/* The usual 2x2 window with stride 2, one output row at a time: the same rules as
+ * maxpool_window (first maximum in row-major order wins), written with selects over ox only so
+ * that the compiler vectorises the row. Returns whether a NaN was seen. */
+/* GCC will not if-convert comparisons that may raise FP exceptions, which the engine never
+ * looks at; without this the loop below stays scalar with unpredictable branches. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define POOL_VECTORISE_SELECTS __attribute__((optimize("no-trapping-math")))
+#else
+#define POOL_VECTORISE_SELECTS
+#endif
+
+POOL_VECTORISE_SELECTS static bool
+maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *restrict yr,
+                int32_t *restrict ar)
+{
+  const float *r0 = xp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
+  int32_t base = 2 * oy * g->w;
+  int nan = 0;
+  for (int ox = 0; ox < g->ow; ox++) {
+    float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+    float top = b > a ? b : a, bottom = d > c ? d : c;
+    int32_t it = b > a, ib = g->w + (d > c);
+    int32_t lower = bottom > top;
+    yr[ox] = lower ? bottom : top;
+    ar[ox] = base + 2 * ox + (lower ? ib : it);
+    nan |= (a != a) | (b != b) | (c != c) | (d != d);
+  }
+  return nan;
+}
+
+/* A NaN wins, so that it propagates as in PyTorch: redo the row's windows that hold one. */
+static void
+maxpool_row_nan(const PoolGeom *g, const float *xp, int oy, float *yr, int32_t *ar)
+{
+  for (int ox = 0; ox < g->ow; ox++)
+    ar[ox] = maxpool_window(g, g->k, g->s, xp, oy, ox, &yr[ox]);
+}
+
+static void
+maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
+{
+  PoolGeom g = pool_geom(l);
+  int32_t *argmax = l->scratch;
+  size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
+  bool two = g.k == 2 && g.s == 2;
+  l->last_training = training;
+  for (size_t p = 0; p < planes; p++)
+    for (int oy = 0; oy < g.oh; oy++) {
+      size_t o = p * out + (size_t)oy * g.ow;
+      if (two) {
+        if (maxpool_row_2x2(&g, x + p * in, oy, y + o, argmax + o))
+          maxpool_row_nan(&g, x + p * in, oy, y + o, argmax + o);
+        continue;
+      }
+      for (int ox = 0; ox < g.ow; ox++)
+        argmax[o + ox] = maxpool_window(&g, g.k, g.s, x + p * in, oy, ox, &y[o + ox]);
+    }
+}
+
+static void
+maxpool_backward(GbLayer *l, const float *x, const float *y, const float *dy, float *dx,
+                 int batch, bool param_grads)
+{
+  (void)x, (void)y, (void)param_grads;
+  if (dx == NULL)
+    return;
+  PoolGeom g = pool_geom(l);
+  const int32_t *argmax = l->scratch;
+  size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
+  memset(dx, 0, planes * in * sizeof(float));
+  /* += because overlapping windows (stride < kernel) can share a maximum. */
+  for (size_t p = 0; p < planes; p++)
+    for (size_t o = 0; o < out; o++)
+      dx[p * in + argmax[p * out + o]] += dy[p * out + o];
+}
+
+/* ---- average pooling ---- */
+
+static GbStatus
+avgpool_reserve(GbLayer *l, int max_batch, GbError *err)
+{
+  (void)err;
+  l->max_batch = max_batch;
+  return GB_OK;
+}
+
+/* Mean of window (oy, ox) in plane xp: (h, w). */
+static float
+avgpool_window(const PoolGeom *g, const float *xp, int oy, int ox)
+{
+  float acc = 0.0f;
+  for (int ki = 0; ki < g->k; ki++) {
+    const float *row = xp + (size_t)(oy * g->s + ki) * g->w + ox * g->s;
+    for (int kj = 0; kj < g->k; kj++)
+      acc += row[kj];
+  }
+  return acc / (float)(g->k * g->k);
+}
+
+static void
+avgpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
+{
+  PoolGeom g = pool_geom(l);
+  size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
+  l->last_training = training;
+  for (size_t p = 0; p < planes; p++)
+    for (int oy = 0; oy < g.oh; oy++)
+      for (int ox = 0; ox < g.ow; ox++)
+        y[p * out + (size_t)oy * g.ow + ox] = avgpool_window(&g, x + p * in, oy, ox);
+}
+
+/* Spreads d / (k k) over window (oy, ox) of the gradient plane dxp: (h, w). */
+static void
+avgpool_spread(const PoolGeom *g, float *dxp, int oy, int ox, float d)
+{
+  float v = d / (float)(g->k * g->k);
+  for (int ki = 0; ki < g->k; ki++) {
+    float *row = dxp + (size_t)(oy * g->s + ki) * g->w + ox * g->s;
+    for (int kj = 0; kj < g->k; kj++)
+      row[kj] += v;
+  }
+}
+
+static void
+avgpool_backward(GbLayer *l, const float *x, const float *y, const float *dy, float *dx,
+                 int batch, bool param_grads)
+{
+  (void)x, (void)y, (void)param_grads;
+  if (dx == NULL)
+    return;
+  PoolGeom g = pool_geom(l);
+  size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
+  memset(dx, 0, planes * in * sizeof(float));
+  for (size_t p = 0; p < planes; p++)
+    for (int oy = 0; oy < g.oh; oy++)
+      for (int ox = 0; ox < g.ow; ox++)
+        avgpool_spread(&g, dx + p * in, oy, ox, dy[p * out + (size_t)oy * g.ow + ox]);
+}
+
+const GbLayerOps gb_maxpool2d_ops = {
+    .type_name = "maxpool2d",
+    .setup = pool_setup,
+    .reserve = maxpool_reserve,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+    .release = maxpool_release,
+};
+
+const GbLayerOps gb_avgpool2d_ops = {
+    .type_name = "avgpool2d",
+    .setup = pool_setup,
+    .reserve = avgpool_reserve,
+    .forward = avgpool_forward,
+    .backward = avgpool_backward,
+};

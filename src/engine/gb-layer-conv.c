@@ -133,7 +133,8 @@ conv_check_config(const GbLayer *l, GbError *err)
   int hp = l->in_shape.dim[1] + 2 * c->pad, wp = l->in_shape.dim[2] + 2 * c->pad;
   if (c->kernel > hp || c->kernel > wp)
     return gb_error_set(err, GB_ERR_SHAPE,
-                        "%s: kernel %dx%d is larger than the input %s with padding %d (%dx%d padded)",
+                        "%s: kernel %dx%d is larger than the input %s with padding %d "
+                        "(%dx%d padded)",
                         l->name, c->kernel, c->kernel,
                         gb_shape_format(&l->in_shape, buf, sizeof buf), c->pad, hp, wp);
   /* The gemms index with int: one filter (c k k) and the weights must fit. */
@@ -270,7 +271,6 @@ conv_tap(const ConvGeom *g, int ki, int kj)
 #define CONV_INLINE_COPIES
 #endif
 
-/* dst: (oh, ow) = what tap @t reads from input plane xp: (h, w), zero in the padding. */
 /* d[0..n) = src[0..n), in blocks of 8 that compile to single vector moves. */
 CONV_INLINE_COPIES static inline void
 conv_copy(float *restrict d, const float *restrict src, int n)
@@ -282,6 +282,7 @@ conv_copy(float *restrict d, const float *restrict src, int n)
     d[j] = src[j];
 }
 
+/* dst: (oh, ow) = what tap @t reads from input plane xp: (h, w), zero in the padding. */
 CONV_INLINE_COPIES static void
 im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
              float *restrict dst)
@@ -349,11 +350,11 @@ col2im_plane(const ConvGeom *g, const ConvTap *t, const float *restrict src,
   }
 }
 
-/* Stride 1, the sample in column block @slot of a tile, channel ci and kernel column kj: the k taps down the column
- * (ki = 0..k-1) add into input rows oy + ki - pad, so their dcol planes, each shifted down by ki
- * rows, are first summed into q: (oh + k - 1, ow) with k long contiguous adds, and q then goes
- * into dxp: (h, w) row by row. That is oh + k - 1 short row adds instead of k oh, which is
- * where col2im's time went: about 3 times faster for LeNet's second convolution. */
+/* Stride 1; the sample in column block @slot of a tile, channel ci, kernel column kj. The k taps
+ * down the column (ki = 0..k-1) add into input rows oy + ki - pad, so their dcol planes, each
+ * shifted down by ki rows, are first summed into q: (oh + k - 1, ow) with k long contiguous
+ * adds, and q then goes into dxp: (h, w) row by row: oh + k - 1 short row adds instead of k oh,
+ * which is where col2im's time went (3 times faster for LeNet's second convolution). */
 static void
 col2im_column_s1(const ConvGeom *g, const float *col, size_t ld, int slot, int ci, int kj,
                  float *restrict q, float *restrict dxp)
@@ -549,7 +550,7 @@ conv_forward_ref(GbLayer *l, const ConvGeom *g, const float *x, float *y, int ba
         }
 }
 
-/* dW[fi][ci][ki][kj] = sum over n, oy, ox of dy[n][fi][oy][ox] x[n][ci][oy s+ki-pad][ox s+kj-pad] */
+/* dW[fi][ci][ki][kj] = sum over n, oy, ox of dy[n][fi][oy][ox] x[n][ci][oy s + ki - pad][...] */
 static double
 conv_ref_weight_grad(const ConvGeom *g, const float *x, const float *dy, int batch, int fi,
                      int ci, int ki, int kj)

@@ -233,7 +233,6 @@ conv_reserve(GbLayer *l, int max_batch, GbError *err)
 typedef struct {
   int ylo, yhi, xlo, xhi;
   ptrdiff_t off; /* (ki - pad) w + (kj - pad) */
-  bool interior; /* no output reads padding */
 } ConvTap;
 
 /* Outputs o in [*lo, *hi) with 0 <= o s + off < n_in. */
@@ -259,7 +258,6 @@ conv_tap(const ConvGeom *g, int ki, int kj)
   conv_valid_range(g->oh, g->s, ki - g->pad, g->h, &t.ylo, &t.yhi);
   conv_valid_range(g->ow, g->s, kj - g->pad, g->w, &t.xlo, &t.xhi);
   t.off = (ptrdiff_t)(ki - g->pad) * g->w + (kj - g->pad);
-  t.interior = t.ylo == 0 && t.yhi == g->oh && t.xlo == 0 && t.xhi == g->ow;
   return t;
 }
 
@@ -282,35 +280,42 @@ conv_copy(float *restrict d, const float *restrict src, int n)
     d[j] = src[j];
 }
 
-/* dst: (oh, ow) = what tap @t reads from input plane xp: (h, w), zero in the padding. */
+/* Row oy of one im2col plane: d: (ow) = what tap @t reads from input plane xp: (h, w), zero in
+ * the padding. */
 CONV_INLINE_COPIES static void
-im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
-             float *restrict dst)
+im2col_row(const ConvGeom *g, const ConvTap *t, const float *restrict xp, int oy,
+           float *restrict d)
 {
-  if (t->interior && g->s == 1) {
-    /* The common case, every read inside the plane: a 2-D block copy. */
-    const float *src = xp + t->off;
-    for (int oy = 0; oy < g->oh; oy++)
-      conv_copy(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
-    return;
+  int lo = t->xlo, hi = t->xhi;
+  if (oy < t->ylo || oy >= t->yhi)
+    lo = hi = g->ow;
+  ptrdiff_t base = (ptrdiff_t)oy * g->s * g->w + t->off;
+  for (int ox = 0; ox < lo; ox++)
+    d[ox] = 0.0f;
+  if (g->s == 1 && hi > lo)
+    conv_copy(d + lo, xp + base + lo, hi - lo);
+  else
+    for (int ox = lo; ox < hi; ox++)
+      d[ox] = xp[base + (ptrdiff_t)ox * g->s];
+  for (int ox = hi; ox < g->ow; ox++)
+    d[ox] = 0.0f;
+}
+
+/* dst: (oh, ow) = what tap @t reads from input plane xp: (h, w). @above, when not NULL, is the
+ * same sample's plane for tap (ki - s, kj): its rows 1.. read the same input rows as rows
+ * 0..oh-2 here, so they are one contiguous copy and only the last row comes from x (10% off
+ * the forward pass of LeNet's second convolution). */
+static void
+im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
+             const float *restrict above, float *restrict dst)
+{
+  int oy = 0;
+  if (above != NULL) {
+    memcpy(dst, above + g->ow, (size_t)(g->oh - 1) * g->ow * sizeof(float));
+    oy = g->oh - 1;
   }
-  for (int oy = 0; oy < g->oh; oy++) {
-    float *d = dst + (size_t)oy * g->ow;
-    int lo = t->xlo, hi = t->xhi;
-    if (oy < t->ylo || oy >= t->yhi)
-      lo = hi = g->ow;
-    ptrdiff_t base = (ptrdiff_t)oy * g->s * g->w + t->off;
-    for (int ox = 0; ox < lo; ox++)
-      d[ox] = 0.0f;
-    if (g->s == 1)
-      for (int ox = lo; ox < hi; ox++)
-        d[ox] = xp[base + ox];
-    else
-      for (int ox = lo; ox < hi; ox++)
-        d[ox] = xp[base + (ptrdiff_t)ox * g->s];
-    for (int ox = hi; ox < g->ow; ox++)
-      d[ox] = 0.0f;
-  }
+  for (; oy < g->oh; oy++)
+    im2col_row(g, t, xp, oy, dst + (size_t)oy * g->ow);
 }
 
 /* Samples [n0, n1) of x: (batch, c, h, w) -> their tile of col: (c k k + 1, ld), whose last
@@ -324,9 +329,13 @@ im2col(const ConvGeom *g, const float *x, int n0, int n1, size_t ld, float *col)
       for (int kj = 0; kj < g->k; kj++) {
         ConvTap t = conv_tap(g, ki, kj);
         float *row = col + ((size_t)(ci * g->k + ki) * g->k + kj) * ld;
-        for (int n = n0; n < n1; n++)
-          im2col_plane(g, &t, x + ((size_t)n * g->c + ci) * plane,
-                       row + (size_t)(n - n0) * g->ohw);
+        /* Row of tap (ki - s, kj), s k rows up. */
+        const float *above = ki >= g->s && g->oh > 1 ? row - (size_t)g->s * g->k * ld : NULL;
+        for (int n = n0; n < n1; n++) {
+          size_t c0 = (size_t)(n - n0) * g->ohw;
+          im2col_plane(g, &t, x + ((size_t)n * g->c + ci) * plane, above ? above + c0 : NULL,
+                       row + c0);
+        }
       }
   float *ones = col + (size_t)g->ckk * ld;
   for (size_t j = 0; j < (size_t)(n1 - n0) * g->ohw; j++)

@@ -3,6 +3,8 @@
 
 #include "gb-test-util.h"
 
+#include <glib/gstdio.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -125,4 +127,23 @@ gb_test_assert_gradcheck(const char *spec, int batch, bool training, double tol)
   g_assert_cmpuint(g.n_checked, >, 0);
   /* Kinks are rare with random inputs; many of them would mean a weaker check. */
   g_assert_cmpuint(g.n_kinks * 10, <=, g.n_checked);
+}
+
+void
+gb_test_remove_tree(const char *dir)
+{
+  GDir *d = g_dir_open(dir, 0, NULL);
+  if (d != NULL) {
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+      char *path = g_build_filename(dir, name, NULL);
+      if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+        gb_test_remove_tree(path);
+      else
+        g_assert_cmpint(g_unlink(path), ==, 0);
+      g_free(path);
+    }
+    g_dir_close(d);
+  }
+  g_assert_cmpint(g_rmdir(dir), ==, 0);
 }

@@ -24,3 +24,6 @@ GbGradcheck gb_test_gradcheck(const char *spec, int batch, bool training, double
                               uint64_t seed);
 /* Runs gb_test_gradcheck and asserts both errors are below @tol. */
 void gb_test_assert_gradcheck(const char *spec, int batch, bool training, double tol);
+
+/* Removes @dir and everything under it (test temporary directories). */
+void gb_test_remove_tree(const char *dir);

@@ -14,7 +14,7 @@
  *   x: (batch, c, h, w)  W: (f, c, k, k)  b: (f)  y: (batch, f, oh, ow)
  *   oh = (h + 2 pad - k) / stride + 1, and likewise ow.
  *
- * Fast path: im2col over the whole batch, so that each pass is a few large gemms. With
+ * Fast path: im2col of the whole batch into one matrix, multiplied with gemms. With
  * n = batch oh ow:
  *   col: (c k k + 1, n)  col[(ci, ki, kj)][(b, oy, ox)] = x_padded[b][ci][oy s + ki][ox s + kj]
  *                        and a last row of ones
@@ -22,8 +22,10 @@
  *   backward: dyt (f, n) = dy gathered plane by plane
  *             dWb (c k k + 1, f) = col dyt^T: dW^T, and db as the row the ones produce
  *             dcol (c k k, n) = W^T dyt, written over col; dx = col2im (dcol)
- * (col dyt^T is about twice as fast in OpenBLAS as dyt col^T for these shapes, and the row of
- * ones gets db inside the same gemm instead of a pass over dyt.)
+ * col, yt and dyt are stored in tiles of whole samples, each tile a contiguous row-major matrix
+ * (rows ld apart), and each product runs tile by tile (see conv_plan). col dyt^T measured
+ * twice as fast as dyt col^T, and the row of ones gets db inside that gemm instead of a pass
+ * over dyt.
  * Reference path: direct loops over the definition, accumulating in double. */
 
 typedef struct {
@@ -34,16 +36,32 @@ typedef struct {
   int ohw;    /* oh ow: one output plane */
 } ConvGeom;
 
+/* How the columns of col are tiled: tiles of @tile samples, each a (rows, ld) row-major
+ * matrix, ld = tile oh ow + 16 (a cache line more, so that the rows of LeNet's layers do not
+ * lie a multiple of 4 KiB apart, which thrashes a few L1 sets when a kernel walks down a
+ * column). */
 typedef struct {
-  float *col; /* (c k k + 1, max_batch oh ow): im2col of the last forward, then dcol */
-  float *tmp; /* (f, max_batch oh ow): W col before the copy into y, then dy gathered */
-  float *dwb; /* (c k k + 1, f): dW^T and db from one gemm */
+  int tile; /* samples per tile */
+  int ld;   /* row stride inside a tile */
+} ConvPlan;
+
+typedef struct {
+  ConvPlan plan;
+  float *col; /* tiles of (c k k + 1, ld): im2col of the last forward, then dcol */
+  float *tmp; /* tiles of (f, ld): W col before the copy into y, then dy gathered */
+  float *dwb; /* (c k k + 1, f): dW^T and db */
   float *q;   /* (oh + k - 1, ow): col2im's sum down a kernel column */
   /* What col holds, so backward can reuse the forward's im2col. */
   const float *col_x;
   int col_batch;
   bool col_valid;
 } ConvScratch;
+
+/* One tile: samples [n0, n1), their cols = (n1 - n0) oh ow columns at col and tmp. */
+typedef struct {
+  int n0, n1, cols;
+  float *col, *tmp;
+} ConvTile;
 
 static ConvGeom
 conv_geom(const GbLayer *l)
@@ -63,13 +81,37 @@ conv_geom(const GbLayer *l)
   return g;
 }
 
-/* Row stride of col and of the (f, n) buffer for @batch samples: n = batch oh ow columns and a
- * cache line more. Without it the rows of LeNet's layers lie a multiple of 4 KiB apart, and
- * walking down a column (im2col, col2im, the gemms' packing) thrashes a few L1 sets. */
-static size_t
-conv_ld(const ConvGeom *g, int batch)
+/* Samples per tile. OpenBLAS does products of up to about 1e6 multiply-adds with kernels that
+ * skip packing, and for these skinny shapes (few filters, short reductions) that measured
+ * about twice as fast as one gemm over the whole batch; a tile also stays in L2 between im2col
+ * and its gemm, and between the dx gemm and col2im, and is written as one sequential stream. */
+static ConvPlan
+conv_plan(const ConvGeom *g, int max_batch)
 {
-  return (size_t)batch * g->ohw + 16;
+  ConvPlan p;
+  double per_sample = (double)(g->ckk + 1) * g->f * g->ohw;
+  p.tile = (int)(1e6 / per_sample);
+  p.tile = p.tile < 1 ? 1 : (p.tile > max_batch ? max_batch : p.tile);
+  p.ld = p.tile * g->ohw + 16;
+  return p;
+}
+
+static ConvTile
+conv_tile(const ConvScratch *s, const ConvGeom *g, int index, int batch)
+{
+  ConvTile t;
+  t.n0 = index * s->plan.tile;
+  t.n1 = t.n0 + s->plan.tile < batch ? t.n0 + s->plan.tile : batch;
+  t.cols = (t.n1 - t.n0) * g->ohw;
+  t.col = s->col + (size_t)index * (g->ckk + 1) * s->plan.ld;
+  t.tmp = s->tmp + (size_t)index * g->f * s->plan.ld;
+  return t;
+}
+
+static int
+conv_n_tiles(const ConvScratch *s, int batch)
+{
+  return (batch + s->plan.tile - 1) / s->plan.tile;
 }
 
 /* ---- setup and parameters ---- */
@@ -91,7 +133,8 @@ conv_check_config(const GbLayer *l, GbError *err)
   int hp = l->in_shape.dim[1] + 2 * c->pad, wp = l->in_shape.dim[2] + 2 * c->pad;
   if (c->kernel > hp || c->kernel > wp)
     return gb_error_set(err, GB_ERR_SHAPE,
-                        "%s: kernel %dx%d is larger than the input %s with padding %d (%dx%d padded)",
+                        "%s: kernel %dx%d is larger than the input %s with padding %d "
+                        "(%dx%d padded)",
                         l->name, c->kernel, c->kernel,
                         gb_shape_format(&l->in_shape, buf, sizeof buf), c->pad, hp, wp);
   /* The gemms index with int: one filter (c k k) and the weights must fit. */
@@ -156,14 +199,17 @@ static GbStatus
 conv_reserve(GbLayer *l, int max_batch, GbError *err)
 {
   ConvGeom g = conv_geom(l);
-  size_t cols = conv_ld(&g, max_batch);
-  if (cols > INT_MAX || cols * (size_t)(g.ckk + 1) > SIZE_MAX / sizeof(float) / 2)
+  ConvPlan plan = conv_plan(&g, max_batch);
+  size_t n_tiles = ((size_t)max_batch + plan.tile - 1) / plan.tile;
+  if ((size_t)plan.ld * (g.ckk + 1) > INT_MAX ||
+      n_tiles * plan.ld > SIZE_MAX / sizeof(float) / (size_t)(g.ckk + 1 + g.f))
     return gb_error_set(err, GB_ERR_INVALID, "%s: batch %d is too large for %dx%d outputs",
                         l->name, max_batch, g.oh, g.ow);
   ConvScratch *s = gb_calloc(1, sizeof *s);
   if (s != NULL) {
-    s->col = gb_alloc_floats((size_t)(g.ckk + 1) * cols);
-    s->tmp = gb_alloc_floats((size_t)g.f * cols);
+    s->plan = plan;
+    s->col = gb_alloc_floats(n_tiles * (g.ckk + 1) * plan.ld);
+    s->tmp = gb_alloc_floats(n_tiles * g.f * plan.ld);
     s->dwb = gb_alloc_floats((size_t)(g.ckk + 1) * g.f);
     s->q = gb_alloc_floats((size_t)(g.oh + g.k - 1) * g.ow);
   }
@@ -171,7 +217,7 @@ conv_reserve(GbLayer *l, int max_batch, GbError *err)
     conv_scratch_free(s);
     return gb_error_set(err, GB_ERR_NOMEM,
                         "%s: out of memory for the im2col buffer (%d x %zu floats)", l->name,
-                        g.ckk + 1, cols);
+                        g.ckk + 1, n_tiles * plan.ld);
   }
   conv_release(l);
   l->scratch = s;
@@ -187,7 +233,6 @@ conv_reserve(GbLayer *l, int max_batch, GbError *err)
 typedef struct {
   int ylo, yhi, xlo, xhi;
   ptrdiff_t off; /* (ki - pad) w + (kj - pad) */
-  bool interior; /* no output reads padding */
 } ConvTap;
 
 /* Outputs o in [*lo, *hi) with 0 <= o s + off < n_in. */
@@ -213,7 +258,6 @@ conv_tap(const ConvGeom *g, int ki, int kj)
   conv_valid_range(g->oh, g->s, ki - g->pad, g->h, &t.ylo, &t.yhi);
   conv_valid_range(g->ow, g->s, kj - g->pad, g->w, &t.xlo, &t.xhi);
   t.off = (ptrdiff_t)(ki - g->pad) * g->w + (kj - g->pad);
-  t.interior = t.ylo == 0 && t.yhi == g->oh && t.xlo == 0 && t.xhi == g->ow;
   return t;
 }
 
@@ -225,7 +269,6 @@ conv_tap(const ConvGeom *g, int ki, int kj)
 #define CONV_INLINE_COPIES
 #endif
 
-/* dst: (oh, ow) = what tap @t reads from input plane xp: (h, w), zero in the padding. */
 /* d[0..n) = src[0..n), in blocks of 8 that compile to single vector moves. */
 CONV_INLINE_COPIES static inline void
 conv_copy(float *restrict d, const float *restrict src, int n)
@@ -237,38 +280,46 @@ conv_copy(float *restrict d, const float *restrict src, int n)
     d[j] = src[j];
 }
 
+/* Row oy of one im2col plane: d: (ow) = what tap @t reads from input plane xp: (h, w), zero in
+ * the padding. */
 CONV_INLINE_COPIES static void
-im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
-             float *restrict dst)
+im2col_row(const ConvGeom *g, const ConvTap *t, const float *restrict xp, int oy,
+           float *restrict d)
 {
-  if (t->interior && g->s == 1) {
-    /* The common case, every read inside the plane: a 2-D block copy. */
-    const float *src = xp + t->off;
-    for (int oy = 0; oy < g->oh; oy++)
-      conv_copy(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
-    return;
-  }
-  for (int oy = 0; oy < g->oh; oy++) {
-    float *d = dst + (size_t)oy * g->ow;
-    int lo = t->xlo, hi = t->xhi;
-    if (oy < t->ylo || oy >= t->yhi)
-      lo = hi = g->ow;
-    ptrdiff_t base = (ptrdiff_t)oy * g->s * g->w + t->off;
-    for (int ox = 0; ox < lo; ox++)
-      d[ox] = 0.0f;
-    if (g->s == 1)
-      for (int ox = lo; ox < hi; ox++)
-        d[ox] = xp[base + ox];
-    else
-      for (int ox = lo; ox < hi; ox++)
-        d[ox] = xp[base + (ptrdiff_t)ox * g->s];
-    for (int ox = hi; ox < g->ow; ox++)
-      d[ox] = 0.0f;
-  }
+  int lo = t->xlo, hi = t->xhi;
+  if (oy < t->ylo || oy >= t->yhi)
+    lo = hi = g->ow;
+  ptrdiff_t base = (ptrdiff_t)oy * g->s * g->w + t->off;
+  for (int ox = 0; ox < lo; ox++)
+    d[ox] = 0.0f;
+  if (g->s == 1 && hi > lo)
+    conv_copy(d + lo, xp + base + lo, hi - lo);
+  else
+    for (int ox = lo; ox < hi; ox++)
+      d[ox] = xp[base + (ptrdiff_t)ox * g->s];
+  for (int ox = hi; ox < g->ow; ox++)
+    d[ox] = 0.0f;
 }
 
-/* Samples n in [n0, n1) of x: (batch, c, h, w) into their columns of col: (c k k + 1, ld), the
- * last row all ones. Row by row, so that col is written sequentially. */
+/* dst: (oh, ow) = what tap @t reads from input plane xp: (h, w). @above, when not NULL, is the
+ * same sample's plane for tap (ki - s, kj): its rows 1.. read the same input rows as rows
+ * 0..oh-2 here, so they are one contiguous copy and only the last row comes from x (10% off
+ * the forward pass of LeNet's second convolution). */
+static void
+im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
+             const float *restrict above, float *restrict dst)
+{
+  int oy = 0;
+  if (above != NULL) {
+    memcpy(dst, above + g->ow, (size_t)(g->oh - 1) * g->ow * sizeof(float));
+    oy = g->oh - 1;
+  }
+  for (; oy < g->oh; oy++)
+    im2col_row(g, t, xp, oy, dst + (size_t)oy * g->ow);
+}
+
+/* Samples [n0, n1) of x: (batch, c, h, w) -> their tile of col: (c k k + 1, ld), whose last
+ * row is all ones. Row by row, so that the tile is written as one sequential stream. */
 static void
 im2col(const ConvGeom *g, const float *x, int n0, int n1, size_t ld, float *col)
 {
@@ -278,11 +329,16 @@ im2col(const ConvGeom *g, const float *x, int n0, int n1, size_t ld, float *col)
       for (int kj = 0; kj < g->k; kj++) {
         ConvTap t = conv_tap(g, ki, kj);
         float *row = col + ((size_t)(ci * g->k + ki) * g->k + kj) * ld;
-        for (int n = n0; n < n1; n++)
-          im2col_plane(g, &t, x + ((size_t)n * g->c + ci) * plane, row + (size_t)n * g->ohw);
+        /* Row of tap (ki - s, kj), s k rows up. */
+        const float *above = ki >= g->s && g->oh > 1 ? row - (size_t)g->s * g->k * ld : NULL;
+        for (int n = n0; n < n1; n++) {
+          size_t c0 = (size_t)(n - n0) * g->ohw;
+          im2col_plane(g, &t, x + ((size_t)n * g->c + ci) * plane, above ? above + c0 : NULL,
+                       row + c0);
+        }
       }
   float *ones = col + (size_t)g->ckk * ld;
-  for (size_t j = (size_t)n0 * g->ohw; j < (size_t)n1 * g->ohw; j++)
+  for (size_t j = 0; j < (size_t)(n1 - n0) * g->ohw; j++)
     ones[j] = 1.0f;
 }
 
@@ -303,20 +359,20 @@ col2im_plane(const ConvGeom *g, const ConvTap *t, const float *restrict src,
   }
 }
 
-/* Stride 1, one sample n, channel ci and kernel column kj: the k taps down the column
- * (ki = 0..k-1) add into input rows oy + ki - pad, so their dcol planes, each shifted down by ki
- * rows, are first summed into q: (oh + k - 1, ow) with k long contiguous adds, and q then goes
- * into dxp: (h, w) row by row. That is oh + k - 1 short row adds instead of k oh, which is
- * where col2im's time went: about 3 times faster for LeNet's second convolution. */
+/* Stride 1; the sample in column block @slot of a tile, channel ci, kernel column kj. The k taps
+ * down the column (ki = 0..k-1) add into input rows oy + ki - pad, so their dcol planes, each
+ * shifted down by ki rows, are first summed into q: (oh + k - 1, ow) with k long contiguous
+ * adds, and q then goes into dxp: (h, w) row by row: oh + k - 1 short row adds instead of k oh,
+ * which is where col2im's time went (3 times faster for LeNet's second convolution). */
 static void
-col2im_column_s1(const ConvGeom *g, const float *col, size_t ld, int n, int ci, int kj,
+col2im_column_s1(const ConvGeom *g, const float *col, size_t ld, int slot, int ci, int kj,
                  float *restrict q, float *restrict dxp)
 {
   int q_rows = g->oh + g->k - 1, xlo, xhi;
   memset(q, 0, (size_t)q_rows * g->ow * sizeof(float));
   for (int ki = 0; ki < g->k; ki++) {
     size_t r = (size_t)(ci * g->k + ki) * g->k + kj;
-    const float *restrict p = col + r * ld + (size_t)n * g->ohw;
+    const float *restrict p = col + r * ld + (size_t)slot * g->ohw;
     float *restrict qk = q + (size_t)ki * g->ow;
     for (int j = 0; j < g->ohw; j++)
       qk[j] += p[j];
@@ -333,7 +389,7 @@ col2im_column_s1(const ConvGeom *g, const float *col, size_t ld, int n, int ci, 
   }
 }
 
-/* The columns of samples [n0, n1) of dcol: (c k k, ld) -> those samples of dx: (batch, c, h, w).
+/* The tile of dcol: (c k k, ld) for samples [n0, n1) -> those samples of dx: (batch, c, h, w).
  * q: (oh + k - 1, ow) scratch for stride 1. */
 static void
 col2im(const ConvGeom *g, const float *col, int n0, int n1, size_t ld, float *q, float *dx)
@@ -345,13 +401,13 @@ col2im(const ConvGeom *g, const float *col, int n0, int n1, size_t ld, float *q,
       float *dxp = dx + ((size_t)n * g->c + ci) * plane;
       for (int kj = 0; kj < g->k; kj++) {
         if (g->s == 1) {
-          col2im_column_s1(g, col, ld, n, ci, kj, q, dxp);
+          col2im_column_s1(g, col, ld, n - n0, ci, kj, q, dxp);
           continue;
         }
         for (int ki = 0; ki < g->k; ki++) {
           ConvTap t = conv_tap(g, ki, kj);
           size_t r = (size_t)(ci * g->k + ki) * g->k + kj;
-          col2im_plane(g, &t, col + r * ld + (size_t)n * g->ohw, dxp);
+          col2im_plane(g, &t, col + r * ld + (size_t)(n - n0) * g->ohw, dxp);
         }
       }
     }
@@ -359,27 +415,13 @@ col2im(const ConvGeom *g, const float *col, int n0, int n1, size_t ld, float *q,
 
 /* ---- fast path ---- */
 
-/* Samples per gemm. The products run over blocks of whole samples (columns of col) rather than
- * the whole batch at once: OpenBLAS does products of up to about 1e6 multiply-adds with kernels
- * that skip packing, and for these skinny shapes (few filters, short reductions) that measured
- * about twice as fast as one gemm over the batch; a block of col also stays in cache between
- * im2col and its gemm, and between the dx gemm and col2im. */
-static int
-conv_block_samples(const ConvGeom *g)
-{
-  double per_sample = (double)(g->ckk + 1) * g->f * g->ohw;
-  int nb = (int)(1e6 / per_sample);
-  return nb < 1 ? 1 : nb;
-}
-
-/* Samples [n0, n1) of yt: (f, ld) -> y: (batch, f, oh ow), adding b: (f). */
+/* The tile of yt: (f, ld) -> its samples of y: (batch, f, oh ow), adding b: (f). */
 static void
-conv_scatter_bias(const ConvGeom *g, const float *yt, const float *b, int n0, int n1, size_t ld,
-                  float *y)
+conv_scatter_bias(const ConvGeom *g, const ConvTile *t, size_t ld, const float *b, float *y)
 {
-  for (int n = n0; n < n1; n++)
+  for (int n = t->n0; n < t->n1; n++)
     for (int fi = 0; fi < g->f; fi++) {
-      const float *src = yt + fi * ld + (size_t)n * g->ohw;
+      const float *src = t->tmp + fi * ld + (size_t)(n - t->n0) * g->ohw;
       float *dst = y + ((size_t)n * g->f + fi) * g->ohw;
       float bias = b[fi];
       for (int p = 0; p < g->ohw; p++)
@@ -387,30 +429,28 @@ conv_scatter_bias(const ConvGeom *g, const float *yt, const float *b, int n0, in
     }
 }
 
-/* dy: (batch, f, oh ow) -> dyt: (f, batch oh ow) */
+/* The tile's samples of dy: (batch, f, oh ow) -> its tile of dyt: (f, ld) */
 static void
-conv_gather(const ConvGeom *g, const float *dy, int batch, float *dyt)
+conv_gather(const ConvGeom *g, const ConvTile *t, size_t ld, const float *dy)
 {
-  size_t ld = conv_ld(g, batch), plane = (size_t)g->ohw * sizeof(float);
-  for (int n = 0; n < batch; n++)
+  for (int n = t->n0; n < t->n1; n++)
     for (int fi = 0; fi < g->f; fi++)
-      memcpy(dyt + fi * ld + (size_t)n * g->ohw, dy + ((size_t)n * g->f + fi) * g->ohw, plane);
+      memcpy(t->tmp + fi * ld + (size_t)(n - t->n0) * g->ohw,
+             dy + ((size_t)n * g->f + fi) * g->ohw, (size_t)g->ohw * sizeof(float));
 }
 
 static void
 conv_forward_fast(GbLayer *l, const ConvGeom *g, const float *x, float *y, int batch)
 {
   ConvScratch *s = l->scratch;
-  size_t ld = conv_ld(g, batch);
-  int nb = conv_block_samples(g);
-  for (int n0 = 0; n0 < batch; n0 += nb) {
-    int n1 = n0 + nb < batch ? n0 + nb : batch, cols = (n1 - n0) * g->ohw;
-    size_t c0 = (size_t)n0 * g->ohw;
-    im2col(g, x, n0, n1, ld, s->col);
-    /* yt[:, block] (f, cols) = W (f, c k k) x col[:c k k, block] (c k k, cols) */
-    gb_sgemm(false, false, g->f, cols, g->ckk, 1.0f, l->p[0], g->ckk, s->col + c0, (int)ld,
-             0.0f, s->tmp + c0, (int)ld);
-    conv_scatter_bias(g, s->tmp, l->p[1], n0, n1, ld, y);
+  int ld = s->plan.ld;
+  for (int i = 0; i < conv_n_tiles(s, batch); i++) {
+    ConvTile t = conv_tile(s, g, i, batch);
+    im2col(g, x, t.n0, t.n1, ld, t.col);
+    /* yt (f, cols) = W (f, c k k) x col[:c k k] (c k k, cols) */
+    gb_sgemm(false, false, g->f, t.cols, g->ckk, 1.0f, l->p[0], g->ckk, t.col, ld, 0.0f, t.tmp,
+             ld);
+    conv_scatter_bias(g, &t, ld, l->p[1], y);
   }
   s->col_x = x;
   s->col_batch = batch;
@@ -428,60 +468,55 @@ conv_unpack_param_grads(const ConvGeom *g, const float *dwb, float *dw, float *d
   }
 }
 
-/* dW and db from dyt: (f, ld) and the forward's col, summed over blocks of samples. */
+/* dwb (+)= col dyt^T over one tile, in chunks of at most 1200 / f rows: OpenBLAS takes its
+ * unpacked kernels for this product only when the output has at most 1200 entries. */
 static void
-conv_param_grads_fast(GbLayer *l, const ConvGeom *g, const float *x, int batch)
+conv_param_grads_tile(const ConvGeom *g, const ConvTile *t, int ld, bool first, float *dwb)
 {
-  ConvScratch *s = l->scratch;
-  size_t ld = conv_ld(g, batch);
-  int nb = conv_block_samples(g);
-  if (!s->col_valid || s->col_x != x || s->col_batch != batch)
-    im2col(g, x, 0, batch, ld, s->col);
-  /* Rows of dwb in chunks of at most 1200 / f: OpenBLAS takes its unpacked kernels for this
-   * product only when the output has at most 1200 entries (and the inner size is 32 or more). */
   int rows = g->ckk + 1, chunk = g->f < 1200 ? 1200 / g->f : 1;
-  for (int n0 = 0; n0 < batch; n0 += nb) {
-    int cols = ((n0 + nb < batch ? n0 + nb : batch) - n0) * g->ohw;
-    size_t c0 = (size_t)n0 * g->ohw;
-    for (int r0 = 0; r0 < rows; r0 += chunk) {
-      int m = rows - r0 < chunk ? rows - r0 : chunk;
-      /* dwb[rows] (m, f) += col[rows, block] (m, cols) x dyt[:, block]^T (cols, f) */
-      gb_sgemm(false, true, m, g->f, cols, 1.0f, s->col + r0 * ld + c0, (int)ld, s->tmp + c0,
-               (int)ld, n0 == 0 ? 0.0f : 1.0f, s->dwb + (size_t)r0 * g->f, g->f);
-    }
+  for (int r0 = 0; r0 < rows; r0 += chunk) {
+    int m = rows - r0 < chunk ? rows - r0 : chunk;
+    /* dwb[r0:r0+m] (m, f) (+)= col[r0:r0+m] (m, cols) x dyt^T (cols, f) */
+    gb_sgemm(false, true, m, g->f, t->cols, 1.0f, t->col + (size_t)r0 * ld, ld, t->tmp, ld,
+             first ? 0.0f : 1.0f, dwb + (size_t)r0 * g->f, g->f);
   }
-  conv_unpack_param_grads(g, s->dwb, l->g[0], l->g[1]);
 }
 
-/* dx from dyt: (f, ld), block by block; the dcol blocks overwrite col. */
+/* dx of one tile from its dyt: dcol (c k k, cols) = W^T (c k k, f) x dyt (f, cols), written
+ * over the tile of col, then col2im. */
 static void
-conv_input_grad_fast(GbLayer *l, const ConvGeom *g, float *dx, int batch)
+conv_input_grad_tile(GbLayer *l, const ConvGeom *g, const ConvTile *t, int ld, float *dx)
 {
   ConvScratch *s = l->scratch;
-  size_t ld = conv_ld(g, batch);
-  int nb = conv_block_samples(g);
-  s->col_valid = false;
-  for (int n0 = 0; n0 < batch; n0 += nb) {
-    int n1 = n0 + nb < batch ? n0 + nb : batch, cols = (n1 - n0) * g->ohw;
-    size_t c0 = (size_t)n0 * g->ohw;
-    /* dcol[:, block] (c k k, cols) = W^T (c k k, f) x dyt[:, block] (f, cols) */
-    gb_sgemm(true, false, g->ckk, cols, g->f, 1.0f, l->p[0], g->ckk, s->tmp + c0, (int)ld, 0.0f,
-             s->col + c0, (int)ld);
-    col2im(g, s->col, n0, n1, ld, s->q, dx);
-  }
+  gb_sgemm(true, false, g->ckk, t->cols, g->f, 1.0f, l->p[0], g->ckk, t->tmp, ld, 0.0f, t->col,
+           ld);
+  col2im(g, t->col, t->n0, t->n1, ld, s->q, dx);
 }
 
 static void
 conv_backward_fast(GbLayer *l, const ConvGeom *g, const float *x, const float *dy, float *dx,
                    int batch, bool param_grads)
 {
+  ConvScratch *s = l->scratch;
+  int ld = s->plan.ld;
+  bool have_col = s->col_valid && s->col_x == x && s->col_batch == batch;
   if (!param_grads && dx == NULL)
     return;
-  conv_gather(g, dy, batch, ((ConvScratch *)l->scratch)->tmp);
-  if (param_grads)
-    conv_param_grads_fast(l, g, x, batch);
+  for (int i = 0; i < conv_n_tiles(s, batch); i++) {
+    ConvTile t = conv_tile(s, g, i, batch);
+    conv_gather(g, &t, ld, dy);
+    if (param_grads) {
+      if (!have_col)
+        im2col(g, x, t.n0, t.n1, ld, t.col);
+      conv_param_grads_tile(g, &t, ld, i == 0, s->dwb);
+    }
+    if (dx != NULL)
+      conv_input_grad_tile(l, g, &t, ld, dx);
+  }
   if (dx != NULL)
-    conv_input_grad_fast(l, g, dx, batch);
+    s->col_valid = false;
+  if (param_grads)
+    conv_unpack_param_grads(g, s->dwb, l->g[0], l->g[1]);
 }
 
 /* ---- reference path ---- */
@@ -524,7 +559,7 @@ conv_forward_ref(GbLayer *l, const ConvGeom *g, const float *x, float *y, int ba
         }
 }
 
-/* dW[fi][ci][ki][kj] = sum over n, oy, ox of dy[n][fi][oy][ox] x[n][ci][oy s+ki-pad][ox s+kj-pad] */
+/* dW[fi][ci][ki][kj] = sum over n, oy, ox of dy[n][fi][oy][ox] x[n][ci][oy s + ki - pad][...] */
 static double
 conv_ref_weight_grad(const ConvGeom *g, const float *x, const float *dy, int batch, int fi,
                      int ci, int ki, int kj)

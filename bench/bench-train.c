@@ -257,6 +257,7 @@ static void
 print_header(const Options *o)
 {
   if (o->csv) {
+    printf("# openblas_core=%s blas_threads=%d\n", gb_blas_core_name(), gb_blas_get_threads());
     printf("impl,model,samples,steps,runs,median_s,min_s,max_s,ms_per_step\n");
     return;
   }

@@ -76,9 +76,12 @@ echo
 # -- run, alternating per model ------------------------------------------------------------
 # Each side prints "impl,model,samples,steps,runs,median_s,min_s,max_s,ms_per_step".
 declare -A ours theirs
+core=""
 for m in $models; do
   echo "== $m" >&2
-  ours[$m]=$("$bench" --only "$m" --runs "$runs" --csv | grep "^glassbox,$m," || true)
+  out=$("$bench" --only "$m" --runs "$runs" --csv || true)
+  ours[$m]=$(echo "$out" | grep "^glassbox,$m," || true)
+  core=$(echo "$out" | sed -n 's/^# openblas_core=\([^ ]*\).*/\1/p')
   [ -n "${ours[$m]}" ] || echo "   glassbox $m failed (see above)" >&2
   theirs[$m]=""
   if [ "$have_torch" = 1 ]; then
@@ -138,6 +141,7 @@ for m in $models; do
   [ -n "${ours[$m]}" ] && echo "  ${ours[$m]}"
   [ -n "${theirs[$m]}" ] && echo "  ${theirs[$m]}"
 done
+echo "Glassbox ran on OpenBLAS core ${core:-unknown} with one BLAS thread."
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$have_torch" = 0 ]; then

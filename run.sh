@@ -12,6 +12,7 @@ BUILD_DIR=${GB_BUILD_DIR:-build}
 PACKAGES=(
   build-essential meson ninja-build pkg-config
   libgtk-4-dev libopenblas-dev liblapacke-dev libjson-glib-dev
+  libmatio-dev libxdffileio-dev
   gettext appstream appstream-util desktop-file-utils libxml2-utils
   xvfb xauth xdotool imagemagick
 )

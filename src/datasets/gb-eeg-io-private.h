@@ -7,16 +7,9 @@
 
 /* Helpers shared by the EEG file readers (gb-eeg-mat.c, gb-eeg-xdf.c). */
 
-/* The BCI Competition III data set II montage (eloc64.txt), 64 channels in file order. */
+/* The BCI Competition III data set II montage (eloc64.txt) has 64 channels; its order and
+ * positions are in gb-eeg-montage.c. */
 #define GB_EEG_IO_ELOC64_N 64
-
-/* Label of channel @index (0-based) of the eloc64 montage: "FC5", ..., "Iz". */
-const char *gb_eeg_io_eloc64_label(int index);
-
-/* Looks @label up (case-insensitive) among the 10-20 names this module knows (the 64 eloc64
- * channels plus the common 10-20 names absent from it) and writes its EEGLAB topoplot position.
- * Returns false, and writes (0, 0), for unknown names. */
-bool gb_eeg_io_position(const char *label, float *x, float *y);
 
 /* Fills @ch from a label found in a file: trims blanks, drops an "EEG " prefix, a reference
  * suffix ("Fz-REF", "Cz-A1") and trailing dots ("Fc5.", PhysioNet style). When the cleaned

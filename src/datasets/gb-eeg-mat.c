@@ -15,6 +15,7 @@
 
 #include "gb-alloc.h"
 #include "gb-eeg-io-private.h"
+#include "gb-eeg-montage.h"
 
 /* ---- libmatio's messages -------------------------------------------------------------------
  *
@@ -394,8 +395,10 @@ fill_trial_info(const MatReader *r, GbEegSet *set, int *character_start)
     }
   }
   character_start[r->n_chars] = trial;
+  GbEegChannel montage[GB_EEG_IO_ELOC64_N];
+  gb_eeg_montage_get(GB_EEG_IO_ELOC64_N, montage, NULL);
   for (int c = 0; c < GB_EEG_IO_ELOC64_N; c++)
-    gb_eeg_io_set_channel(&set->channels[c], gb_eeg_io_eloc64_label(c));
+    set->channels[c] = montage[c];
 }
 
 /* Copies every kept window of character @k, channel @c from the series @x into the trials. */

@@ -14,6 +14,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config
   libgtk-4-dev libopenblas-dev liblapacke-dev libjson-glib-dev
   zlib1g-dev libgdk-pixbuf-2.0-dev dataset-fashion-mnist
+  libmatio-dev libxdffileio-dev
   gettext appstream appstream-util desktop-file-utils libxml2-utils
   xvfb xauth xdotool imagemagick
 )

@@ -3,12 +3,84 @@
 
 #include <glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "gb-blas.h"
 #include "gb-model.h"
 #include "gb-test-util.h"
 
 #define TOL 2e-3
+
+/* cblas_sgemm through gb_sgemm against the naive triple loop, for every transpose combination,
+ * alpha and beta, and leading dimensions wider than the matrices. */
+static void
+test_sgemm_matches_reference(void)
+{
+  const int m = 37, n = 29, k = 53, pad = 3;
+  float *a = g_new(float, (m + pad) * (k + pad)), *b = g_new(float, (k + pad) * (n + pad));
+  float *c0 = g_new(float, m * (n + pad)), *c1 = g_new(float, m * (n + pad));
+  gb_test_fill_uniform(a, (m + pad) * (k + pad), -1, 1, 1);
+  gb_test_fill_uniform(b, (k + pad) * (n + pad), -1, 1, 2);
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      for (int ab = 0; ab < 2; ab++) {
+        float alpha = ab ? 0.5f : 1.0f, beta = ab ? 2.0f : 0.0f;
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        gb_test_fill_uniform(c0, m * ldc, -1, 1, 3);
+        memcpy(c1, c0, sizeof(float) * m * ldc);
+        gb_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c0, ldc);
+        gb_sgemm_ref(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c1, ldc);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < n; j++)
+            g_assert_cmpfloat(fabsf(c0[i * ldc + j] - c1[i * ldc + j]), <, 1e-4f);
+        /* The padding columns of C are not touched. */
+        for (int i = 0; i < m; i++)
+          for (int j = n; j < ldc; j++)
+            g_assert_cmpfloat(c0[i * ldc + j], ==, c1[i * ldc + j]);
+      }
+  /* A hand example: [1 2; 3 4] x [5; 6] = [17; 39]. */
+  float ha[4] = {1, 2, 3, 4}, hb[2] = {5, 6}, hc[2];
+  gb_sgemm(false, false, 2, 1, 2, 1.0f, ha, 2, hb, 1, 0.0f, hc, 1);
+  g_assert_cmpfloat(hc[0], ==, 17.0f);
+  g_assert_cmpfloat(hc[1], ==, 39.0f);
+  g_free(a);
+  g_free(b);
+  g_free(c0);
+  g_free(c1);
+}
+
+/* A whole dense network gives the same outputs and gradients with the reference kernels. */
+static void
+test_dense_fast_matches_reference(void)
+{
+  GbModel *m;
+  GbError err;
+  g_assert_cmpint(gb_model_new_from_spec("input(50), dense(40), tanh, dense(7)", 2, &m, &err), ==,
+                  GB_OK);
+  float x[6 * 50], r[6 * 7], dx[2][6 * 50];
+  gb_test_fill_uniform(x, 6 * 50, -1, 1, 4);
+  gb_test_fill_uniform(r, 6 * 7, -1, 1, 5);
+  float *grads[2];
+  float y[2][6 * 7];
+  for (int ref = 0; ref < 2; ref++) {
+    gb_engine_set_reference_kernels(ref);
+    const float *out;
+    g_assert_cmpint(gb_model_forward(m, x, 6, false, &out, &err), ==, GB_OK);
+    memcpy(y[ref], out, sizeof y[ref]);
+    g_assert_cmpint(gb_model_backward(m, r, 6, dx[ref], true, &err), ==, GB_OK);
+    grads[ref] = g_memdup2(gb_model_grads(m), gb_model_buffer_len(m) * sizeof(float));
+  }
+  gb_engine_set_reference_kernels(false);
+  for (int i = 0; i < 6 * 7; i++)
+    g_assert_cmpfloat(fabsf(y[0][i] - y[1][i]), <, 1e-5f);
+  for (int i = 0; i < 6 * 50; i++)
+    g_assert_cmpfloat(fabsf(dx[0][i] - dx[1][i]), <, 1e-5f);
+  for (size_t i = 0; i < gb_model_buffer_len(m); i++)
+    g_assert_cmpfloat(fabsf(grads[0][i] - grads[1][i]), <, 1e-5f);
+  g_free(grads[0]);
+  g_free(grads[1]);
+  gb_model_free(m);
+}
 
 static void
 test_dense_backward(void)
@@ -89,6 +161,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/engine/sgemm/matches-reference", test_sgemm_matches_reference);
+  g_test_add_func("/engine/dense/fast-matches-reference", test_dense_fast_matches_reference);
   g_test_add_func("/engine/dense/backward", test_dense_backward);
   g_test_add_func("/engine/activations/backward", test_activations_backward);
   g_test_add_func("/engine/dropout/backward", test_dropout_backward);

@@ -312,6 +312,47 @@ test_l1_and_clipping(void)
   gb_dataset_free(ds);
 }
 
+/* Shift augmentation: a model trained on centred images, tested on shifted ones, does better
+ * when its training samples were shifted at random. */
+static void
+test_augment_shift(void)
+{
+  GbError err;
+  GbDataset *train = gb_synthetic_images(1500, 10, 14, 0, 0.05, 21, &err);
+  GbDataset *test = gb_synthetic_images(500, 10, 14, 3, 0.05, 22, &err);
+  GbDataView tr = gb_dataset_view(train), te = gb_dataset_view(test);
+  double acc[2];
+  for (int k = 0; k < 2; k++) {
+    GbModel *m = new_model("input(1,14,14), flatten, dense(64), relu, dense(10)", 3);
+    GbTrainConfig cfg;
+    gb_train_config_init(&cfg);
+    cfg.epochs = 15;
+    cfg.augment_shift = k ? 3 : 0;
+    g_assert_cmpint(gb_train(m, &tr, NULL, &cfg, NULL, &err), ==, GB_OK);
+    int *pred = g_new(int, te.n);
+    g_assert_cmpint(gb_predict_classes(m, &te, pred, NULL, &err), ==, GB_OK);
+    acc[k] = gb_metrics_accuracy(pred, te.labels, te.n);
+    g_free(pred);
+    gb_model_free(m);
+  }
+  g_test_message("accuracy on shifted digits: %.3f without augmentation, %.3f with", acc[0],
+                 acc[1]);
+  g_assert_cmpfloat(acc[1], >, acc[0] + 0.1);
+  /* Sequences cannot be shifted as images. */
+  GbDataset *seq = gb_synthetic_sequences(50, 2, 10, 3, 1.0, 1, &err);
+  GbDataView sv = gb_dataset_view(seq);
+  GbModel *m = new_model("input(10,3), flatten, dense(2)", 1);
+  GbTrainConfig cfg;
+  gb_train_config_init(&cfg);
+  cfg.augment_shift = 1;
+  g_assert_cmpint(gb_train(m, &sv, NULL, &cfg, NULL, &err), ==, GB_ERR_INVALID);
+  g_assert_nonnull(strstr(err.message, "shift augmentation"));
+  gb_model_free(m);
+  gb_dataset_free(seq);
+  gb_dataset_free(train);
+  gb_dataset_free(test);
+}
+
 static void
 test_metrics(void)
 {
@@ -459,6 +500,7 @@ main(int argc, char **argv)
   g_test_add_func("/engine/train/early-stopping", test_early_stopping);
   g_test_add_func("/engine/train/bad-data", test_bad_data);
   g_test_add_func("/engine/train/l1-and-clipping", test_l1_and_clipping);
+  g_test_add_func("/engine/train/augment-shift", test_augment_shift);
   g_test_add_func("/engine/loss/gradients", test_loss_gradients);
   g_test_add_func("/engine/metrics", test_metrics);
   g_test_add_func("/engine/train/cross-validation", test_cross_validation);

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "gb-cli.h"
+#include "gb-image-import.h"
 #include "gb-metrics.h"
 #include "gb-model-file.h"
 #include "gb-train.h"
@@ -101,16 +102,91 @@ gb_cli_eval(int argc, char **argv)
   return code;
 }
 
+/* Softmax (or sigmoid for one logit) of @z into @p; returns the number of classes. */
+static int
+probabilities(const float *z, int n_out, double *p)
+{
+  if (n_out == 1) {
+    p[1] = 1.0 / (1.0 + exp(-z[0]));
+    p[0] = 1.0 - p[1];
+    return 2;
+  }
+  double mx = z[0], sum = 0;
+  for (int j = 1; j < n_out; j++)
+    mx = z[j] > mx ? z[j] : mx;
+  for (int j = 0; j < n_out; j++)
+    sum += p[j] = exp(z[j] - mx);
+  for (int j = 0; j < n_out; j++)
+    p[j] /= sum;
+  return n_out;
+}
+
+static void
+print_header(int n_out)
+{
+  printf("index,label,predicted");
+  for (int j = 0; j < (n_out == 1 ? 2 : n_out); j++)
+    printf(",p%d", j);
+  printf("\n");
+}
+
+/* One CSV row; @label < 0 prints an empty label (an imported image has none). */
+static void
+print_row(const float *z, int n_out, int index, int label)
+{
+  g_autofree double *p = g_new(double, n_out < 2 ? 2 : n_out);
+  int nc = probabilities(z, n_out, p);
+  int best = 0;
+  for (int j = 1; j < nc; j++)
+    best = p[j] > p[best] ? j : best;
+  if (label >= 0)
+    printf("%d,%d,%d", index, label, best);
+  else
+    printf("%d,,%d", index, best);
+  for (int j = 0; j < nc; j++)
+    printf(",%.5f", p[j]);
+  printf("\n");
+}
+
+/* predict --image: a photo or drawing of a digit, normalised like MNIST. */
+static int
+predict_image(const char *model_path, const char *image)
+{
+  GbError err;
+  GbModel *m = gb_cli_load_model(model_path, &err);
+  if (m == NULL)
+    return gb_cli_report(&err);
+  int code = GB_EXIT_OK;
+  float x[28 * 28];
+  const float *z;
+  if (gb_model_input_size(m) != 28 * 28) {
+    char buf[64];
+    gb_error_set(&err, GB_ERR_SHAPE, "%s takes inputs of shape %s, not 28x28 digit images",
+                 model_path, gb_shape_format(gb_model_input_shape(m), buf, sizeof buf));
+    code = gb_cli_report(&err);
+  } else if (gb_image_import_digit(image, x, NULL, &err) != GB_OK ||
+             gb_model_forward(m, x, 1, false, &z, &err) != GB_OK) {
+    code = gb_cli_report(&err);
+  } else {
+    print_header(gb_model_n_outputs(m));
+    print_row(z, gb_model_n_outputs(m), 0, -1);
+  }
+  gb_model_free(m);
+  return code;
+}
+
 int
 gb_cli_predict(int argc, char **argv)
 {
-  g_autofree char *model = NULL, *data = NULL;
+  g_autofree char *model = NULL, *data = NULL, *image = NULL;
   int index = -1, count = 10;
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "Model file", "FILE"},
       {"data", 'd', 0, G_OPTION_ARG_STRING, &data, "Data source", "SOURCE"},
       {"index", 'i', 0, G_OPTION_ARG_INT, &index, "First sample to predict (0)", "N"},
       {"count", 'n', 0, G_OPTION_ARG_INT, &count, "How many samples (10)", "N"},
+      {"image", 0, 0, G_OPTION_ARG_FILENAME, &image,
+       "A PNG or JPEG of a digit instead of --data (normalised like MNIST)", "FILE"},
       {NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("- predict classes and probabilities");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -120,8 +196,10 @@ gb_cli_predict(int argc, char **argv)
   int code;
   if (!gb_cli_parse(ctx, &argc, &argv, &code))
     return code;
-  if (!model || !data)
-    return gb_cli_usage_error(ctx, "predict needs --model and --data");
+  if (!model || (!data && !image) || (data && image))
+    return gb_cli_usage_error(ctx, "predict needs --model and either --data or --image");
+  if (image)
+    return predict_image(model, image);
   if (count < 1)
     return gb_cli_usage_error(ctx, "--count must be at least 1");
   GbModel *m;
@@ -141,34 +219,9 @@ gb_cli_predict(int argc, char **argv)
       if (gb_model_predict(m, ds->x->data + (size_t)start * in, k, z, NULL, NULL, &err) != GB_OK) {
         code = gb_cli_report(&err);
       } else {
-        printf("index,label,predicted");
-        for (int j = 0; j < (n_out == 1 ? 2 : n_out); j++)
-          printf(",p%d", j);
-        printf("\n");
-        for (int i = 0; i < k; i++) {
-          const float *zi = z + (size_t)i * n_out;
-          double p[1024];
-          int nc = n_out == 1 ? 2 : (n_out < 1024 ? n_out : 1024);
-          if (n_out == 1) {
-            p[1] = 1.0 / (1.0 + exp(-zi[0]));
-            p[0] = 1.0 - p[1];
-          } else {
-            double mx = zi[0], sum = 0;
-            for (int j = 1; j < nc; j++)
-              mx = zi[j] > mx ? zi[j] : mx;
-            for (int j = 0; j < nc; j++)
-              sum += p[j] = exp(zi[j] - mx);
-            for (int j = 0; j < nc; j++)
-              p[j] /= sum;
-          }
-          int best = 0;
-          for (int j = 1; j < nc; j++)
-            best = p[j] > p[best] ? j : best;
-          printf("%d,%d,%d", start + i, ds->labels[start + i], best);
-          for (int j = 0; j < nc; j++)
-            printf(",%.5f", p[j]);
-          printf("\n");
-        }
+        print_header(n_out);
+        for (int i = 0; i < k; i++)
+          print_row(z + (size_t)i * n_out, n_out, start + i, ds->labels[start + i]);
         code = GB_EXIT_OK;
       }
       g_free(z);

@@ -13,7 +13,7 @@
 typedef struct {
   char *arch, *data, *val_data, *out, *optimizer, *schedule, *loss, *class_weights, *history;
   double lr, momentum, weight_decay, gamma, min_lr, val_fraction, l1, clip, clip_norm;
-  int epochs, batch, seed, step_size, patience, cv, trials;
+  int epochs, batch, seed, step_size, patience, cv, trials, augment_shift;
   char *search, *search_lr, *search_batch, *search_units, *search_optim;
   gboolean quiet;
 } TrainOptions;
@@ -75,6 +75,7 @@ build_config(GOptionContext *ctx, TrainOptions *o, GbTrainConfig *cfg)
   cfg->l1 = (float)o->l1;
   cfg->clip_value = (float)o->clip;
   cfg->clip_norm = (float)o->clip_norm;
+  cfg->augment_shift = o->augment_shift;
   return -1;
 }
 
@@ -319,6 +320,8 @@ gb_cli_train(int argc, char **argv)
       {"l1", 0, 0, G_OPTION_ARG_DOUBLE, &o.l1, "L1 penalty on weights (Oliva)", "F"},
       {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &o.clip, "Clip each gradient to [-F, F]", "F"},
       {"clip-norm", 0, 0, G_OPTION_ARG_DOUBLE, &o.clip_norm, "Clip the gradient norm to F", "F"},
+      {"augment-shift", 0, 0, G_OPTION_ARG_INT, &o.augment_shift,
+       "Images: shift training samples by up to N pixels", "N"},
       {"history", 0, 0, G_OPTION_ARG_FILENAME, &o.history, "Write per-epoch figures as CSV", "FILE"},
       {"cv", 0, 0, G_OPTION_ARG_INT, &o.cv, "k-fold cross-validation instead of training", "K"},
       {"search", 0, 0, G_OPTION_ARG_STRING, &o.search, "Hyper-parameter search: grid or random", "MODE"},

@@ -34,6 +34,16 @@ static const Eloc eloc64[64] = {
     {"O1", -162, 0.406f},  {"Oz", 180, 0.406f},   {"O2", 162, 0.406f},   {"Iz", 180, 0.499f},
 };
 
+/* 10-20 names other recordings use that eloc64 lacks: the old temporal names at the positions
+ * of their modern equivalents, and the inferior ring at ear level (r = 0.5). */
+static const Eloc extra[] = {
+    {"T3", -90, 0.406f},  {"T4", 90, 0.406f},    {"T5", -126, 0.406f},  {"T6", 126, 0.406f},
+    {"Nz", 0, 0.500f},    {"F9", -54, 0.500f},   {"F10", 54, 0.500f},   {"FT9", -72, 0.500f},
+    {"FT10", 72, 0.500f}, {"TP9", -108, 0.500f}, {"TP10", 108, 0.500f}, {"P9", -126, 0.500f},
+    {"P10", 126, 0.500f}, {"PO9", -144, 0.500f}, {"PO10", 144, 0.500f}, {"O9", -162, 0.500f},
+    {"O10", 162, 0.500f},
+};
+
 static const char *const montage8[] = {"Fz", "Cz", "Pz", "Oz", "P3", "P4", "PO7", "PO8"};
 
 static const char *const montage16[] = {"Fp1", "Fp2", "F3", "Fz",  "F4",  "C3", "Cz", "C4",
@@ -50,6 +60,9 @@ eloc_find(const char *label)
   for (int i = 0; i < 64; i++)
     if (strcasecmp(eloc64[i].label, label) == 0)
       return &eloc64[i];
+  for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+    if (strcasecmp(extra[i].label, label) == 0)
+      return &extra[i];
   return NULL;
 }
 
@@ -122,4 +135,13 @@ gb_eeg_montage_position(const char *label, float *x, float *y)
   *x = ch.x;
   *y = ch.y;
   return true;
+}
+
+bool
+gb_eeg_montage_canonical_label(const char *label, const char **canonical)
+{
+  const Eloc *e = eloc_find(label);
+  if (e != NULL)
+    *canonical = e->label;
+  return e != NULL;
 }

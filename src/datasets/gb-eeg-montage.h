@@ -28,6 +28,8 @@ bool gb_eeg_montage_supported(int n_channels);
 GbStatus gb_eeg_montage_get(int n_channels, GbEegChannel *out, GbError *err);
 /* A short description, e.g. "BCI Competition III (eloc64)"; NULL for unsupported counts. */
 const char *gb_eeg_montage_name(int n_channels);
-/* Position of any channel of the 64-channel table (case-insensitive label); false if the label
- * is not in it. */
+/* Position of a 10-20 channel (case-insensitive label): the 64-channel table plus the common
+ * names it lacks (T3-T6, the inferior ring); false if the label is unknown. */
 bool gb_eeg_montage_position(const char *label, float *x, float *y);
+/* The standard spelling of a known label ("FZ" -> "Fz"); false if the label is unknown. */
+bool gb_eeg_montage_canonical_label(const char *label, const char **canonical);

@@ -134,6 +134,7 @@ typedef struct {
   int *pred;      /* (batch) */
   float *good;    /* last weights known to be finite */
   float *best;    /* weights of the best epoch */
+  float *shifted; /* (in) one augmented sample */
   GbOptim *optim;
 } Scratch;
 
@@ -147,6 +148,7 @@ scratch_clear(Scratch *s)
   gb_free(s->pred);
   gb_free(s->good);
   gb_free(s->best);
+  gb_free(s->shifted);
   gb_optim_free(s->optim);
   memset(s, 0, sizeof *s);
 }
@@ -164,9 +166,11 @@ scratch_init(Scratch *s, GbModel *m, const GbTrainConfig *cfg, GbError *err)
   s->pred = gb_calloc(b, sizeof *s->pred);
   s->good = gb_alloc_floats(len);
   s->best = gb_alloc_floats(len);
+  s->shifted = gb_alloc_floats(in);
   int nt = gb_model_n_tensors(m);
   GbOptimGroup *groups = gb_calloc((size_t)(nt ? nt : 1), sizeof *groups);
-  if (!s->xb || !s->yb || !s->tb || !s->dlogits || !s->pred || !s->good || !s->best || !groups) {
+  if (!s->xb || !s->yb || !s->tb || !s->dlogits || !s->pred || !s->good || !s->best || !s->shifted ||
+      !groups) {
     gb_free(groups);
     scratch_clear(s);
     return gb_error_set(err, GB_ERR_NOMEM, "out of memory for training buffers");
@@ -197,6 +201,35 @@ gather(const GbDataView *d, const int *idx, int count, Scratch *s, int n_out)
       s->yb[i] = d->labels[r];
     if (d->targets != NULL)
       memcpy(s->tb + (size_t)i * n_out, d->targets + (size_t)r * n_out, n_out * sizeof(float));
+  }
+}
+
+/* Translates each image of the batch by a random (dx, dy) in [-max, max], filling with 0.
+ * xb: (batch, c, h, w) */
+static void
+augment_shift(float *xb, int batch, const GbShape *shape, int max, float *tmp, GbRng *rng)
+{
+  int c = shape->dim[0], h = shape->dim[1], w = shape->dim[2];
+  size_t per = (size_t)c * h * w;
+  for (int b = 0; b < batch; b++) {
+    int dx = (int)gb_rng_below(rng, (uint64_t)(2 * max + 1)) - max;
+    int dy = (int)gb_rng_below(rng, (uint64_t)(2 * max + 1)) - max;
+    if (dx == 0 && dy == 0)
+      continue;
+    float *img = xb + per * b;
+    memset(tmp, 0, per * sizeof(float));
+    for (int k = 0; k < c; k++)
+      for (int y = 0; y < h; y++) {
+        int sy = y - dy;
+        if (sy < 0 || sy >= h)
+          continue;
+        for (int x = 0; x < w; x++) {
+          int sx = x - dx;
+          if (sx >= 0 && sx < w)
+            tmp[((size_t)k * h + y) * w + x] = img[((size_t)k * h + sy) * w + sx];
+        }
+      }
+    memcpy(img, tmp, per * sizeof(float));
   }
 }
 
@@ -288,8 +321,10 @@ check_config(const GbTrainConfig *c, GbError *err)
   if (!(c->val_fraction >= 0.0 && c->val_fraction < 1.0))
     return gb_error_set(err, GB_ERR_INVALID, "validation fraction must be in [0, 1), got %g",
                         c->val_fraction);
-  if (c->l1 < 0.0f || c->clip_value < 0.0f || c->clip_norm < 0.0f || c->patience < 0)
-    return gb_error_set(err, GB_ERR_INVALID, "L1, clipping and patience must not be negative");
+  if (c->l1 < 0.0f || c->clip_value < 0.0f || c->clip_norm < 0.0f || c->patience < 0 ||
+      c->augment_shift < 0)
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "L1, clipping, patience and shifts must not be negative");
   return GB_OK;
 }
 
@@ -319,6 +354,8 @@ run_epoch(Run *r, int epoch, float lr, GbRng *rng, GbEpochStats *st, GbError *er
     int start = k * cfg->batch_size;
     int b = r->n_train - start < cfg->batch_size ? r->n_train - start : cfg->batch_size;
     gather(r->train, r->order + start, b, &r->s, n_out);
+    if (cfg->augment_shift > 0)
+      augment_shift(r->s.xb, b, &r->train->shape, cfg->augment_shift, r->s.shifted, rng);
     const float *logits;
     GbStatus status = gb_model_forward(m, r->s.xb, b, true, &logits, err);
     if (status != GB_OK)
@@ -444,6 +481,9 @@ gb_train(GbModel *m, const GbDataView *train, const GbDataView *val, const GbTra
   if (hist != NULL)
     memset(hist, 0, sizeof *hist);
   GbStatus st = check_config(cfg, err);
+  if (st == GB_OK && cfg->augment_shift > 0 && train->shape.ndim != 3)
+    st = gb_error_set(err, GB_ERR_INVALID, "shift augmentation needs images (channels, height, "
+                      "width), not samples of %d dimensions", train->shape.ndim);
   if (st == GB_OK)
     st = gb_train_check_fit(m, train, &cfg->loss, "training data", err);
   if (st == GB_OK && val != NULL)

@@ -49,6 +49,8 @@ typedef struct {
   float l1;             /* lambda of an L1 penalty on weights (not biases), Oliva's regulariser */
   float clip_value;     /* clip each gradient to [-v, v]; 0 = off (Oliva uses 5) */
   float clip_norm;      /* rescale the whole gradient to this L2 norm at most; 0 = off */
+  int augment_shift;    /* images (c, h, w): translate each training sample by a random
+                           -s..s pixels in x and y, zero fill; 0 = off */
   uint64_t seed;        /* shuffling, validation split, dropout and noise */
   GbProgressFn progress; /* fraction of all epochs; return false to cancel */
   GbEpochFn on_epoch;

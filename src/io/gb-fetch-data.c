@@ -7,15 +7,8 @@
 #include <glib.h>
 #include <locale.h>
 
-#include "gb-data-dir.h"
+#include "gb-fetch.h"
 #include "gb-mnist-fetch.h"
-
-static void
-log_cb(void *user, const char *message)
-{
-  (void)user;
-  g_print("  %s\n", message);
-}
 
 int
 main(int argc, char **argv)
@@ -36,25 +29,5 @@ main(int argc, char **argv)
     g_printerr("gb-fetch-data: %s\n", error->message);
     return 2;
   }
-  if (data_dir == NULL)
-    data_dir = gb_data_dir_dup();
-
-  g_print("Data directory: %s\n", data_dir);
-  GbMnistFetchOptions opt = {data_dir, tarball, log_cb, NULL};
-  GbMnistFetchResult res = {0};
-  GbError err = {0};
-  GbStatus st = gb_mnist_fetch(&opt, &res, &err);
-  if (st == GB_OK)
-    g_print("MNIST: %s: mnist-train (%d digits) and mnist-test (%d digits) in %s\n",
-            res.already_present ? "up to date" : "fetched", res.n_train, res.n_test, res.dir);
-  else
-    g_printerr("gb-fetch-data: MNIST could not be fetched: %s\n", err.message);
-  gb_mnist_fetch_result_clear(&res);
-
-  g_autofree char *fashion = gb_fashion_mnist_find();
-  if (fashion != NULL)
-    g_print("Fashion-MNIST: fashion-train and fashion-test read in place from %s\n", fashion);
-  else
-    g_print("Fashion-MNIST: not installed (optional: the Debian package dataset-fashion-mnist)\n");
-  return st == GB_OK ? 0 : 1;
+  return gb_fetch_digits(data_dir, tarball, "gb-fetch-data");
 }

@@ -193,6 +193,7 @@ train_config_for_bench(GbTrainConfig *cfg)
   gb_loss_config_init(&cfg->loss, GB_LOSS_SOFTMAX_CE);
   cfg->val_fraction = 0.0;
   cfg->patience = 0;
+  cfg->augment_shift = 0; /* no data augmentation: PyTorch does none either */
   cfg->seed = MODEL_SEED;
 }
 

@@ -4,6 +4,7 @@
 #include "gb-window.h"
 
 #include "gb-blas.h"
+#include "gb-default-models.h"
 
 /* The main window. For now a plain window that shows the engine is there and which kernels
  * it uses; the application issue grows it into drawing, models and explanations. */
@@ -30,6 +31,29 @@ make_label(const char *text, const char *css_class)
   return label;
 }
 
+/* One line per bundled model: it is loaded (and so validated) here, at start-up. */
+static void
+add_default_models(GtkBox *box)
+{
+  guint n;
+  const GbDefaultModelInfo *infos = gb_default_models(&n);
+  gtk_box_append(box, make_label("Default models", "heading"));
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(GError) error = NULL;
+    GbModel *m = gb_default_model_load(&infos[i], &error);
+    g_autofree char *text = NULL;
+    if (m == NULL) {
+      text = g_strdup_printf("%s: %s", infos[i].title, error->message);
+    } else {
+      const char *acc = gb_model_get_meta(m, "glassbox.eval.mnist-test.accuracy");
+      text = g_strdup_printf("%s: %zu parameters, accuracy %s on mnist-test", infos[i].title,
+                             gb_model_n_params(m), acc ? acc : "not measured");
+    }
+    gtk_box_append(box, make_label(text, NULL));
+    gb_model_free(m);
+  }
+}
+
 static void
 gb_window_init(GbWindow *self)
 {
@@ -49,6 +73,7 @@ gb_window_init(GbWindow *self)
                       gb_blas_core_name(), gb_blas_get_threads(),
                       gb_blas_get_threads() == 1 ? "" : "s");
   gtk_box_append(GTK_BOX(box), make_label(engine, "dim-label"));
+  add_default_models(GTK_BOX(box));
   gtk_window_set_child(GTK_WINDOW(self), box);
 }
 

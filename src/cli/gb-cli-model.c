@@ -51,13 +51,39 @@ print_confusion(const int *cm, int k)
   }
 }
 
+/* Stores the figures in the model's metadata ("glassbox.eval.<source>.<metric>") and saves it
+ * in place (atomically), so the model carries the accuracy it was measured at. */
+static int
+record_metrics(GbModel *m, const char *path, const char *source, double acc, double bacc,
+               double auc, int n)
+{
+  GbError err;
+  const char *names[] = {"accuracy", "balanced_accuracy", "roc_auc", "samples"};
+  double values[] = {acc, bacc, auc, n};
+  for (int i = 0; i < 4; i++) {
+    if (isnan(values[i]))
+      continue;
+    g_autofree char *key = g_strdup_printf("glassbox.eval.%s.%s", source, names[i]);
+    g_autofree char *val = i == 3 ? g_strdup_printf("%d", n) : g_strdup_printf("%.4f", values[i]);
+    if (gb_model_set_meta(m, key, val, &err) != GB_OK)
+      return gb_cli_report(&err);
+  }
+  if (gb_model_save(m, path, &err) != GB_OK)
+    return gb_cli_report(&err);
+  printf("recorded in %s\n", path);
+  return GB_EXIT_OK;
+}
+
 int
 gb_cli_eval(int argc, char **argv)
 {
   g_autofree char *model = NULL, *data = NULL;
+  gboolean record = FALSE;
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "Model file", "FILE"},
       {"data", 'd', 0, G_OPTION_ARG_STRING, &data, "Data source", "SOURCE"},
+      {"record", 0, 0, G_OPTION_ARG_NONE, &record,
+       "Store the figures in the model file's metadata", NULL},
       {NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("- evaluate a model on a data set");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -84,14 +110,17 @@ gb_cli_eval(int argc, char **argv)
     if (gb_predict_classes(m, &v, pred, scores, &err) != GB_OK) {
       code = gb_cli_report(&err);
     } else {
+      double acc = gb_metrics_accuracy(pred, v.labels, v.n);
+      double bacc = gb_metrics_balanced_accuracy(pred, v.labels, v.n, k);
+      double auc = k == 2 ? gb_metrics_roc_auc(scores, v.labels, v.n) : NAN;
       printf("samples            %d\n", v.n);
-      printf("accuracy           %.4f\n", gb_metrics_accuracy(pred, v.labels, v.n));
-      printf("balanced accuracy  %.4f\n", gb_metrics_balanced_accuracy(pred, v.labels, v.n, k));
+      printf("accuracy           %.4f\n", acc);
+      printf("balanced accuracy  %.4f\n", bacc);
       if (k == 2)
-        printf("ROC AUC            %.4f\n", gb_metrics_roc_auc(scores, v.labels, v.n));
+        printf("ROC AUC            %.4f\n", auc);
       gb_metrics_confusion(pred, v.labels, v.n, k, cm);
       print_confusion(cm, k);
-      code = GB_EXIT_OK;
+      code = record ? record_metrics(m, model, data, acc, bacc, auc, v.n) : GB_EXIT_OK;
     }
     g_free(pred);
     g_free(scores);

@@ -134,11 +134,18 @@ save_model(GbModel *m, const TrainOptions *o, int argc_orig, char **argv_orig,
            const GbTrainHistory *h)
 {
   GbError err;
-  g_autofree char *args = g_strjoinv(" ", argv_orig);
-  g_autofree char *cmd = g_strconcat("glassbox-cli ", args, NULL);
+  /* Quoted so the command can be pasted back into a shell to retrain the same model. */
+  g_autoptr(GString) cmd = g_string_new("glassbox-cli");
+  for (int i = 0; argv_orig[i] != NULL; i++) {
+    g_autofree char *q = g_shell_quote(argv_orig[i]);
+    const char *arg = argv_orig[i];
+    bool plain = *arg != '\0' && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789-_.,:/=+") == strlen(arg);
+    g_string_append_printf(cmd, " %s", plain ? arg : q);
+  }
   (void)argc_orig;
   g_autofree char *seed = g_strdup_printf("%d", o->seed);
-  gb_model_set_meta(m, "glassbox.train.command", cmd, &err);
+  gb_model_set_meta(m, "glassbox.train.command", cmd->str, &err);
   gb_model_set_meta(m, "glassbox.train.data", o->data, &err);
   gb_model_set_meta(m, "glassbox.train.seed", seed, &err);
   if (h != NULL && h->n_epochs > 0) {

@@ -6,17 +6,19 @@
 #include "gb-model.h"
 #include "gb-status.h"
 
-/* Model files are safetensors: an 8-byte little-endian header length N, N bytes of JSON, then
- * raw little-endian float32 data. The JSON maps each tensor name ("dense1.weight") to
- * {"dtype":"F32","shape":[...],"data_offsets":[begin,end]}; "__metadata__" holds string
- * values: "format":"pt", "glassbox.architecture" (the canonical architecture text) and any
- * metadata set on the model. NumPy and PyTorch users read them with the safetensors package. */
+/* Model files are safetensors (gb-safetensors.h): an 8-byte little-endian header length N, N
+ * bytes of JSON, then raw little-endian float32 data. The JSON maps each tensor name
+ * ("dense1.weight") to {"dtype":"F32","shape":[...],"data_offsets":[begin,end]}; "__metadata__"
+ * holds string values: "format":"pt", "glassbox.architecture" (the canonical architecture
+ * text), "glassbox.version" and any metadata set on the model. NumPy and PyTorch users read
+ * them with the safetensors package. */
 
 /* Writes a temporary file beside @path, syncs it and renames it over @path, so a failed save
  * never destroys the previous file. */
 GbStatus gb_model_save(GbModel *m, const char *path, GbError *err);
 /* Validates everything (header length, JSON, dtype, shapes against the architecture, offsets,
- * finiteness) and says exactly what is wrong, prefixed with @path. */
+ * finiteness) and says exactly what is wrong, prefixed with @path. The weights are read straight
+ * into the new model. An EEG set is refused as such. */
 GbStatus gb_model_load(const char *path, GbModel **out, GbError *err);
 /* The same from memory; @name is used in messages. */
 GbStatus gb_model_load_from_memory(const void *data, size_t len, const char *name, GbModel **out,

@@ -197,6 +197,14 @@ test_round_trip_lstm(void)
   round_trip_spec("input(20,4), lstm(8), dense(2)");
 }
 
+/* Eight tensors in one layer, and the post-module size and noise in the architecture text. */
+static void
+test_round_trip_prm(void)
+{
+  round_trip_spec("input(26,16), prm(16,post=8)");
+  round_trip_spec("input(12,4), prm(6,post=3,seq=all,noise=0.5)");
+}
+
 /* A model without parameters has an empty data buffer. */
 static void
 test_round_trip_no_params(void)
@@ -942,6 +950,7 @@ main(int argc, char **argv)
   g_test_add_func("/engine/model-file/round-trip/mlp", test_round_trip_mlp);
   g_test_add_func("/engine/model-file/round-trip/cnn", test_round_trip_cnn);
   g_test_add_func("/engine/model-file/round-trip/lstm", test_round_trip_lstm);
+  g_test_add_func("/engine/model-file/round-trip/prm", test_round_trip_prm);
   g_test_add_func("/engine/model-file/round-trip/no-params", test_round_trip_no_params);
   g_test_add_func("/engine/model-file/round-trip/file", test_file_round_trip);
   g_test_add_func("/engine/model-file/reserved-metadata", test_reserved_metadata);

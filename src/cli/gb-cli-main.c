@@ -26,7 +26,8 @@ print_help(void)
          "  eval      accuracy, balanced accuracy, ROC AUC and confusion matrix on a data set\n"
          "  predict   class probabilities for samples of a data set\n"
          "  info      architecture, shapes, parameter counts and metadata of a model file\n"
-         "  data      fetch the digit data sets; describe a data set or file\n\n"
+         "  data      fetch the digit data sets; describe a data set or file\n"
+         "  eeg       simulate P300 speller EEG trials with ground truth\n\n"
          "  --version   print the version and the OpenBLAS kernels in use\n"
          "  --help      this text; 'glassbox-cli COMMAND --help' for a command's options\n\n"
          "Exit status: 0 success, 1 computation failed, 2 bad command line,\n"
@@ -71,7 +72,8 @@ main(int argc, char **argv)
                   {"eval", gb_cli_eval},
                   {"predict", gb_cli_predict},
                   {"info", gb_cli_info},
-                  {"data", gb_cli_data}};
+                  {"data", gb_cli_data},
+                  {"eeg", gb_cli_eeg}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
       g_set_prgname(g_strdup_printf("glassbox-cli %s", cmd));

@@ -10,6 +10,8 @@
 
 #include "gb-alloc.h"
 #include "gb-dataset.h"
+#include "gb-eeg-file.h"
+#include "gb-eeg.h"
 #include "gb-idx.h"
 #include "gb-synthetic.h"
 
@@ -152,6 +154,26 @@ gb_dataset_open(const char *source, GbError *err)
   return gb_dataset_open_in(source, NULL, err);
 }
 
+/* EEG epochs as a plain data set: trials of (time, channels), labels 0/1. */
+static GbDataset *
+open_eeg(const char *path, GbError *err)
+{
+  GbEegSet *set = gb_eeg_set_open(path, err);
+  if (set == NULL)
+    return NULL;
+  GbDataset *ds = set->data;
+  set->data = NULL;
+  gb_free(ds->name);
+  ds->name = gb_strdup(path);
+  gb_eeg_set_free(set);
+  if (ds->name == NULL) {
+    gb_dataset_free(ds);
+    gb_error_set(err, GB_ERR_NOMEM, "%s: out of memory", path);
+    return NULL;
+  }
+  return ds;
+}
+
 GbDataset *
 gb_dataset_open_in(const char *source, const char *data_dir, GbError *err)
 {
@@ -182,12 +204,15 @@ gb_dataset_open_in(const char *source, const char *data_dir, GbError *err)
       return NULL;
     }
     const char *base = strrchr(source, '/');
+    if (gb_eeg_path_is_recording(source) || gb_eeg_file_is_eeg_set(source))
+      return open_eeg(source, err);
     return open_idx_path(base ? base + 1 : source, source, err);
   }
   gb_error_set(err, GB_ERR_INVALID,
                "unknown data source '%s' (known: synthetic-images[:N[:SIZE[:SEED]]], "
                "synthetic-sequences[:N[:STEPS[:CHANNELS[:SEED]]]], mnist-train, mnist-test, "
-               "fashion-train, fashion-test, or the path of an IDX image file)",
+               "fashion-train, fashion-test, the path of an IDX image file, or of EEG epochs: "
+               "a Glassbox EEG set, a BCI Competition III .mat, an EDF/BDF/GDF recording)",
                source);
   return NULL;
 }

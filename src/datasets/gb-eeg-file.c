@@ -601,3 +601,15 @@ gb_eeg_set_load(const char *path, GbEegSet **out, GbError *err)
   GbStatus st = gb_safetensors_open(path, &sf, err);
   return st == GB_OK ? load(sf, out, err) : st;
 }
+
+bool
+gb_eeg_file_is_eeg_set(const char *path)
+{
+  GbSafetensors *st = NULL;
+  if (gb_safetensors_open(path, &st, NULL) != GB_OK)
+    return false;
+  const char *format = gb_safetensors_get_meta(st, "format");
+  bool yes = format != NULL && strcmp(format, GB_EEG_FILE_FORMAT) == 0;
+  gb_safetensors_free(st);
+  return yes;
+}

@@ -40,6 +40,8 @@ GbStatus gb_eeg_set_save_to_memory(const GbEegSet *set, void **data, size_t *len
  * tensors and metadata, labels, subjects, finite samples) and says what is wrong, prefixed with
  * @path. A set without "glassbox.eeg.source" takes @path as its source. */
 GbStatus gb_eeg_set_load(const char *path, GbEegSet **out, GbError *err);
+/* Whether @path is a safetensors file whose metadata says it is a Glassbox EEG set. */
+bool gb_eeg_file_is_eeg_set(const char *path);
 /* The same from memory; @name is used in messages and as the default source. */
 GbStatus gb_eeg_set_load_from_memory(const void *data, size_t len, const char *name,
                                      GbEegSet **out, GbError *err);

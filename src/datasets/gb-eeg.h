@@ -42,5 +42,12 @@ typedef struct {
 GbEegSet *gb_eeg_set_new(int n_trials, int n_times, int n_channels, double srate, double t0,
                          bool with_truth, GbError *err);
 void gb_eeg_set_free(GbEegSet *set);
+/* Opens EEG epochs from a file, by its extension: .mat (BCI Competition III data set II),
+ * .edf/.bdf/.gdf (recordings with events; default target/non-target codes), anything else a
+ * Glassbox EEG set (.safetensors, see gb-eeg-file.h). Messages name the file. */
+GbEegSet *gb_eeg_set_open(const char *path, GbError *err);
+/* Whether @path has an extension gb_eeg_set_open() reads as a recording (.mat, .edf, ...). */
+bool gb_eeg_path_is_recording(const char *path);
+
 /* Index of the channel called @label (case-insensitive), or -1. */
 int gb_eeg_set_find_channel(const GbEegSet *set, const char *label);

@@ -134,6 +134,7 @@ arg_names(GbLayerKind k, int *n_positional)
   static const char *const dropout[] = {"rate", NULL};
   static const char *const leaky[] = {"alpha", NULL};
   static const char *const rec[] = {"hidden", "seq", "noise", NULL};
+  static const char *const prm[] = {"hidden", "post", "seq", "noise", NULL};
   static const char *const none[] = {NULL};
   switch (k) {
   case GB_LAYER_DENSE: *n_positional = 1; return dense;
@@ -145,6 +146,7 @@ arg_names(GbLayerKind k, int *n_positional)
   case GB_LAYER_RNN:
   case GB_LAYER_LSTM:
   case GB_LAYER_GRU: *n_positional = 1; return rec;
+  case GB_LAYER_PRM: *n_positional = 2; return prm;
   default: *n_positional = 0; return none;
   }
 }
@@ -156,6 +158,8 @@ set_arg(const Item *it, GbLayerKind kind, const char *key, const char *val, GbLa
   (void)kind;
   if (strcmp(key, "units") == 0 || strcmp(key, "filters") == 0 || strcmp(key, "hidden") == 0)
     return parse_int(it, key, val, 1, 1 << 20, &c->units, err);
+  if (strcmp(key, "post") == 0)
+    return parse_int(it, key, val, 1, 1 << 20, &c->post_units, err);
   if (strcmp(key, "kernel") == 0)
     return parse_int(it, key, val, 1, 1024, &c->kernel, err);
   if (strcmp(key, "stride") == 0)
@@ -205,7 +209,7 @@ item_to_layer(const Item *it, GbLayerSpec *spec, GbError *err)
     return gb_error_set(err, GB_ERR_FORMAT,
                         "unknown layer '%s' (known: dense, conv2d, maxpool2d, avgpool2d, "
                         "flatten, dropout, relu, leakyrelu, sigmoid, tanh, softmax, rnn, lstm, "
-                        "gru)",
+                        "gru, prm)",
                         it->name);
   GbLayerConfig c = {0};
   c.alpha = 0.01f;
@@ -240,6 +244,8 @@ item_to_layer(const Item *it, GbLayerSpec *spec, GbError *err)
   if ((kind == GB_LAYER_CONV2D || kind == GB_LAYER_MAXPOOL2D || kind == GB_LAYER_AVGPOOL2D) &&
       c.kernel < 1)
     return gb_error_set(err, GB_ERR_FORMAT, "%s: needs a kernel size", it->name);
+  if (kind == GB_LAYER_PRM && c.post_units < 1)
+    c.post_units = 8;
   if (kind == GB_LAYER_CONV2D && c.stride < 1)
     c.stride = 1;
   if ((kind == GB_LAYER_MAXPOOL2D || kind == GB_LAYER_AVGPOOL2D) && c.stride < 1)
@@ -367,6 +373,13 @@ gb_arch_format(const GbArch *a)
     case GB_LAYER_LSTM:
     case GB_LAYER_GRU:
       append(buf, len, &off, "(%d,seq=%s", c->units, c->return_sequences ? "all" : "last");
+      if (c->state_noise > 0.0f)
+        append(buf, len, &off, ",noise=%.9g", (double)c->state_noise);
+      append(buf, len, &off, ")");
+      break;
+    case GB_LAYER_PRM:
+      append(buf, len, &off, "(%d,post=%d,seq=%s", c->units, c->post_units,
+             c->return_sequences ? "all" : "last");
       if (c->state_noise > 0.0f)
         append(buf, len, &off, ",noise=%.9g", (double)c->state_noise);
       append(buf, len, &off, ")");

@@ -54,13 +54,12 @@ rnn_step_forward(GbLayer *l, int t, int batch)
   }
 }
 
-static void
-rnn_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
+void
+gb_rnn_forward_steps(GbLayer *l, int batch)
 {
   GbRecurrent *r = l->scratch;
   GbRecDims d = gb_recurrent_dims(l);
   size_t n = (size_t)batch * d.H;
-  gb_recurrent_forward_begin(l, x, batch, training, d.gh);
   for (int t = 0; t < d.T; t++) {
     gb_recurrent_project(l, t, batch);
     /* z(t) (B, H) += h(t-1) (B, H) W_hh^T (H, H); h(0) = 0 adds nothing. */
@@ -69,12 +68,20 @@ rnn_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
                l->p[GB_REC_W_HH], d.H, 1.0f, r->gates + (size_t)t * n, d.H);
     rnn_step_forward(l, t, batch);
   }
+}
+
+static void
+rnn_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
+{
+  GbRecDims d = gb_recurrent_dims(l);
+  gb_recurrent_forward_begin(l, x, batch, training, d.gh);
+  gb_rnn_forward_steps(l, batch);
   gb_recurrent_forward_end(l, y, batch);
 }
 
 /* dz(t) = dh(t) (1 - h(t)^2); dh(t-1) gets sigma xi(t) dz(t) directly (the rest through W_hh). */
-static void
-rnn_step_backward(GbLayer *l, int t, int batch)
+void
+gb_rnn_backward_step(GbLayer *l, int t, int batch)
 {
   GbRecurrent *r = l->scratch;
   size_t n = (size_t)batch * l->cfg.units;
@@ -101,7 +108,7 @@ rnn_backward(GbLayer *l, const float *x, const float *y, const float *dy, float 
   gb_recurrent_backward_begin(l, batch);
   for (int t = d.T - 1; t >= 0; t--) {
     gb_recurrent_add_dy(l, dy, t, batch);
-    rnn_step_backward(l, t, batch);
+    gb_rnn_backward_step(l, t, batch);
     if (t > 0)
       gb_recurrent_backprop_hh(l, t, batch);
     gb_recurrent_backward_chunk(l, t, batch, dx != NULL, param_grads);

@@ -15,6 +15,7 @@ static const GbLayerOps *const all_ops[GB_LAYER_N_KINDS] = {
     [GB_LAYER_SIGMOID] = &gb_sigmoid_ops,     [GB_LAYER_TANH] = &gb_tanh_ops,
     [GB_LAYER_SOFTMAX] = &gb_softmax_ops,     [GB_LAYER_RNN] = &gb_rnn_ops,
     [GB_LAYER_LSTM] = &gb_lstm_ops,           [GB_LAYER_GRU] = &gb_gru_ops,
+    [GB_LAYER_PRM] = &gb_prm_ops,
 };
 
 const GbLayerOps *
@@ -52,7 +53,8 @@ gb_layer_kind_has_params(GbLayerKind kind)
 bool
 gb_layer_kind_is_recurrent(GbLayerKind kind)
 {
-  return kind == GB_LAYER_RNN || kind == GB_LAYER_LSTM || kind == GB_LAYER_GRU;
+  return kind == GB_LAYER_RNN || kind == GB_LAYER_LSTM || kind == GB_LAYER_GRU ||
+         kind == GB_LAYER_PRM;
 }
 
 void

@@ -15,6 +15,7 @@
  *   flatten:      any                           -> (size)
  *   activations, dropout: any                   -> same
  *   rnn/lstm/gru: (time, features)              -> (hidden) or (time, hidden)
+ *   prm:          (time, features)              -> (1), the logit, or (time), its per-step terms
  * Buffers are row-major with the batch first: x is (batch, in_size), y is (batch, out_size).
  * Parameters follow PyTorch's layouts and names so model files load in NumPy and PyTorch. */
 
@@ -33,6 +34,7 @@ typedef enum {
   GB_LAYER_RNN,
   GB_LAYER_LSTM,
   GB_LAYER_GRU,
+  GB_LAYER_PRM,
   GB_LAYER_N_KINDS
 } GbLayerKind;
 
@@ -44,18 +46,21 @@ typedef enum {
 
 /* Hyper-parameters; each layer reads the fields that concern it. */
 typedef struct {
-  int units;             /* dense: outputs; conv2d: filters; rnn/lstm/gru: hidden size */
+  int units;             /* dense: outputs; conv2d: filters; rnn/lstm/gru/prm: hidden size */
+  int post_units;        /* prm: units of the post-recurrent module (default 8) */
   int kernel;            /* conv2d and pools: square kernel size */
   int stride;            /* conv2d (default 1) and pools (default = kernel) */
   int pad;               /* conv2d: zero padding on each side */
   float alpha;           /* leaky relu: negative slope (default 0.01) */
   float rate;            /* dropout: probability of dropping a unit */
-  float state_noise;     /* rnn/lstm/gru: sigma of multiplicative noise on h(t-1), training only */
-  bool return_sequences; /* rnn/lstm/gru: output every step's state instead of the last */
+  float state_noise;     /* rnn/lstm/gru/prm: sigma of multiplicative noise on h(t-1), training
+                            only */
+  bool return_sequences; /* rnn/lstm/gru: output every step's state instead of the last;
+                            prm: output every step's evidence instead of their sum */
   GbInitKind init;       /* dense, conv2d: weight initialisation */
 } GbLayerConfig;
 
-#define GB_LAYER_MAX_PARAMS 4
+#define GB_LAYER_MAX_PARAMS 8 /* prm has 8 tensors */
 
 /* One parameter tensor of a layer: PyTorch's name suffix ("weight", "bias", "weight_ih"...),
  * its shape, and where it sits in the model's flat parameter buffer. */
@@ -110,6 +115,8 @@ bool gb_layer_kind_from_name(const char *name, GbLayerKind *kind);
 const char *gb_layer_kind_name(GbLayerKind kind);
 /* Parametric layers keep their parameters in the model file; the rest are pure functions. */
 bool gb_layer_kind_has_params(GbLayerKind kind);
+/* Layers over (time, features) inputs that keep their states in the shared recurrent caches:
+ * rnn, lstm, gru and prm. They all take a hidden size. */
 bool gb_layer_kind_is_recurrent(GbLayerKind kind);
 
 /* Declares a parameter tensor during setup. */
@@ -137,3 +144,4 @@ extern const GbLayerOps gb_softmax_ops;
 extern const GbLayerOps gb_rnn_ops;
 extern const GbLayerOps gb_lstm_ops;
 extern const GbLayerOps gb_gru_ops;
+extern const GbLayerOps gb_prm_ops;

@@ -16,7 +16,9 @@
  *   dense(units, init=he|glorot)      conv2d(filters, kernel, stride=1, pad=0, init=...)
  *   maxpool2d(kernel, stride=kernel)  avgpool2d(kernel, stride=kernel)
  *   dropout(rate)  leakyrelu(alpha=0.01)  flatten relu sigmoid tanh softmax
- *   rnn|lstm|gru(hidden, seq=last|all, noise=0) -- noise: multiplicative state noise sigma */
+ *   rnn|lstm|gru(hidden, seq=last|all, noise=0) -- noise: multiplicative state noise sigma
+ *   prm(hidden, post=8, seq=last|all, noise=0)  -- Elman RNN + post-recurrent module; one logit
+ *                                                 (seq=all: its T additive terms) */
 typedef struct {
   GbLayerKind kind;
   GbLayerConfig cfg;

@@ -7,10 +7,12 @@
 
 #include "gb-layer.h"
 
-/* Shared machinery of the recurrent layers (rnn, lstm, gru).
+/* Shared machinery of the recurrent layers (rnn, lstm, gru, and prm's Elman part).
  *
  * Per sample the input is (T, F) and the state has H units; a cell has G gates, so its
  * parameters are PyTorch's weight_ih (G*H, F), weight_hh (G*H, H), bias_ih and bias_hh (G*H).
+ * A cell with GB_REC_ONE_BIAS has a single bias (G*H) third and no bias_hh; the layer's own
+ * parameters, if any, follow.
  * The caller's buffers are batch-major: x (B, T, F), y (B, H) or (B, T, H). Every cache is
  * time-major, (T, B, ...), so that one step of the whole batch is a contiguous matrix, and so is
  * a run of steps: the input projections of a chunk of steps are one gemm, each step's recurrent
@@ -24,6 +26,7 @@ typedef enum {
   GB_REC_NEED_AUX = 1 << 1,      /* aux: (T, B, H), one extra value per unit and step */
   GB_REC_NEED_DGATES_H = 1 << 2, /* dgates_h differs from dgates (GRU) */
   GB_REC_NEED_HIN = 1 << 3,      /* hin: the noisy h(t-1) that enters weight_hh */
+  GB_REC_ONE_BIAS = 1 << 4,      /* p[2] is the only bias; p[3] on are not the helpers' */
 } GbRecurrentNeeds;
 
 typedef struct {
@@ -62,17 +65,24 @@ gb_recurrent_dims(const GbLayer *l)
   return d;
 }
 
+/* Checks that the input is (T, F) and that there is at least one hidden unit. */
+GbStatus gb_recurrent_check_input(GbLayer *l, GbError *err);
 /* Checks a (T, F) input, sets the output shape and declares the four parameters. */
 GbStatus gb_recurrent_setup(GbLayer *l, int n_gates, GbError *err);
 /* uniform(-1/sqrt(H), 1/sqrt(H)) for all four tensors, as PyTorch does. */
 void gb_recurrent_init(GbLayer *l, GbRng *rng);
-/* Allocates the caches for batches of up to @max_batch. */
+/* A zeroed scratch struct of @size bytes that starts with a GbRecurrent: a layer with caches of
+ * its own embeds GbRecurrent as the first member of a larger struct, sets it as l->scratch, and
+ * then calls gb_recurrent_reserve, which keeps it. NULL when out of memory. */
+GbRecurrent *gb_recurrent_scratch_new(size_t size, int n_gates, unsigned needs);
+/* Allocates the caches for batches of up to @max_batch (and the scratch struct, when the layer
+ * has none yet). */
 GbStatus gb_recurrent_reserve(GbLayer *l, int max_batch, int n_gates, unsigned needs,
                               GbError *err);
 void gb_recurrent_release(GbLayer *l);
 
-/* Start of forward: x -> x_tm, bias = b_ih + the first @n_fold entries of b_hh, h[0] = c[0] = 0,
- * and the noise drawn when training with state_noise > 0. */
+/* Start of forward: x -> x_tm, bias = b_ih + the first @n_fold entries of b_hh (none with
+ * GB_REC_ONE_BIAS), h[0] = c[0] = 0, and the noise drawn when training with state_noise > 0. */
 void gb_recurrent_forward_begin(GbLayer *l, const float *x, int batch, bool training,
                                 size_t n_fold);
 /* Steps per chunk: forward projects the input, and backward takes the weight gradients, one
@@ -100,6 +110,15 @@ void gb_recurrent_backprop_hh(GbLayer *l, int t, int batch);
 void gb_recurrent_backward_chunk(GbLayer *l, int t, int batch, bool want_dx, bool param_grads);
 /* End of backward: dx_tm -> dx when @dx is not NULL. */
 void gb_recurrent_backward_end(GbLayer *l, float *dx, int batch);
+/* db (n) = (or += when @accumulate) the column sums of dg (rows, n). */
+void gb_recurrent_column_sums(float *db, const float *dg, size_t rows, size_t n, bool accumulate);
+
+/* The Elman tanh cell (gb-layer-rnn.c), shared by rnn and prm. After forward_begin, runs the T
+ * steps: gates(t) = z(t), h(t) = tanh(z(t)), with Oliva's noise added beside weight_hh. */
+void gb_rnn_forward_steps(GbLayer *l, int batch);
+/* Step t of backward, once dh holds dL/dh(t): dgates(t) = dL/dz(t), and dh = the direct part
+ * of dL/dh(t-1) (the noise term); gb_recurrent_backprop_hh adds the part through weight_hh. */
+void gb_rnn_backward_step(GbLayer *l, int t, int batch);
 
 /* Elementwise functions that GCC vectorises (libm's expf and tanhf are not vectorised without
  * -ffast-math). exp: Cephes' polynomial after range reduction, about 1 ulp on [-87, 88]; the

@@ -17,7 +17,7 @@
 #define GB_REC_CHUNK_ROWS 512
 
 GbStatus
-gb_recurrent_setup(GbLayer *l, int n_gates, GbError *err)
+gb_recurrent_check_input(GbLayer *l, GbError *err)
 {
   char buf[64];
   if (l->in_shape.ndim != 2)
@@ -26,6 +26,15 @@ gb_recurrent_setup(GbLayer *l, int n_gates, GbError *err)
                         gb_shape_format(&l->in_shape, buf, sizeof buf));
   if (l->cfg.units < 1)
     return gb_error_set(err, GB_ERR_INVALID, "%s: needs at least 1 hidden unit", l->name);
+  return GB_OK;
+}
+
+GbStatus
+gb_recurrent_setup(GbLayer *l, int n_gates, GbError *err)
+{
+  GbStatus st = gb_recurrent_check_input(l, err);
+  if (st != GB_OK)
+    return st;
   int T = l->in_shape.dim[0], F = l->in_shape.dim[1], H = l->cfg.units;
   l->out_shape = l->cfg.return_sequences ? gb_shape_2d(T, H) : gb_shape_1d(H);
   GbShape w_ih = gb_shape_2d(n_gates * H, F);
@@ -95,16 +104,25 @@ alloc_buffers(GbRecurrent *r, const GbRecDims *d, int B, bool noise)
   return ok;
 }
 
+GbRecurrent *
+gb_recurrent_scratch_new(size_t size, int n_gates, unsigned needs)
+{
+  GbRecurrent *r = gb_calloc(1, size < sizeof *r ? sizeof *r : size);
+  if (r == NULL)
+    return NULL;
+  r->G = n_gates;
+  r->needs = needs;
+  return r;
+}
+
 GbStatus
 gb_recurrent_reserve(GbLayer *l, int max_batch, int n_gates, unsigned needs, GbError *err)
 {
   GbRecurrent *r = l->scratch;
   if (r == NULL) {
-    r = gb_calloc(1, sizeof *r);
+    r = gb_recurrent_scratch_new(sizeof *r, n_gates, needs);
     if (r == NULL)
       return gb_error_set(err, GB_ERR_NOMEM, "%s: out of memory", l->name);
-    r->G = n_gates;
-    r->needs = needs;
     l->scratch = r;
   }
   l->max_batch = max_batch;
@@ -164,6 +182,8 @@ gb_recurrent_forward_begin(GbLayer *l, const float *x, int batch, bool training,
   GbRecDims d = gb_recurrent_dims(l);
   size_t tb = (size_t)d.T * batch, b1 = (size_t)batch * d.H;
   const float *b_ih = l->p[GB_REC_B_IH], *b_hh = l->p[GB_REC_B_HH];
+  if (r->needs & GB_REC_ONE_BIAS)
+    n_fold = 0; /* p[3] is not a bias_hh */
   l->last_training = training;
   r->noisy = training && l->cfg.state_noise > 0.0f;
   to_time_major(r->x_tm, x, batch, d.T, (size_t)d.F);
@@ -280,9 +300,8 @@ gb_recurrent_backprop_hh(GbLayer *l, int t, int batch)
     r->dh[i] += r->tmp[i] * (1.0f + sigma * xi[i]);
 }
 
-/* db (n) (+)= column sums of dg (rows, n) */
-static void
-column_sums(float *db, const float *dg, size_t rows, size_t n, bool accumulate)
+void
+gb_recurrent_column_sums(float *db, const float *dg, size_t rows, size_t n, bool accumulate)
 {
   if (!accumulate)
     memset(db, 0, n * sizeof(float));
@@ -310,8 +329,9 @@ chunk_param_gradients(GbLayer *l, size_t first, int rows, bool accumulate)
            l->g[GB_REC_W_IH], d.F);
   /* dW_hh (G*H, H) += dgates_h^T (G*H, rows) hin (rows, H) */
   gb_sgemm(true, false, gh, d.H, rows, 1.0f, dgh, gh, hin, d.H, beta, l->g[GB_REC_W_HH], d.H);
-  column_sums(l->g[GB_REC_B_IH], dg, (size_t)rows, d.gh, accumulate);
-  column_sums(l->g[GB_REC_B_HH], dgh, (size_t)rows, d.gh, accumulate);
+  gb_recurrent_column_sums(l->g[GB_REC_B_IH], dg, (size_t)rows, d.gh, accumulate);
+  if (!(r->needs & GB_REC_ONE_BIAS))
+    gb_recurrent_column_sums(l->g[GB_REC_B_HH], dgh, (size_t)rows, d.gh, accumulate);
 }
 
 void

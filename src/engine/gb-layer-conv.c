@@ -18,7 +18,7 @@
  *   x: (batch, c, h, w)  W: (f, c, k, k)  b: (f)  y: (batch, f, oh, ow)
  *   oh = (h + 2 pad - k) / stride + 1, and likewise ow.
  *
- * Fast path: im2col of the whole batch into one matrix, multiplied with gemms. With
+ * Fast path: im2col of the batch, a tile of samples at a time, multiplied with gemms. With
  * n = batch oh ow:
  *   col: (c k k + 1, n)  col[(ci, ki, kj)][(b, oy, ox)] = x_padded[b][ci][oy s + ki][ox s + kj]
  *                        and a last row of ones

@@ -390,6 +390,51 @@ test_maxpool_nan_propagates(void)
   gb_model_free(m);
 }
 
+/* Max pooling's forward and backward, fast against reference, on inputs with ties (values on a
+ * coarse grid) and a few NaNs: the same maxima, the same argmax and so the same dx, exactly. */
+static void
+compare_maxpool_paths(const char *spec, int batch)
+{
+  GbModel *m = model_new(spec);
+  size_t n_in = (size_t)batch * gb_model_input_size(m);
+  size_t n_out = (size_t)batch * gb_model_n_outputs(m);
+  float *x = g_new(float, n_in), *dy = g_new(float, n_out);
+  gb_test_fill_uniform(x, n_in, -2.0f, 2.0f, 21);
+  for (size_t i = 0; i < n_in; i++)
+    x[i] = roundf(x[i] * 2.0f) / 2.0f; /* nine values: many ties */
+  for (size_t i = 7; i < n_in; i += 97)
+    x[i] = NAN;
+  gb_test_fill_uniform(dy, n_out, -1.0f, 1.0f, 22);
+  Pass fast = run_pass(m, x, dy, batch, false);
+  Pass ref = run_pass(m, x, dy, batch, true);
+  for (size_t i = 0; i < n_out; i++)
+    if (isnan(ref.y[i]) ? !isnan(fast.y[i]) : fast.y[i] != ref.y[i])
+      g_error("%s: output %zu: fast %g, reference %g", spec, i, (double)fast.y[i],
+              (double)ref.y[i]);
+  assert_floats(fast.dx, ref.dx, n_in, 0.0);
+  pass_clear(&fast);
+  pass_clear(&ref);
+  g_free(x);
+  g_free(dy);
+  gb_model_free(m);
+}
+
+static void
+test_maxpool_fast_matches_reference(void)
+{
+  /* 2x2 windows that tile the plane: rows of 14 outputs (one partial vector), 20 (a full one
+   * and a partial one) and 2. */
+  compare_maxpool_paths("input(3,28,28), maxpool2d(2)", 3);
+  compare_maxpool_paths("input(2,8,40), maxpool2d(2)", 2);
+  compare_maxpool_paths("input(2,4,4), maxpool2d(2)", 5);
+  /* Odd sizes: the last row and column are in no window, and backward takes the generic path. */
+  compare_maxpool_paths("input(2,9,7), maxpool2d(2)", 3);
+  compare_maxpool_paths("input(1,5,34), maxpool2d(2)", 2);
+  /* Stride other than the kernel: the generic path. */
+  compare_maxpool_paths("input(2,6,6), maxpool2d(2,stride=1)", 2);
+  compare_maxpool_paths("input(2,7,7), maxpool2d(3,stride=2)", 2);
+}
+
 static void
 test_avgpool_by_hand(void)
 {
@@ -534,6 +579,8 @@ main(int argc, char **argv)
   g_test_add_func("/engine/maxpool2d/backward", test_maxpool_backward);
   g_test_add_func("/engine/maxpool2d/picks-max", test_maxpool_picks_max);
   g_test_add_func("/engine/maxpool2d/nan", test_maxpool_nan_propagates);
+  g_test_add_func("/engine/maxpool2d/fast-matches-reference",
+                  test_maxpool_fast_matches_reference);
   g_test_add_func("/engine/avgpool2d/backward", test_avgpool_backward);
   g_test_add_func("/engine/avgpool2d/by-hand", test_avgpool_by_hand);
   return g_test_run();

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "gb-alloc.h"
 #include "gb-blas.h"
 #include "gb-layer.h"
@@ -14,18 +18,20 @@
  *   x: (batch, c, h, w)  W: (f, c, k, k)  b: (f)  y: (batch, f, oh, ow)
  *   oh = (h + 2 pad - k) / stride + 1, and likewise ow.
  *
- * Fast path: im2col of the whole batch into one matrix, multiplied with gemms. With
+ * Fast path: im2col of the batch, a tile of samples at a time, multiplied with gemms. With
  * n = batch oh ow:
  *   col: (c k k + 1, n)  col[(ci, ki, kj)][(b, oy, ox)] = x_padded[b][ci][oy s + ki][ox s + kj]
  *                        and a last row of ones
- *   forward:  yt (f, n) = W (f, c k k) col[:c k k]; copied into y plane by plane, plus bias
- *   backward: dyt (f, n) = dy gathered plane by plane
- *             dWb (c k k + 1, f) = col dyt^T: dW^T, and db as the row the ones produce
- *             dcol (c k k, n) = W^T dyt, written over col; dx = col2im (dcol)
- * col, yt and dyt are stored in tiles of whole samples, each tile a contiguous row-major matrix
- * (rows ld apart), and each product runs tile by tile (see conv_plan). col dyt^T measured
- * twice as fast as dyt col^T, and the row of ones gets db inside that gemm instead of a pass
- * over dyt.
+ *   forward:  y[b] (f, oh ow) = Wb (f, c k k + 1) col[:, b's columns], Wb = [W | b]: one gemm
+ *             per sample, written straight into y (NCHW) with the bias from the row of ones
+ *   backward: dWb (c k k + 1, f) = col dy^T: dW^T, and db as the row the ones produce; per
+ *             sample from dy directly when a sample has enough columns, else per tile from
+ *             dyt (f, tile columns), dy gathered plane by plane
+ *             dcol[:, b's columns] (c k k, oh ow) = W^T dy[b], written over col; dx = col2im
+ * col and dyt hold one tile of whole samples at a time, a contiguous row-major matrix (rows ld
+ * apart), and im2col, the gemms and col2im run tile by tile (see conv_plan). col dy^T measured
+ * twice as fast as dy col^T, and the row of ones gets db inside that gemm instead of a pass
+ * over dy.
  * Reference path: direct loops over the definition, accumulating in double. */
 
 typedef struct {
@@ -41,14 +47,18 @@ typedef struct {
  * lie a multiple of 4 KiB apart, which thrashes a few L1 sets when a kernel walks down a
  * column). */
 typedef struct {
-  int tile; /* samples per tile */
-  int ld;   /* row stride inside a tile */
+  int tile;         /* samples per tile */
+  int ld;           /* row stride inside a tile */
+  bool dw_per_tile; /* the dW gemm over whole tiles of gathered dy rather than per sample */
 } ConvPlan;
 
 typedef struct {
   ConvPlan plan;
-  float *col; /* tiles of (c k k + 1, ld): im2col of the last forward, then dcol */
-  float *tmp; /* tiles of (f, ld): W col before the copy into y, then dy gathered */
+  float *col; /* one tile of (c k k + 1, ld): im2col, then dcol; backward redoes the im2col
+               * unless the batch was one tile: reading a whole batch's col back from L3 made the
+               * dW gemm slower than the second im2col */
+  float *tmp; /* one tile of (f, ld): dy gathered, when the dW gemm runs per tile */
+  float *wb;  /* (f, c k k + 1): W with b as a last column */
   float *dwb; /* (c k k + 1, f): dW^T and db */
   float *q;   /* (oh + k - 1, ow): col2im's sum down a kernel column */
   /* What col holds, so backward can reuse the forward's im2col. */
@@ -93,6 +103,9 @@ conv_plan(const ConvGeom *g, int max_batch)
   p.tile = (int)(1e6 / per_sample);
   p.tile = p.tile < 1 ? 1 : (p.tile > max_batch ? max_batch : p.tile);
   p.ld = p.tile * g->ohw + 16;
+  /* With fewer columns than this per sample the dW gemm is a third slower per sample (k = 64 in
+   * LeNet's second layer) than per tile; with more it is as fast and needs no gather. */
+  p.dw_per_tile = g->ohw < 256;
   return p;
 }
 
@@ -103,8 +116,8 @@ conv_tile(const ConvScratch *s, const ConvGeom *g, int index, int batch)
   t.n0 = index * s->plan.tile;
   t.n1 = t.n0 + s->plan.tile < batch ? t.n0 + s->plan.tile : batch;
   t.cols = (t.n1 - t.n0) * g->ohw;
-  t.col = s->col + (size_t)index * (g->ckk + 1) * s->plan.ld;
-  t.tmp = s->tmp + (size_t)index * g->f * s->plan.ld;
+  t.col = s->col;
+  t.tmp = s->tmp;
   return t;
 }
 
@@ -184,6 +197,7 @@ conv_scratch_free(ConvScratch *s)
   gb_free(s->col);
   gb_free(s->tmp);
   gb_free(s->dwb);
+  gb_free(s->wb);
   gb_free(s->q);
   gb_free(s);
 }
@@ -200,24 +214,24 @@ conv_reserve(GbLayer *l, int max_batch, GbError *err)
 {
   ConvGeom g = conv_geom(l);
   ConvPlan plan = conv_plan(&g, max_batch);
-  size_t n_tiles = ((size_t)max_batch + plan.tile - 1) / plan.tile;
-  if ((size_t)plan.ld * (g.ckk + 1) > INT_MAX ||
-      n_tiles * plan.ld > SIZE_MAX / sizeof(float) / (size_t)(g.ckk + 1 + g.f))
+  if ((size_t)plan.ld * (g.ckk + 1) > INT_MAX)
     return gb_error_set(err, GB_ERR_INVALID, "%s: batch %d is too large for %dx%d outputs",
                         l->name, max_batch, g.oh, g.ow);
   ConvScratch *s = gb_calloc(1, sizeof *s);
   if (s != NULL) {
     s->plan = plan;
-    s->col = gb_alloc_floats(n_tiles * (g.ckk + 1) * plan.ld);
-    s->tmp = gb_alloc_floats(n_tiles * g.f * plan.ld);
+    s->col = gb_alloc_floats((size_t)(g.ckk + 1) * plan.ld);
+    s->tmp = gb_alloc_floats((size_t)g.f * plan.ld);
     s->dwb = gb_alloc_floats((size_t)(g.ckk + 1) * g.f);
+    s->wb = gb_alloc_floats((size_t)g.f * (g.ckk + 1));
     s->q = gb_alloc_floats((size_t)(g.oh + g.k - 1) * g.ow);
   }
-  if (s == NULL || s->col == NULL || s->tmp == NULL || s->dwb == NULL || s->q == NULL) {
+  if (s == NULL || s->col == NULL || s->tmp == NULL || s->dwb == NULL || s->wb == NULL ||
+      s->q == NULL) {
     conv_scratch_free(s);
     return gb_error_set(err, GB_ERR_NOMEM,
-                        "%s: out of memory for the im2col buffer (%d x %zu floats)", l->name,
-                        g.ckk + 1, n_tiles * plan.ld);
+                        "%s: out of memory for the im2col buffer (%d x %d floats)", l->name,
+                        g.ckk + 1, plan.ld);
   }
   conv_release(l);
   l->scratch = s;
@@ -318,17 +332,54 @@ im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
     im2col_row(g, t, xp, oy, dst + (size_t)oy * g->ow);
 }
 
+/* d[0..n) = src[0..n) for short rows: with AVX-512, whole vectors and one masked vector for the
+ * rest, so that a row of 8 or 24 floats is two or four instructions. */
+static inline void
+conv_copy_row(float *restrict d, const float *restrict src, int n)
+{
+#if defined(__AVX512F__)
+  int j = 0;
+  for (; j + 16 <= n; j += 16)
+    _mm512_storeu_ps(d + j, _mm512_loadu_ps(src + j));
+  if (j < n) {
+    __mmask16 m = (__mmask16)((1u << (n - j)) - 1);
+    _mm512_mask_storeu_ps(d + j, m, _mm512_maskz_loadu_ps(m, src + j));
+  }
+#else
+  conv_copy(d, src, n);
+#endif
+}
+
+/* im2col_plane for stride 1 and no padding, where every tap reads inside the plane: row oy of
+ * dst: (oh, ow) is input row oy + ki from column kj. No range checks and no calls, which were
+ * most of im2col's time for LeNet's 8x8 planes. */
+static inline void
+im2col_plane_valid(const ConvGeom *g, int ki, int kj, const float *restrict xp,
+                   float *restrict dst)
+{
+  const float *src = xp + (size_t)ki * g->w + kj;
+  for (int oy = 0; oy < g->oh; oy++)
+    conv_copy_row(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
+}
+
 /* Samples [n0, n1) of x: (batch, c, h, w) -> their tile of col: (c k k + 1, ld), whose last
  * row is all ones. Row by row, so that the tile is written as one sequential stream. */
 static void
 im2col(const ConvGeom *g, const float *x, int n0, int n1, size_t ld, float *col)
 {
   size_t plane = (size_t)g->h * g->w;
+  bool valid = g->s == 1 && g->pad == 0;
   for (int ci = 0; ci < g->c; ci++)
     for (int ki = 0; ki < g->k; ki++)
       for (int kj = 0; kj < g->k; kj++) {
-        ConvTap t = conv_tap(g, ki, kj);
         float *row = col + ((size_t)(ci * g->k + ki) * g->k + kj) * ld;
+        if (valid) {
+          for (int n = n0; n < n1; n++)
+            im2col_plane_valid(g, ki, kj, x + ((size_t)n * g->c + ci) * plane,
+                               row + (size_t)(n - n0) * g->ohw);
+          continue;
+        }
+        ConvTap t = conv_tap(g, ki, kj);
         /* Row of tap (ki - s, kj), s k rows up. */
         const float *above = ki >= g->s && g->oh > 1 ? row - (size_t)g->s * g->k * ld : NULL;
         for (int n = n0; n < n1; n++) {
@@ -415,18 +466,14 @@ col2im(const ConvGeom *g, const float *col, int n0, int n1, size_t ld, float *q,
 
 /* ---- fast path ---- */
 
-/* The tile of yt: (f, ld) -> its samples of y: (batch, f, oh ow), adding b: (f). */
+/* W: (f, c k k), b: (f) -> wb: (f, c k k + 1) = [W | b] */
 static void
-conv_scatter_bias(const ConvGeom *g, const ConvTile *t, size_t ld, const float *b, float *y)
+conv_pack_weights(const ConvGeom *g, const float *w, const float *b, float *wb)
 {
-  for (int n = t->n0; n < t->n1; n++)
-    for (int fi = 0; fi < g->f; fi++) {
-      const float *src = t->tmp + fi * ld + (size_t)(n - t->n0) * g->ohw;
-      float *dst = y + ((size_t)n * g->f + fi) * g->ohw;
-      float bias = b[fi];
-      for (int p = 0; p < g->ohw; p++)
-        dst[p] = src[p] + bias;
-    }
+  for (int fi = 0; fi < g->f; fi++) {
+    memcpy(wb + (size_t)fi * (g->ckk + 1), w + (size_t)fi * g->ckk, (size_t)g->ckk * sizeof(float));
+    wb[(size_t)fi * (g->ckk + 1) + g->ckk] = b[fi];
+  }
 }
 
 /* The tile's samples of dy: (batch, f, oh ow) -> its tile of dyt: (f, ld) */
@@ -443,18 +490,20 @@ static void
 conv_forward_fast(GbLayer *l, const ConvGeom *g, const float *x, float *y, int batch)
 {
   ConvScratch *s = l->scratch;
-  int ld = s->plan.ld;
+  int ld = s->plan.ld, kb = g->ckk + 1;
+  conv_pack_weights(g, l->p[0], l->p[1], s->wb);
   for (int i = 0; i < conv_n_tiles(s, batch); i++) {
     ConvTile t = conv_tile(s, g, i, batch);
     im2col(g, x, t.n0, t.n1, ld, t.col);
-    /* yt (f, cols) = W (f, c k k) x col[:c k k] (c k k, cols) */
-    gb_sgemm(false, false, g->f, t.cols, g->ckk, 1.0f, l->p[0], g->ckk, t.col, ld, 0.0f, t.tmp,
-             ld);
-    conv_scatter_bias(g, &t, ld, l->p[1], y);
+    /* y[n] (f, oh ow) = Wb (f, c k k + 1) x col[:, n's columns] (c k k + 1, oh ow) */
+    for (int n = t.n0; n < t.n1; n++)
+      gb_sgemm(false, false, g->f, g->ohw, kb, 1.0f, s->wb, kb, t.col + (size_t)(n - t.n0) * g->ohw,
+               ld, 0.0f, y + (size_t)n * g->f * g->ohw, g->ohw);
   }
+  /* Backward can reuse the im2col only when the batch was one tile. */
   s->col_x = x;
   s->col_batch = batch;
-  s->col_valid = true;
+  s->col_valid = conv_n_tiles(s, batch) == 1;
 }
 
 /* dwb: (c k k + 1, f) -> dW: (f, c k k) and db: (f) */
@@ -468,28 +517,50 @@ conv_unpack_param_grads(const ConvGeom *g, const float *dwb, float *dw, float *d
   }
 }
 
-/* dwb (+)= col dyt^T over one tile, in chunks of at most 1200 / f rows: OpenBLAS takes its
- * unpacked kernels for this product only when the output has at most 1200 entries. */
+/* dwb[r0:r0+m] (m, f) (+)= col[r0:r0+m] (m, cols) x dyt^T (cols, f), where dyt (f, cols) has
+ * rows ld_dy apart; in chunks of at most 1200 / f rows: OpenBLAS takes its unpacked kernels for
+ * this product only when the output has at most 1200 entries. */
 static void
-conv_param_grads_tile(const ConvGeom *g, const ConvTile *t, int ld, bool first, float *dwb)
+conv_param_grads_gemm(const ConvGeom *g, const float *col, int ld, const float *dyt, int ld_dy,
+                      int cols, bool first, float *dwb)
 {
   int rows = g->ckk + 1, chunk = g->f < 1200 ? 1200 / g->f : 1;
   for (int r0 = 0; r0 < rows; r0 += chunk) {
     int m = rows - r0 < chunk ? rows - r0 : chunk;
-    /* dwb[r0:r0+m] (m, f) (+)= col[r0:r0+m] (m, cols) x dyt^T (cols, f) */
-    gb_sgemm(false, true, m, g->f, t->cols, 1.0f, t->col + (size_t)r0 * ld, ld, t->tmp, ld,
+    gb_sgemm(false, true, m, g->f, cols, 1.0f, col + (size_t)r0 * ld, ld, dyt, ld_dy,
              first ? 0.0f : 1.0f, dwb + (size_t)r0 * g->f, g->f);
   }
 }
 
-/* dx of one tile from its dyt: dcol (c k k, cols) = W^T (c k k, f) x dyt (f, cols), written
- * over the tile of col, then col2im. */
+/* dwb (+)= the tile's col dy^T: per sample with dy[n] (f, oh ow) read in place, or over the
+ * whole tile from dy gathered into dyt. */
 static void
-conv_input_grad_tile(GbLayer *l, const ConvGeom *g, const ConvTile *t, int ld, float *dx)
+conv_param_grads_tile(const ConvScratch *s, const ConvGeom *g, const ConvTile *t,
+                      const float *dy, float *dwb)
+{
+  int ld = s->plan.ld;
+  if (s->plan.dw_per_tile) {
+    conv_gather(g, t, ld, dy);
+    conv_param_grads_gemm(g, t->col, ld, t->tmp, ld, t->cols, t->n0 == 0, dwb);
+    return;
+  }
+  for (int n = t->n0; n < t->n1; n++)
+    conv_param_grads_gemm(g, t->col + (size_t)(n - t->n0) * g->ohw, ld,
+                          dy + (size_t)n * g->f * g->ohw, g->ohw, g->ohw, n == 0, dwb);
+}
+
+/* dx of one tile: dcol[:, n's columns] (c k k, oh ow) = W^T (c k k, f) x dy[n] (f, oh ow) for
+ * each sample, written over the tile of col, then col2im. */
+static void
+conv_input_grad_tile(GbLayer *l, const ConvGeom *g, const ConvTile *t, const float *dy,
+                     float *dx)
 {
   ConvScratch *s = l->scratch;
-  gb_sgemm(true, false, g->ckk, t->cols, g->f, 1.0f, l->p[0], g->ckk, t->tmp, ld, 0.0f, t->col,
-           ld);
+  int ld = s->plan.ld;
+  for (int n = t->n0; n < t->n1; n++)
+    gb_sgemm(true, false, g->ckk, g->ohw, g->f, 1.0f, l->p[0], g->ckk,
+             dy + (size_t)n * g->f * g->ohw, g->ohw, 0.0f, t->col + (size_t)(n - t->n0) * g->ohw,
+             ld);
   col2im(g, t->col, t->n0, t->n1, ld, s->q, dx);
 }
 
@@ -498,20 +569,18 @@ conv_backward_fast(GbLayer *l, const ConvGeom *g, const float *x, const float *d
                    int batch, bool param_grads)
 {
   ConvScratch *s = l->scratch;
-  int ld = s->plan.ld;
   bool have_col = s->col_valid && s->col_x == x && s->col_batch == batch;
   if (!param_grads && dx == NULL)
     return;
   for (int i = 0; i < conv_n_tiles(s, batch); i++) {
     ConvTile t = conv_tile(s, g, i, batch);
-    conv_gather(g, &t, ld, dy);
     if (param_grads) {
       if (!have_col)
-        im2col(g, x, t.n0, t.n1, ld, t.col);
-      conv_param_grads_tile(g, &t, ld, i == 0, s->dwb);
+        im2col(g, x, t.n0, t.n1, s->plan.ld, t.col);
+      conv_param_grads_tile(s, g, &t, dy, s->dwb);
     }
     if (dx != NULL)
-      conv_input_grad_tile(l, g, &t, ld, dx);
+      conv_input_grad_tile(l, g, &t, dy, dx);
   }
   if (dx != NULL)
     s->col_valid = false;

@@ -5,7 +5,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "gb-alloc.h"
+#include "gb-blas.h"
 #include "gb-layer.h"
 
 /* 2-D pooling over NCHW samples, each channel on its own, no padding (PyTorch's MaxPool2d and
@@ -128,6 +133,7 @@ maxpool_window(const PoolGeom *g, const float *xp, int oy, int ox, float *m)
 #define POOL_VECTORISE_SELECTS
 #endif
 
+#if !defined(__AVX512F__)
 /* The usual 2x2 window with stride 2, one output row at a time: the same rules as
  * maxpool_window (first maximum in row-major order wins), written with selects over ox only so
  * that the compiler vectorises the row (about 1.7 times faster on LeNet's first pooling).
@@ -151,6 +157,46 @@ maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *rest
   return nan;
 }
 
+#else
+/* maxpool_row_2x2 with AVX-512, 16 outputs at a time: the row's 2 ow inputs are loaded with
+ * masks (ow is 12 and 4 in LeNet, too short for the compiler's vector loop to pay), split into
+ * even and odd columns, and the same selects as the scalar loop applied lane by lane. */
+static bool
+maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *restrict yr,
+                int32_t *restrict ar)
+{
+  const float *r0 = xp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i even = _mm512_add_epi32(lane, lane), odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i w = _mm512_set1_epi32(g->w);
+  __mmask16 nan = 0;
+  for (int ox = 0; ox < g->ow; ox += 16) {
+    int n = g->ow - ox < 16 ? g->ow - ox : 16;
+    __mmask16 m_out = (__mmask16)((1u << n) - 1);
+    __mmask16 m_lo = (__mmask16)(n >= 8 ? 0xffff : (1u << 2 * n) - 1);
+    __mmask16 m_hi = (__mmask16)(n > 8 ? (1u << 2 * (n - 8)) - 1 : 0);
+    __m512 t0 = _mm512_maskz_loadu_ps(m_lo, r0 + 2 * ox);
+    __m512 t1 = _mm512_maskz_loadu_ps(m_hi, r0 + 2 * ox + 16);
+    __m512 b0 = _mm512_maskz_loadu_ps(m_lo, r1 + 2 * ox);
+    __m512 b1 = _mm512_maskz_loadu_ps(m_hi, r1 + 2 * ox + 16);
+    __m512 a = _mm512_permutex2var_ps(t0, even, t1), b = _mm512_permutex2var_ps(t0, odd, t1);
+    __m512 c = _mm512_permutex2var_ps(b0, even, b1), d = _mm512_permutex2var_ps(b0, odd, b1);
+    __mmask16 it = _mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), ib = _mm512_cmp_ps_mask(d, c, _CMP_GT_OQ);
+    __m512 top = _mm512_mask_blend_ps(it, a, b), bottom = _mm512_mask_blend_ps(ib, c, d);
+    __mmask16 lower = _mm512_cmp_ps_mask(bottom, top, _CMP_GT_OQ);
+    /* Input index of the top-left tap: 2 oy w + 2 (ox + lane). */
+    __m512i tl = _mm512_add_epi32(_mm512_set1_epi32(2 * oy * g->w + 2 * ox), even);
+    __m512i i_top = _mm512_mask_add_epi32(tl, it, tl, _mm512_set1_epi32(1));
+    __m512i i_bottom = _mm512_mask_add_epi32(_mm512_add_epi32(tl, w), ib,
+                                             _mm512_add_epi32(tl, w), _mm512_set1_epi32(1));
+    _mm512_mask_storeu_ps(yr + ox, m_out, _mm512_mask_blend_ps(lower, top, bottom));
+    _mm512_mask_storeu_epi32(ar + ox, m_out, _mm512_mask_blend_epi32(lower, i_top, i_bottom));
+    nan |= m_out & (_mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q));
+  }
+  return nan != 0;
+}
+#endif
+
 /* A NaN wins, so that it propagates as in PyTorch: redo the row's windows that hold one. */
 static void
 maxpool_row_nan(const PoolGeom *g, const float *xp, int oy, float *yr, int32_t *ar)
@@ -165,7 +211,7 @@ maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
   PoolGeom g = pool_geom(l);
   int32_t *argmax = l->scratch;
   size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
-  bool two = g.k == 2 && g.s == 2;
+  bool two = g.k == 2 && g.s == 2 && !gb_engine_get_reference_kernels();
   l->last_training = training;
   for (size_t p = 0; p < planes; p++)
     for (int oy = 0; oy < g.oh; oy++) {
@@ -180,6 +226,73 @@ maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
     }
 }
 
+/* 2x2 windows with stride 2 that tile the plane (h = 2 oh, w = 2 ow): every input is in exactly
+ * one window, so row pair oy of dxp: (h, w) is written whole, the gradient where the argmax
+ * points and zero elsewhere, with no memset and no scatter. */
+#if !defined(__AVX512F__)
+POOL_VECTORISE_SELECTS static void
+maxpool_backward_row_2x2(const PoolGeom *g, const int32_t *restrict ar, const float *restrict dyr,
+                         int oy, float *restrict dxp)
+{
+  float *r0 = dxp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
+  int32_t w = g->w, base = 2 * oy * w;
+  for (int ox = 0; ox < g->ow; ox++) {
+    int32_t at = ar[ox] - base - 2 * ox; /* 0, 1, w or w + 1 */
+    float d = dyr[ox];
+    r0[2 * ox] = at == 0 ? d : 0.0f;
+    r0[2 * ox + 1] = at == 1 ? d : 0.0f;
+    r1[2 * ox] = at == w ? d : 0.0f;
+    r1[2 * ox + 1] = at == w + 1 ? d : 0.0f;
+  }
+}
+
+#else
+/* The same 16 outputs at a time: the four taps' gradients as four vectors, interleaved back
+ * into even and odd columns. */
+static void
+maxpool_backward_row_2x2(const PoolGeom *g, const int32_t *restrict ar, const float *restrict dyr,
+                         int oy, float *restrict dxp)
+{
+  float *r0 = dxp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i even = _mm512_add_epi32(lane, lane);
+  const __m512i zip_lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i zip_hi = _mm512_add_epi32(zip_lo, _mm512_set1_epi32(8));
+  const __m512i one = _mm512_set1_epi32(1), w = _mm512_set1_epi32(g->w);
+  const __m512i w1 = _mm512_add_epi32(w, one);
+  for (int ox = 0; ox < g->ow; ox += 16) {
+    int n = g->ow - ox < 16 ? g->ow - ox : 16;
+    __mmask16 m_out = (__mmask16)((1u << n) - 1);
+    __mmask16 m_lo = (__mmask16)(n >= 8 ? 0xffff : (1u << 2 * n) - 1);
+    __mmask16 m_hi = (__mmask16)(n > 8 ? (1u << 2 * (n - 8)) - 1 : 0);
+    __m512 d = _mm512_maskz_loadu_ps(m_out, dyr + ox);
+    __m512i tl = _mm512_add_epi32(_mm512_set1_epi32(2 * oy * g->w + 2 * ox), even);
+    __m512i at = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m_out, ar + ox), tl);
+    __m512 a = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_setzero_si512()), d);
+    __m512 b = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, one), d);
+    __m512 c = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, w), d);
+    __m512 e = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, w1), d);
+    _mm512_mask_storeu_ps(r0 + 2 * ox, m_lo, _mm512_permutex2var_ps(a, zip_lo, b));
+    _mm512_mask_storeu_ps(r0 + 2 * ox + 16, m_hi, _mm512_permutex2var_ps(a, zip_hi, b));
+    _mm512_mask_storeu_ps(r1 + 2 * ox, m_lo, _mm512_permutex2var_ps(c, zip_lo, e));
+    _mm512_mask_storeu_ps(r1 + 2 * ox + 16, m_hi, _mm512_permutex2var_ps(c, zip_hi, e));
+  }
+}
+#endif
+
+/* Any window: dx = 0, then each output's gradient added at its argmax. */
+static void
+maxpool_backward_scatter(const PoolGeom *g, const int32_t *argmax, const float *dy, float *dx,
+                         size_t planes)
+{
+  size_t in = (size_t)g->h * g->w, out = (size_t)g->oh * g->ow;
+  memset(dx, 0, planes * in * sizeof(float));
+  /* += because overlapping windows (stride < kernel) can share a maximum. */
+  for (size_t p = 0; p < planes; p++)
+    for (size_t o = 0; o < out; o++)
+      dx[p * in + argmax[p * out + o]] += dy[p * out + o];
+}
+
 static void
 maxpool_backward(GbLayer *l, const float *x, const float *y, const float *dy, float *dx,
                  int batch, bool param_grads)
@@ -190,11 +303,15 @@ maxpool_backward(GbLayer *l, const float *x, const float *y, const float *dy, fl
   PoolGeom g = pool_geom(l);
   const int32_t *argmax = l->scratch;
   size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
-  memset(dx, 0, planes * in * sizeof(float));
-  /* += because overlapping windows (stride < kernel) can share a maximum. */
+  bool tiled = g.k == 2 && g.s == 2 && g.h == 2 * g.oh && g.w == 2 * g.ow;
+  if (!tiled || gb_engine_get_reference_kernels()) {
+    maxpool_backward_scatter(&g, argmax, dy, dx, planes);
+    return;
+  }
   for (size_t p = 0; p < planes; p++)
-    for (size_t o = 0; o < out; o++)
-      dx[p * in + argmax[p * out + o]] += dy[p * out + o];
+    for (int oy = 0; oy < g.oh; oy++)
+      maxpool_backward_row_2x2(&g, argmax + p * out + (size_t)oy * g.ow,
+                               dy + p * out + (size_t)oy * g.ow, oy, dx + p * in);
 }
 
 /* ---- average pooling ---- */

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "gb-dataset.h"
@@ -10,9 +11,10 @@
 #include "gb-metrics.h"
 #include "gb-train.h"
 
-/* The models bundled in the app load from the resources, fit 28x28 digits, record the
- * accuracy they were measured at, and, when the MNIST digits are fetched, reach the targets
- * (MLP >= 96%, CNN >= 98% on the mnist-test split) on that data now. */
+/* The models bundled in the app load from the resources, record the held-out figure they
+ * were measured at, which meets the data issue's target, and the digit models, when the MNIST
+ * digits are fetched, reach it on that data now (MLP >= 96%, CNN >= 98% on mnist-test). The
+ * P300 models are re-evaluated on regenerated data by tests/test-cli.c. */
 static void
 test_bundled_models(void)
 {
@@ -25,14 +27,21 @@ test_bundled_models(void)
     g_autoptr(GError) error = NULL;
     GbModel *m = gb_default_model_load(&infos[i], &error);
     g_assert_no_error(error);
-    g_assert_cmpuint(gb_model_input_size(m), ==, 28 * 28);
-    g_assert_cmpint(gb_model_n_outputs(m), ==, 10);
-    double target = strstr(infos[i].id, "cnn") ? 0.98 : 0.96;
-    const char *recorded = gb_model_get_meta(m, "glassbox.eval.mnist-test.accuracy");
+    double target = infos[i].target;
+    const char *recorded = gb_model_get_meta(m, infos[i].metric_key);
     g_assert_nonnull(recorded);
     g_assert_cmpfloat(g_ascii_strtod(recorded, NULL), >=, target);
     g_assert_nonnull(gb_model_get_meta(m, "glassbox.train.command"));
-    if (test != NULL) {
+    g_assert_nonnull(gb_model_get_meta(m, "glassbox.description"));
+    bool digits = g_str_has_prefix(infos[i].id, "digits");
+    if (digits) {
+      g_assert_cmpuint(gb_model_input_size(m), ==, 28 * 28);
+      g_assert_cmpint(gb_model_n_outputs(m), ==, 10);
+    } else {
+      g_assert_cmpint(gb_model_n_outputs(m), ==, 1);
+      g_assert_nonnull(gb_model_get_meta(m, "glassbox.data.recipe"));
+    }
+    if (digits && test != NULL) {
       GbDataView v = gb_dataset_view(test);
       int *pred = g_new(int, v.n);
       g_assert_cmpint(gb_predict_classes(m, &v, pred, NULL, &err), ==, GB_OK);

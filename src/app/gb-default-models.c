@@ -7,9 +7,19 @@
 
 #include "gb-model-file.h"
 
+#define MODELS "/org/glassbox/Glassbox/models/"
+#define DIGITS_ACC "glassbox.eval.mnist-test.accuracy"
+#define DIGITS_TEXT "accuracy on the mnist-test split"
+#define P300_BACC "glassbox.eval.p300-test.safetensors.balanced_accuracy"
+#define P300_TEXT "balanced accuracy on 4 held-out simulated subjects"
+
 static const GbDefaultModelInfo models[] = {
-    {"digits-mlp", "Digits MLP", "/org/glassbox/Glassbox/models/digits-mlp.safetensors"},
-    {"digits-cnn", "Digits CNN", "/org/glassbox/Glassbox/models/digits-cnn.safetensors"},
+    {"digits-mlp", "Digits MLP", MODELS "digits-mlp.safetensors", DIGITS_ACC, DIGITS_TEXT, 0.96},
+    {"digits-cnn", "Digits CNN", MODELS "digits-cnn.safetensors", DIGITS_ACC, DIGITS_TEXT, 0.98},
+    {"p300-rnn", "P300 Elman RNN", MODELS "p300-rnn.safetensors", P300_BACC, P300_TEXT, 0.80},
+    {"p300-lstm", "P300 LSTM", MODELS "p300-lstm.safetensors", P300_BACC, P300_TEXT, 0.80},
+    {"p300-prm", "P300 PRM-like (our design)", MODELS "p300-prm.safetensors", P300_BACC, P300_TEXT,
+     0.80},
 };
 
 const GbDefaultModelInfo *

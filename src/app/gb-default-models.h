@@ -12,6 +12,9 @@ typedef struct {
   const char *id;          /* "digits-mlp" */
   const char *title;       /* translatable display name */
   const char *resource;    /* path in the GResource bundle */
+  const char *metric_key;  /* metadata key of the held-out figure eval --record stored */
+  const char *metric_text; /* what that figure is, for people */
+  double target;           /* the figure the model must reach (the data issue's targets) */
 } GbDefaultModelInfo;
 
 const GbDefaultModelInfo *gb_default_models(guint *n_models);

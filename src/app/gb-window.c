@@ -45,9 +45,9 @@ add_default_models(GtkBox *box)
     if (m == NULL) {
       text = g_strdup_printf("%s: %s", infos[i].title, error->message);
     } else {
-      const char *acc = gb_model_get_meta(m, "glassbox.eval.mnist-test.accuracy");
-      text = g_strdup_printf("%s: %zu parameters, accuracy %s on mnist-test", infos[i].title,
-                             gb_model_n_params(m), acc ? acc : "not measured");
+      const char *figure = gb_model_get_meta(m, infos[i].metric_key);
+      text = g_strdup_printf("%s: %zu parameters, %s %s", infos[i].title, gb_model_n_params(m),
+                             infos[i].metric_text, figure ? figure : "not measured");
     }
     gtk_box_append(box, make_label(text, NULL));
     gb_model_free(m);

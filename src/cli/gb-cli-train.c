@@ -15,6 +15,7 @@ typedef struct {
   double lr, momentum, weight_decay, gamma, min_lr, val_fraction, l1, clip, clip_norm;
   int epochs, batch, seed, step_size, patience, cv, trials, augment_shift;
   char *search, *search_lr, *search_batch, *search_units, *search_optim;
+  char **meta;
   gboolean quiet;
 } TrainOptions;
 
@@ -26,6 +27,7 @@ options_free(TrainOptions *o)
                       &o->search_batch, &o->search_units, &o->search_optim};
   for (size_t i = 0; i < G_N_ELEMENTS(strings); i++)
     g_clear_pointer(strings[i], g_free);
+  g_clear_pointer(&o->meta, g_strfreev);
 }
 
 /* Fills @cfg from the options; returns an exit code or -1 when fine. */
@@ -156,6 +158,14 @@ save_model(GbModel *m, const TrainOptions *o, int argc_orig, char **argv_orig,
       g_autofree char *acc = g_strdup_printf("%.4f", e->val_acc);
       gb_model_set_meta(m, "glassbox.train.val_accuracy", acc, &err);
     }
+  }
+  for (int i = 0; o->meta != NULL && o->meta[i] != NULL; i++) {
+    g_auto(GStrv) kv = g_strsplit(o->meta[i], "=", 2);
+    if (kv[0] == NULL || kv[1] == NULL || kv[0][0] == '\0')
+      gb_error_set(&err, GB_ERR_INVALID, "--meta takes KEY=VALUE, got '%s'", o->meta[i]);
+    else if (gb_model_set_meta(m, kv[0], kv[1], &err) == GB_OK)
+      continue;
+    return gb_cli_report(&err);
   }
   if (gb_model_save(m, o->out, &err) != GB_OK)
     return gb_cli_report(&err);
@@ -338,6 +348,8 @@ gb_cli_train(int argc, char **argv)
        "Layer sizes for {u1}-{u4} in --arch, e.g. 64,128-64", "A,B,..."},
       {"search-optimizer", 0, 0, G_OPTION_ARG_STRING, &o.search_optim, "Optimizers to try", "A,B,..."},
       {"trials", 0, 0, G_OPTION_ARG_INT, &o.trials, "Random search: number of trials (10)", "N"},
+      {"meta", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.meta,
+       "Store KEY=VALUE in the model file's metadata (repeatable)", "KEY=VALUE"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print only errors and the result", NULL},
       {NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("- train a model");
@@ -365,6 +377,9 @@ gb_cli_train(int argc, char **argv)
     code = gb_cli_usage_error(ctx, "train needs --out FILE (or --cv K, or --search)");
   else if (o.cv && o.search)
     code = gb_cli_usage_error(ctx, "--cv and --search do not go together");
+  for (int i = 0; code < 0 && o.meta != NULL && o.meta[i] != NULL; i++)
+    if (strchr(o.meta[i], '=') == NULL || o.meta[i][0] == '=')
+      code = gb_cli_usage_error(ctx, "--meta takes KEY=VALUE, got '%s'", o.meta[i]);
   if (code >= 0)
     goto out;
   GbTrainConfig cfg;

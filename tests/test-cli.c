@@ -153,6 +153,24 @@ test_input_errors(void)
   r = run_cli("train", "--arch", "mlp", "--data", "synthetic-images:100:12", "--epochs", "1",
               "--out", "no/such/dir/model.safetensors", NULL);
   expect(&r, 3, NULL, "no/such/dir/model.safetensors");
+  /* EEG: bad settings and files. */
+  r = run_cli("eeg", "simulate", "--subjects", "0", "--out", "e.safetensors", NULL);
+  expect(&r, 3, NULL, "subjects");
+  r = run_cli("eeg", "simulate", "--channels", "12", "--out", "e.safetensors", NULL);
+  expect(&r, 3, NULL, "no 12-channel montage");
+  r = run_cli("eeg", "simulate", "--subjects", "1", NULL);
+  expect(&r, 2, NULL, "--out");
+  r = run_cli("eeg", "simulate", "--bandpass", "12,3", "--out", "e.safetensors", NULL);
+  expect(&r, 2, NULL, "--bandpass");
+  r = run_cli("eeg", "simulate", "--subjects", "1", "--characters", "2", "--channels", "8",
+              "--out", "small-eeg.safetensors", NULL);
+  expect(&r, 0, "120 trials (20 targets) of 103 samples x 8 channels", NULL);
+  r = run_cli("data", "info", "small-eeg.safetensors", NULL);
+  expect(&r, 0, "per class 100 20", NULL);
+  r = run_cli("eval", "--model", "small.safetensors", "--data", "small-eeg.safetensors", NULL);
+  expect(&r, 3, NULL, "do not fit");
+  r = run_cli("data", "info", "recording.edf", NULL);
+  expect(&r, 3, NULL, "recording.edf");
   /* A corrupt model file: a message naming it, exit 3. */
   g_autofree char *bad = g_build_filename(tmpdir, "corrupt.safetensors", NULL);
   g_assert_true(g_file_set_contents(bad, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));

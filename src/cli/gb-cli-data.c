@@ -89,10 +89,11 @@ gb_cli_data(int argc, char **argv)
            "  info    size, shape, classes and values of a data set or file\n");
     return argc < 2 ? GB_EXIT_USAGE : GB_EXIT_OK;
   }
-  if (strcmp(argv[1], "fetch") == 0)
-    return data_fetch(argc - 1, argv + 1);
-  if (strcmp(argv[1], "info") == 0)
-    return data_info(argc - 1, argv + 1);
+  if (strcmp(argv[1], "fetch") == 0 || strcmp(argv[1], "info") == 0) {
+    g_autofree char *prg = g_strdup_printf("glassbox-cli data %s", argv[1]);
+    g_set_prgname(prg);
+    return (strcmp(argv[1], "fetch") == 0 ? data_fetch : data_info)(argc - 1, argv + 1);
+  }
   g_printerr("glassbox-cli: unknown data command '%s' (fetch, info)\n", argv[1]);
   return GB_EXIT_USAGE;
 }

@@ -176,8 +176,10 @@ gb_cli_eeg(int argc, char **argv)
            "'eval' and 'predict' as data sources.\n");
     return argc < 2 ? GB_EXIT_USAGE : GB_EXIT_OK;
   }
-  if (strcmp(argv[1], "simulate") == 0)
+  if (strcmp(argv[1], "simulate") == 0) {
+    g_set_prgname("glassbox-cli eeg simulate");
     return eeg_simulate(argc - 1, argv + 1);
+  }
   g_printerr("glassbox-cli: unknown eeg command '%s' (simulate)\n", argv[1]);
   return GB_EXIT_USAGE;
 }

@@ -254,6 +254,34 @@ test_ig_linear(void)
   gb_model_free(m);
 }
 
+/* Completeness holds whatever the baseline: blurred input, seeded noise, a data mean. */
+static void
+test_ig_baselines(void)
+{
+  GbModel *m = new_model(CNN_SPEC, 35);
+  float *x = new_input(m, 36);
+  float mean[72];
+  gb_test_fill_uniform(mean, 72, -0.2f, 0.2f, 37);
+  GbBaseline b[3];
+  for (int k = 0; k < 3; k++) gb_baseline_init(&b[k]);
+  b[0].kind = GB_BASELINE_BLUR;
+  b[1].kind = GB_BASELINE_UNIFORM;
+  b[1].seed = 4;
+  b[2].kind = GB_BASELINE_MEAN;
+  b[2].data = mean;
+  b[2].n_data = 72;
+  for (int k = 0; k < 3; k++) {
+    GbAttribution a = run_ig(m, x, gb_target_contrast(1, 2), 64, GB_IG_MIDPOINT, &b[k], 0);
+    double delta = a.f_x - a.f_baseline;
+    g_test_message("baseline %d: f(x) %.4f f(x') %.4f gap %.2e", k, a.f_x, a.f_baseline, a.gap);
+    g_assert_cmpfloat(fabs(delta), >, 1e-3);
+    g_assert_cmpfloat(a.gap, <, 0.01 * fabs(delta));
+    gb_attribution_clear(&a);
+  }
+  g_free(x);
+  gb_model_free(m);
+}
+
 /* The batch size is an implementation detail: one at a time or 64 at once, the same map. */
 static void
 test_ig_batch_independent(void)
@@ -547,6 +575,7 @@ main(int argc, char **argv)
   g_test_add_func("/xai/ig/completeness-mlp", test_ig_completeness_mlp);
   g_test_add_func("/xai/ig/completeness-cnn", test_ig_completeness_cnn);
   g_test_add_func("/xai/ig/linear", test_ig_linear);
+  g_test_add_func("/xai/ig/baselines", test_ig_baselines);
   g_test_add_func("/xai/ig/batch-independent", test_ig_batch_independent);
   g_test_add_func("/xai/baseline/blur", test_baseline_blur);
   g_test_add_func("/xai/baseline/uniform", test_baseline_uniform);

@@ -383,6 +383,7 @@ test_smoothgrad_sigma_zero(void)
     g_assert_cmpfloat(v.values[i], <=, 1e-10f);
   }
   g_assert_cmpint(s.n_evaluations, ==, 30);
+  g_assert_cmpfloat(fabs(s.f_x - g.f_x), <, 1e-6);
   gb_attribution_clear(&g);
   gb_attribution_clear(&s);
   gb_attribution_clear(&v);

@@ -19,6 +19,8 @@ typedef struct {
 GbStatus gb_grad_batch_init(GbGradBatch *g, GbModel *m, const GbTarget *t, int batch,
                             GbError *err);
 void gb_grad_batch_clear(GbGradBatch *g);
+/* g->xb[0..nb) -> g->f[0..nb) = f, forward only. */
+GbStatus gb_grad_batch_values(GbGradBatch *g, int nb, GbError *err);
 /* g->xb[0..nb) -> g->dx[0..nb) = df/dx and g->f[0..nb) = f. */
 GbStatus gb_grad_batch_run(GbGradBatch *g, int nb, GbError *err);
 

@@ -116,9 +116,9 @@ gb_grad_batch_clear(GbGradBatch *g)
   memset(g, 0, sizeof *g);
 }
 
-/* xb: (nb, n_in) -> logits: (nb, n_out) -> dx: (nb, n_in) */
+/* xb: (nb, n_in) -> logits: (nb, n_out) -> f: (nb) */
 GbStatus
-gb_grad_batch_run(GbGradBatch *g, int nb, GbError *err)
+gb_grad_batch_values(GbGradBatch *g, int nb, GbError *err)
 {
   const float *logits;
   GbStatus st = gb_model_forward(g->model, g->xb, nb, false, &logits, err);
@@ -128,6 +128,16 @@ gb_grad_batch_run(GbGradBatch *g, int nb, GbError *err)
     const float *y = logits + (size_t)r * g->n_out;
     g->f[r] = y[g->target.class_a] - (g->target.class_b >= 0 ? y[g->target.class_b] : 0.0);
   }
+  return GB_OK;
+}
+
+/* dlogits: (nb, n_out) -> dx: (nb, n_in), through the activations the forward cached */
+GbStatus
+gb_grad_batch_run(GbGradBatch *g, int nb, GbError *err)
+{
+  GbStatus st = gb_grad_batch_values(g, nb, err);
+  if (st != GB_OK)
+    return st;
   return gb_model_backward(g->model, g->dlogits, nb, g->dx, false, err);
 }
 

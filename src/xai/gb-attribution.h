@@ -31,7 +31,7 @@ typedef struct {
   GbShape shape;  /* the input's shape; (1, h, w) after a max over channels */
   size_t n;       /* number of values */
   float *values;  /* owned: gb_alloc_floats; free with gb_attribution_clear() */
-  double f_x;     /* target at the input */
+  double f_x;     /* target at the (noise-free) input */
   /* Integrated gradients only (NAN elsewhere): */
   double f_baseline;   /* target at the baseline */
   double sum;          /* sum of the attributions */

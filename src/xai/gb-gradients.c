@@ -55,25 +55,26 @@ ig_node(const GbIgConfig *cfg, int k, double *alpha, double *weight)
   }
 }
 
-/* f(x) and f(x') from one forward of the pair. */
+/* f(x) and f(x'): one forward of the pair, or two when the batch holds one input. */
 static GbStatus
 ig_endpoints(GbGradBatch *g, const float *x, const float *xb, GbAttribution *out, GbError *err)
 {
-  memcpy(g->xb, x, g->n_in * sizeof *x);
-  memcpy(g->xb + (g->batch > 1 ? g->n_in : 0), xb, g->batch > 1 ? g->n_in * sizeof *x : 0);
-  GbStatus st = gb_grad_batch_run(g, g->batch > 1 ? 2 : 1, err);
+  size_t bytes = g->n_in * sizeof *x;
+  memcpy(g->xb, x, bytes);
+  if (g->batch > 1)
+    memcpy(g->xb + g->n_in, xb, bytes);
+  GbStatus st = gb_grad_batch_values(g, g->batch > 1 ? 2 : 1, err);
   if (st != GB_OK)
     return st;
   out->f_x = g->f[0];
-  if (g->batch == 1) { /* no room for the pair: a second pass */
-    memcpy(g->xb, xb, g->n_in * sizeof *x);
-    if ((st = gb_grad_batch_run(g, 1, err)) != GB_OK)
-      return st;
-    out->f_baseline = g->f[0];
-  } else {
+  if (g->batch > 1) {
     out->f_baseline = g->f[1];
+    return GB_OK;
   }
-  return GB_OK;
+  memcpy(g->xb, xb, bytes);
+  if ((st = gb_grad_batch_values(g, 1, err)) == GB_OK)
+    out->f_baseline = g->f[0];
+  return st;
 }
 
 /* acc[i] += sum_k w_k df/dx_i over the path points; then phi = (x - x') * acc. */
@@ -242,16 +243,20 @@ smooth_check_config(const GbSmoothConfig *cfg, const GbAttribution *mean,
 
 static GbStatus
 smooth_run(GbGradBatch *g, const GbSmoothConfig *cfg, const float *x, GbWelford *w,
-           GbProgressFn progress, void *user, GbError *err)
+           double *f_x, GbProgressFn progress, void *user, GbError *err)
 {
+  memcpy(g->xb, x, g->n_in * sizeof *x);
+  GbStatus st = gb_grad_batch_values(g, 1, err);
+  if (st != GB_OK)
+    return st;
+  *f_x = g->f[0];
   GbRng rng;
   gb_rng_seed(&rng, cfg->seed);
   double sigma = smooth_sigma(x, g->n_in, cfg->noise_level);
   while (w->count < cfg->samples) {
     int nb = cfg->samples - w->count < g->batch ? cfg->samples - w->count : g->batch;
     smooth_noisy_copies(g, &rng, x, sigma, nb);
-    GbStatus st = gb_grad_batch_run(g, nb, err);
-    if (st != GB_OK)
+    if ((st = gb_grad_batch_run(g, nb, err)) != GB_OK)
       return st;
     smooth_maps(g, cfg->map, nb);
     for (int r = 0; r < nb; r++) welford_add(w, g->dx + (size_t)r * g->n_in, g->n_in);
@@ -263,18 +268,20 @@ smooth_run(GbGradBatch *g, const GbSmoothConfig *cfg, const float *x, GbWelford 
 
 /* Copies the accumulators out: the mean map, and the population variance. */
 static GbStatus
-smooth_finish(GbModel *m, const GbWelford *w, GbAttribution *mean, GbAttribution *var,
-              GbError *err)
+smooth_finish(GbModel *m, const GbWelford *w, double f_x, GbAttribution *mean,
+              GbAttribution *var, GbError *err)
 {
   const GbShape *shape = gb_model_input_shape(m);
   GbStatus st = GB_OK;
   if (mean != NULL && (st = gb_attribution_alloc(mean, shape, err)) == GB_OK) {
     for (size_t i = 0; i < mean->n; i++) mean->values[i] = (float)w->mean[i];
     mean->n_evaluations = w->count;
+    mean->f_x = f_x;
   }
   if (st == GB_OK && var != NULL && (st = gb_attribution_alloc(var, shape, err)) == GB_OK) {
     for (size_t i = 0; i < var->n; i++) var->values[i] = (float)fmax(0.0, w->m2[i] / w->count);
     var->n_evaluations = w->count;
+    var->f_x = f_x;
   }
   return st;
 }
@@ -297,14 +304,15 @@ gb_attribution_smoothgrad(GbModel *m, const float *x, size_t n_x, const GbTarget
   GbWelford w = {gb_calloc(n_x, sizeof(double)), gb_calloc(n_x, sizeof(double)), 0};
   GbGradBatch g = {0};
   int batch = cfg->batch > 0 ? cfg->batch : GB_DEFAULT_BATCH;
+  double f_x = NAN;
   if (w.mean == NULL || w.m2 == NULL)
     st = gb_error_set(err, GB_ERR_NOMEM, "SmoothGrad accumulators for %zu inputs", n_x);
   if (st == GB_OK)
     st = gb_grad_batch_init(&g, m, t, batch < cfg->samples ? batch : cfg->samples, err);
   if (st == GB_OK)
-    st = smooth_run(&g, cfg, x, &w, progress, user, err);
+    st = smooth_run(&g, cfg, x, &w, &f_x, progress, user, err);
   if (st == GB_OK)
-    st = smooth_finish(m, &w, mean, variance, err);
+    st = smooth_finish(m, &w, f_x, mean, variance, err);
   if (st != GB_OK) {
     gb_attribution_clear(mean);
     gb_attribution_clear(variance);

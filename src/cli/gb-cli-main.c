@@ -76,7 +76,8 @@ main(int argc, char **argv)
                   {"eeg", gb_cli_eeg}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
-      g_set_prgname(g_strdup_printf("glassbox-cli %s", cmd));
+      g_autofree char *prg = g_strdup_printf("glassbox-cli %s", cmd);
+      g_set_prgname(prg);
       return commands[i].run(argc - 1, argv + 1);
     }
   fprintf(stderr, "glassbox-cli: unknown command '%s'\nTry 'glassbox-cli --help'.\n", cmd);

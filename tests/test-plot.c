@@ -598,10 +598,10 @@ draw_digit_cb(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 static GbStatus
 draw_bars_cb(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
-  (void)user;
+  const GbBarChartOrientation *o = user;
   static const float p[10] = { 0.004f, 0.061f, 0.018f, 0.022f, 0.003f,
                                0.009f, 0.001f, 0.821f, 0.012f, 0.049f };
-  GbBarChart c = { .kind = GB_BARCHART_PROBABILITY, .orientation = GB_BARCHART_HORIZONTAL,
+  GbBarChart c = { .kind = GB_BARCHART_PROBABILITY, .orientation = *o,
                    .values = p, .n = 10, .highlight = 7, .show_values = true,
                    .title = "Predicted class: 7", .axis_label = "probability" };
   return gb_barchart_draw(cr, &c, area, err);
@@ -631,6 +631,7 @@ test_samples(void)
   g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
   Digit d;
   make_digit(d.img, d.rel);
+  GbBarChartOrientation hor = GB_BARCHART_HORIZONTAL, ver = GB_BARCHART_VERTICAL;
   GbError err = { 0 };
   struct {
     const char *name;
@@ -640,7 +641,8 @@ test_samples(void)
   } figs[] = {
     { "heatmap-digit.png", draw_digit_cb, &d, 480, 400 },
     { "heatmap-digit.svg", draw_digit_cb, &d, 480, 400 },
-    { "barchart-probabilities.png", draw_bars_cb, NULL, 480, 360 },
+    { "barchart-probabilities.png", draw_bars_cb, &hor, 480, 360 },
+    { "barchart-probabilities-vertical.png", draw_bars_cb, &ver, 480, 360 },
     { "barchart-shap.png", draw_shap_cb, NULL, 480, 360 },
   };
   for (size_t i = 0; i < G_N_ELEMENTS(figs); i++) {

@@ -26,7 +26,11 @@ barchart_range(const GbBarChart *c, double *lo, double *hi)
     b = fmax(b, 1.0);
   if (b - a <= 0.0)
     b = 1.0;
+  /* Probabilities keep their axis at [0, 1] (the layout leaves room for the value labels);
+   * signed values get room for them inside the range, on the sides that have bars. */
   double span = b - a, pad = c->show_values ? VALUE_PAD : 0.05;
+  if (c->kind == GB_BARCHART_PROBABILITY && a >= 0.0)
+    pad = 0.0;
   *lo = a < 0.0 ? a - pad * span : 0.0;
   *hi = b > 0.0 ? b + pad * span : 0.0;
 }
@@ -51,6 +55,35 @@ widest_label(cairo_t *cr, const GbBarChart *c)
   return w;
 }
 
+/* Round values from @lo to @hi, about four of them, 1-2-5 spaced; returns how many. */
+static int
+axis_ticks(double lo, double hi, double *ticks, int max)
+{
+  double raw = (hi - lo) / 4.0;
+  double mag = pow(10.0, floor(log10(raw)));
+  double f = raw / mag;
+  double step = (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
+  int n = 0;
+  for (double k = ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step && n < max; k++)
+    ticks[n++] = k * step;
+  return n;
+}
+
+#define MAX_TICKS 16
+
+static double
+widest_tick(cairo_t *cr, double lo, double hi)
+{
+  double ticks[MAX_TICKS], w = 0.0;
+  char buf[32];
+  int n = axis_ticks(lo, hi, ticks, MAX_TICKS);
+  for (int i = 0; i < n; i++) {
+    gb_plot_format_value(buf, sizeof buf, ticks[i]);
+    w = fmax(w, gb_plot_text_width(cr, buf));
+  }
+  return w;
+}
+
 void
 gb_barchart_layout(cairo_t *cr, const GbBarChart *c, GbPlotRect area, GbBarChartLayout *out)
 {
@@ -71,17 +104,27 @@ gb_barchart_layout(cairo_t *cr, const GbBarChart *c, GbPlotRect area, GbBarChart
                                body.width, n_notes * 1.4 * fs };
   double pad = 0.5 * fs;
   gb_plot_font(cr, 0.85 * fs, false);
+  barchart_range(c, &out->lo, &out->hi);
+  /* Value-axis tick labels go under a horizontal chart and left of a vertical one. */
   if (c->orientation == GB_BARCHART_HORIZONTAL) {
     double left = widest_label(cr, c) + 0.6 * fs;
     out->plot = (GbPlotRect){ body.x + pad + left, body.y + pad, body.width - 2 * pad - left,
-                              body.height - 2 * pad };
+                              body.height - 2 * pad - 1.3 * fs };
   } else {
-    out->plot = (GbPlotRect){ body.x + pad, body.y + pad, body.width - 2 * pad,
+    double left = widest_tick(cr, out->lo, out->hi) + 0.8 * fs;
+    out->plot = (GbPlotRect){ body.x + pad + left, body.y + pad, body.width - 2 * pad - left,
                               body.height - 2 * pad - 1.4 * fs };
+  }
+  if (c->kind == GB_BARCHART_PROBABILITY && c->show_values) {
+    if (c->orientation == GB_BARCHART_HORIZONTAL) {
+      out->plot.width -= 3.5 * fs;
+    } else {
+      out->plot.y += 1.2 * fs;
+      out->plot.height -= 1.2 * fs;
+    }
   }
   out->plot.width = fmax(out->plot.width, 1.0);
   out->plot.height = fmax(out->plot.height, 1.0);
-  barchart_range(c, &out->lo, &out->hi);
   double f = -out->lo / (out->hi - out->lo);
   out->zero = c->orientation == GB_BARCHART_HORIZONTAL
                   ? out->plot.x + f * out->plot.width
@@ -169,6 +212,37 @@ draw_zero_line(cairo_t *cr, const GbBarChart *c, const GbBarChartLayout *l)
   cairo_stroke(cr);
 }
 
+/* Light grid lines at the value ticks, with their values; drawn under the bars. */
+static void
+draw_value_axis(cairo_t *cr, const GbBarChart *c, const GbBarChartLayout *l)
+{
+  double ticks[MAX_TICKS];
+  char buf[32];
+  int n = axis_ticks(l->lo, l->hi, ticks, MAX_TICKS);
+  bool hor = c->orientation == GB_BARCHART_HORIZONTAL;
+  double fs = l->font_size;
+  cairo_set_line_width(cr, 1.0);
+  gb_plot_font(cr, 0.75 * fs, false);
+  for (int i = 0; i < n; i++) {
+    double p = floor(value_pos(c, l, ticks[i])) + 0.5;
+    gb_plot_set_hex(cr, GB_BARCHART_GRID_RGB);
+    if (hor) {
+      cairo_move_to(cr, p, l->plot.y);
+      cairo_line_to(cr, p, l->plot.y + l->plot.height);
+    } else {
+      cairo_move_to(cr, l->plot.x, p);
+      cairo_line_to(cr, l->plot.x + l->plot.width, p);
+    }
+    cairo_stroke(cr);
+    gb_plot_format_value(buf, sizeof buf, ticks[i]);
+    gb_plot_set_hex(cr, GB_PLOT_TEXT_RGB);
+    if (hor)
+      gb_plot_text(cr, p, l->plot.y + l->plot.height + 0.3 * fs, 0.5, 0.0, buf);
+    else
+      gb_plot_text(cr, l->plot.x - 0.4 * fs, p, 1.0, 0.5, buf);
+  }
+}
+
 /* The axis caption under the chart, then the base value and sum lines. */
 static void
 draw_notes(cairo_t *cr, const GbBarChart *c, const GbBarChartLayout *l)
@@ -176,9 +250,7 @@ draw_notes(cairo_t *cr, const GbBarChart *c, const GbBarChartLayout *l)
   double fs = l->font_size;
   gb_plot_font(cr, 0.85 * fs, false);
   gb_plot_set_hex(cr, GB_PLOT_TEXT_RGB);
-  double below = l->plot.y + l->plot.height + 0.5 * fs;
-  if (c->orientation == GB_BARCHART_VERTICAL)
-    below += 1.4 * fs;
+  double below = l->plot.y + l->plot.height + 0.5 * fs + 1.3 * fs;
   if (c->axis_label)
     gb_plot_text(cr, l->plot.x + l->plot.width / 2.0, below + 0.2 * fs, 0.5, 0.0,
                  c->axis_label);
@@ -214,6 +286,7 @@ gb_barchart_draw(cairo_t *cr, const GbBarChart *c, GbPlotRect area, GbError *err
   cairo_save(cr);
   GbBarChartLayout l;
   gb_barchart_layout(cr, c, area, &l);
+  draw_value_axis(cr, c, &l);
   for (int i = 0; i < c->n; i++) {
     GbPlotRect r = gb_barchart_bar_rect(c, &l, i);
     if (isfinite(c->values[i])) {

@@ -20,6 +20,7 @@ typedef enum {
 #define GB_BARCHART_NEUTRAL_RGB 0x9e9e9e  /* probability bars */
 #define GB_BARCHART_POSITIVE_RGB 0xb2182b /* RdBu red: the diverging map at 0.9 */
 #define GB_BARCHART_NEGATIVE_RGB 0x2166ac /* RdBu blue: the diverging map at 0.1 */
+#define GB_BARCHART_GRID_RGB 0xe4e4e4     /* value-axis grid lines */
 /* The highlighted bar uses GB_PLOT_HIGHLIGHT_RGB. */
 
 typedef struct {

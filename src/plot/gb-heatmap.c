@@ -66,19 +66,35 @@ gb_heatmap_layout(const GbHeatmap *h, GbPlotRect area, GbHeatmapLayout *out)
   heatmap_scale(h, &out->lo, &out->hi);
 }
 
-/* One ARGB32 pixel per cell; cairo stores premultiplied native-endian 32-bit words. */
-static uint32_t
-argb(double a, GbRgb c)
+/* The colour shown for cell @i: the input's gray with the relevance colour over it at
+ * @alpha (Cairo's OVER, done here so raster and vector output agree), or the relevance colour
+ * alone. False for a cell left transparent (no image and a non-finite value). */
+static bool
+cell_rgb(const GbHeatmap *h, const GbHeatmapLayout *l, size_t i, double alpha, GbRgb *out)
 {
-  uint32_t A = (uint32_t)lround(a * 255.0);
-  uint32_t R = (uint32_t)lround(a * c.r * 255.0);
-  uint32_t G = (uint32_t)lround(a * c.g * 255.0);
-  uint32_t B = (uint32_t)lround(a * c.b * 255.0);
-  return A << 24 | R << 16 | G << 8 | B;
+  bool have_rel = h->relevance && isfinite(h->relevance[i]);
+  GbRgb rel = have_rel ? gb_heatmap_value_rgb(h, l->lo, l->hi, h->relevance[i]) : (GbRgb){ 0 };
+  if (h->image == NULL) {
+    *out = rel;
+    return have_rel;
+  }
+  double g = isfinite(h->image[i]) ? fmin(fmax(h->image[i], 0.0), 1.0) : 0.0;
+  g = h->invert_image ? 1.0 - g : g;
+  double a = have_rel ? alpha : 0.0;
+  *out = (GbRgb){ g + a * (rel.r - g), g + a * (rel.g - g), g + a * (rel.b - g) };
+  return true;
+}
+
+/* One ARGB32 pixel per cell; Cairo stores opaque pixels as native-endian 0xAARRGGBB words. */
+static uint32_t
+argb(GbRgb c)
+{
+  return 0xffu << 24 | (uint32_t)lround(c.r * 255.0) << 16 | (uint32_t)lround(c.g * 255.0) << 8
+         | (uint32_t)lround(c.b * 255.0);
 }
 
 static cairo_surface_t *
-cells_surface(const GbHeatmap *h, const GbHeatmapLayout *l, bool relevance)
+cells_surface(const GbHeatmap *h, const GbHeatmapLayout *l, double alpha)
 {
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, h->width, h->height);
   if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
@@ -89,33 +105,66 @@ cells_surface(const GbHeatmap *h, const GbHeatmapLayout *l, bool relevance)
   for (int r = 0; r < h->height; r++) {
     uint32_t *row = (uint32_t *)(void *)(data + (size_t)r * stride);
     for (int c = 0; c < h->width; c++) {
-      float v = (relevance ? h->relevance : h->image)[(size_t)r * h->width + c];
-      if (relevance) {
-        row[c] = isfinite(v) ? argb(1.0, gb_heatmap_value_rgb(h, l->lo, l->hi, v)) : 0;
-      } else {
-        double g = isfinite(v) ? fmin(fmax(v, 0.0), 1.0) : 0.0;
-        g = h->invert_image ? 1.0 - g : g;
-        row[c] = argb(1.0, (GbRgb){ g, g, g });
-      }
+      GbRgb rgb;
+      row[c] = cell_rgb(h, l, (size_t)r * h->width + c, alpha, &rgb) ? argb(rgb) : 0;
     }
   }
   cairo_surface_mark_dirty(s);
   return s;
 }
 
-/* Paints @s (width x height cells) into @rect with crisp nearest-neighbour cells. */
-static void
-paint_cells(cairo_t *cr, cairo_surface_t *s, const GbHeatmap *h, GbPlotRect rect, double alpha)
+/* Raster targets: the cells as an image scaled with nearest-neighbour filtering. */
+static GbStatus
+paint_cells_raster(cairo_t *cr, const GbHeatmap *h, const GbHeatmapLayout *l, double alpha,
+                   GbError *err)
 {
+  cairo_surface_t *s = cells_surface(h, l, alpha);
+  cairo_status_t st = cairo_surface_status(s);
+  if (st == CAIRO_STATUS_SUCCESS) {
+    GbPlotRect rect = l->image;
+    cairo_save(cr);
+    cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height);
+    cairo_clip(cr);
+    cairo_translate(cr, rect.x, rect.y);
+    cairo_scale(cr, rect.width / h->width, rect.height / h->height);
+    cairo_set_source_surface(cr, s, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
+    cairo_paint(cr);
+    cairo_restore(cr);
+  }
+  cairo_surface_destroy(s);
+  if (st != CAIRO_STATUS_SUCCESS)
+    return gb_error_set(err, GB_ERR_NOMEM, "heatmap: %dx%d cell surface: %s", h->height,
+                        h->width, cairo_status_to_string(st));
+  return GB_OK;
+}
+
+/* Vector targets (SVG, PDF, recordings): one rectangle per cell. SVG viewers smooth embedded
+ * images (Cairo 1.16 writes no image-rendering hint), which would blur a 28x28 input. Each cell
+ * reaches one device unit into its right and bottom neighbours, which are drawn after it: an
+ * antialiased edge then blends two cell colours instead of letting the background through.
+ * Cells are opaque, so the overlap changes no colour. */
+static void
+paint_cells_vector(cairo_t *cr, const GbHeatmap *h, const GbHeatmapLayout *l, double alpha)
+{
+  double cw = l->image.width / h->width, ch = l->image.height / h->height;
+  double ox = 1.0, oy = 1.0;
+  cairo_device_to_user_distance(cr, &ox, &oy);
+  ox = fabs(ox);
+  oy = fabs(oy);
   cairo_save(cr);
-  cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height);
+  cairo_rectangle(cr, l->image.x, l->image.y, l->image.width, l->image.height);
   cairo_clip(cr);
-  cairo_translate(cr, rect.x, rect.y);
-  cairo_scale(cr, rect.width / h->width, rect.height / h->height);
-  cairo_set_source_surface(cr, s, 0, 0);
-  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-  cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
-  cairo_paint_with_alpha(cr, alpha);
+  for (int r = 0; r < h->height; r++)
+    for (int c = 0; c < h->width; c++) {
+      GbRgb rgb;
+      if (!cell_rgb(h, l, (size_t)r * h->width + c, alpha, &rgb))
+        continue;
+      gb_plot_set_rgb(cr, rgb);
+      cairo_rectangle(cr, l->image.x + c * cw, l->image.y + r * ch, cw + ox, ch + oy);
+      cairo_fill(cr);
+    }
   cairo_restore(cr);
 }
 
@@ -175,21 +224,6 @@ heatmap_check(const GbHeatmap *h, GbError *err)
   return GB_OK;
 }
 
-static GbStatus
-draw_layer(cairo_t *cr, const GbHeatmap *h, const GbHeatmapLayout *l, bool relevance,
-           double alpha, GbError *err)
-{
-  cairo_surface_t *s = cells_surface(h, l, relevance);
-  cairo_status_t st = cairo_surface_status(s);
-  if (st == CAIRO_STATUS_SUCCESS)
-    paint_cells(cr, s, h, l->image, alpha);
-  cairo_surface_destroy(s);
-  if (st != CAIRO_STATUS_SUCCESS)
-    return gb_error_set(err, GB_ERR_NOMEM, "heatmap: %dx%d cell surface: %s", h->height,
-                        h->width, cairo_status_to_string(st));
-  return GB_OK;
-}
-
 GbStatus
 gb_heatmap_draw(cairo_t *cr, const GbHeatmap *h, GbPlotRect area, GbError *err)
 {
@@ -199,10 +233,12 @@ gb_heatmap_draw(cairo_t *cr, const GbHeatmap *h, GbPlotRect area, GbError *err)
   GbHeatmapLayout l;
   gb_heatmap_layout(h, area, &l);
   cairo_save(cr);
-  if (h->image && (s = draw_layer(cr, h, &l, false, 1.0, err)) != GB_OK)
-    goto out;
   double alpha = h->image ? fmin(fmax(h->opacity, 0.0), 1.0) : 1.0;
-  if (h->relevance && alpha > 0.0 && (s = draw_layer(cr, h, &l, true, alpha, err)) != GB_OK)
+  if (cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE)
+    s = paint_cells_raster(cr, h, &l, alpha, err);
+  else
+    paint_cells_vector(cr, h, &l, alpha);
+  if (s != GB_OK)
     goto out;
   gb_plot_set_hex(cr, GB_PLOT_AXIS_RGB);
   cairo_set_line_width(cr, 1.0);

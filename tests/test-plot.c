@@ -638,7 +638,7 @@ draw_digit_cb(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   GbHeatmap h = { .image = d->img, .relevance = d->rel, .height = N, .width = N,
                   .invert_image = true, .opacity = 0.65, .colormap = GB_COLORMAP_DIVERGING,
                   .show_colorbar = true, .colorbar_label = "relevance",
-                  .title = "Integrated gradients for class 7" };
+                  .title = "Relevance for class 7 (synthetic)" };
   return gb_heatmap_draw(cr, &h, area, err);
 }
 
@@ -662,7 +662,7 @@ draw_shap_cb(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   static const char *labels[6] = { "top bar", "left loop", "stem", "noise", "corner", "centre" };
   GbBarChart c = { .kind = GB_BARCHART_SIGNED, .orientation = GB_BARCHART_HORIZONTAL,
                    .values = v, .n = 6, .labels = labels, .highlight = -1, .show_values = true,
-                   .title = "SHAP values, class 7", .axis_label = "SHAP value",
+                   .title = "SHAP values (made up), class 7", .axis_label = "SHAP value",
                    .show_base_value = true, .base_value = 0.1, .show_sum = true };
   return gb_barchart_draw(cr, &c, area, err);
 }

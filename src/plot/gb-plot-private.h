@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <cairo.h>
+#include <stddef.h>
+
+#include "gb-colormap.h"
+#include "gb-plot.h"
+#include "gb-status.h"
+
+/* Text through Cairo's toy API in a sans face: enough for titles, labels and tick values, and
+ * it keeps GLib (pango) out of this layer. */
+void gb_plot_font(cairo_t *cr, double size, _Bool bold);
+/* Draws @text with its anchor at (@x, @y): @halign 0 left, 0.5 centre, 1 right; @valign 0 top,
+ * 0.5 middle, 1 baseline-ish bottom (font ascent based, so rows of labels line up). */
+void gb_plot_text(cairo_t *cr, double x, double y, double halign, double valign,
+                  const char *text);
+/* Width of @text in the current font. */
+double gb_plot_text_width(cairo_t *cr, const char *text);
+void gb_plot_set_hex(cairo_t *cr, unsigned rgb);
+void gb_plot_set_rgb(cairo_t *cr, GbRgb c);
+/* "%.3g", with "-0" printed as "0". */
+void gb_plot_format_value(char *buf, size_t size, double v);
+/* Turns a cairo_t in error into a GbStatus with @what in the message. */
+GbStatus gb_plot_check_cairo(cairo_t *cr, const char *what, GbError *err);

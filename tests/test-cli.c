@@ -241,6 +241,57 @@ test_p300_models_on_regenerated_data(void)
   }
 }
 
+/* explain: integrated gradients' values in CSV sum to f(x) - f(0) as printed; heatmaps in the
+ * three formats; bad methods and settings refused. */
+static void
+test_explain(void)
+{
+  Run r = run_cli("train", "--arch", "input(1,12,12), flatten, dense(16), tanh, dense(10)",
+                  "--data", "synthetic-images:500:12", "--epochs", "3", "--out", "x.safetensors",
+                  NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--index", "4", "--method", "ig", "--steps", "64", "--out", "ig.csv", NULL);
+  const char *line = strstr(r.out, "f(x) - f(baseline) = ");
+  g_assert_nonnull(line);
+  double delta = g_ascii_strtod(line + strlen("f(x) - f(baseline) = "), NULL);
+  expect(&r, 0, "completeness gap", NULL);
+  g_autofree char *csv_path = g_build_filename(tmpdir, "ig.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
+  g_auto(GStrv) rows = g_strsplit(g_strstrip(csv), "\n", -1);
+  g_assert_cmpint(g_strv_length(rows), ==, 1 + 144);
+  double sum = 0;
+  for (int i = 1; rows[i]; i++)
+    sum += g_ascii_strtod(strchr(rows[i], ',') + 1, NULL);
+  g_assert_cmpfloat(fabs(sum - delta), <, 0.01 * fabs(delta) + 1e-3);
+
+  const char *outs[] = {"map.png", "map.svg", "map.pdf"};
+  const char *magic[] = {"\x89PNG", "<", "%PDF"};
+  for (int k = 0; k < 3; k++) {
+    r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+                "--method", k == 1 ? "smoothgrad" : "grad-x-input", "--contrast", "1,2", "--out",
+                outs[k], NULL);
+    expect(&r, 0, "wrote", NULL);
+    g_autofree char *path = g_build_filename(tmpdir, outs[k], NULL);
+    g_autofree char *bytes = NULL;
+    gsize len;
+    g_assert_true(g_file_get_contents(path, &bytes, &len, NULL));
+    g_assert_true(len > 100 && strncmp(bytes, magic[k], strlen(magic[k])) == 0);
+  }
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "telepathy", "--out", "t.png", NULL);
+  expect(&r, 3, NULL, "unknown method 'telepathy'");
+  r = run_cli("explain", "--model", "x.safetensors", "--method", "ig", "--out", "t.png", NULL);
+  expect(&r, 2, NULL, "--data");
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--target", "12", "--method", "saliency", "--out", "t.png", NULL);
+  expect(&r, 3, NULL, "12");
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "saliency", "--out", "t.bmp", NULL);
+  expect(&r, 3, NULL, "t.bmp");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -256,6 +307,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/divergence-keeps-file", test_divergence_keeps_file);
   g_test_add_func("/cli/cv-and-search", test_cv_and_search);
   g_test_add_func("/cli/p300-models", test_p300_models_on_regenerated_data);
+  g_test_add_func("/cli/explain", test_explain);
   int status = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)

@@ -43,6 +43,7 @@ gb_cli_report(const GbError *err)
   case GB_OK: return GB_EXIT_OK;
   case GB_ERR_CANCELLED: return GB_EXIT_CANCELLED;
   case GB_ERR_IO:
+  case GB_ERR_UNSUPPORTED:
   case GB_ERR_FORMAT:
   case GB_ERR_SHAPE:
   case GB_ERR_INVALID: return GB_EXIT_INPUT;

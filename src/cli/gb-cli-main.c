@@ -26,12 +26,13 @@ print_help(void)
          "  eval      accuracy, balanced accuracy, ROC AUC and confusion matrix on a data set\n"
          "  predict   class probabilities for samples of a data set\n"
          "  info      architecture, shapes, parameter counts and metadata of a model file\n"
+         "  explain   which input features made the model decide: a heatmap or the values\n"
          "  data      fetch the digit data sets; describe a data set or file\n"
          "  eeg       simulate P300 speller EEG trials with ground truth\n\n"
          "  --version   print the version and the OpenBLAS kernels in use\n"
          "  --help      this text; 'glassbox-cli COMMAND --help' for a command's options\n\n"
          "Exit status: 0 success, 1 computation failed, 2 bad command line,\n"
-         "3 bad data or model file, 130 interrupted.\n");
+         "3 bad data, model or settings, 130 interrupted.\n");
 }
 
 /* One BLAS thread unless the user asked otherwise: two are slower on MNIST-sized matrices. */
@@ -73,7 +74,8 @@ main(int argc, char **argv)
                   {"predict", gb_cli_predict},
                   {"info", gb_cli_info},
                   {"data", gb_cli_data},
-                  {"eeg", gb_cli_eeg}};
+                  {"eeg", gb_cli_eeg},
+                  {"explain", gb_cli_explain}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
       g_autofree char *prg = g_strdup_printf("glassbox-cli %s", cmd);

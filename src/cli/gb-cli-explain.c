@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gb-attribution.h"
+#include "gb-cli.h"
+#include "gb-heatmap.h"
+#include "gb-image-import.h"
+#include "gb-plot-export.h"
+
+/* glassbox-cli explain: one input, one method, a heatmap (PNG/SVG/PDF) or the values (CSV). */
+
+typedef struct {
+  char *model, *data, *image, *method, *out, *contrast, *baseline;
+  int index, target, steps, samples, seed;
+  double noise, opacity;
+} ExplainOptions;
+
+static const char *const method_names =
+    "saliency, gradient, grad-x-input, integrated-gradients (ig), smoothgrad, vargrad";
+
+/* The input to explain: a sample of a data set or an imported digit image. x: (input size). */
+static GbStatus
+load_input(const ExplainOptions *o, GbModel *m, float **x, int *label, GbError *err)
+{
+  size_t n = gb_model_input_size(m);
+  *x = g_new0(float, n);
+  *label = -1;
+  if (o->image != NULL) {
+    if (n != 28 * 28)
+      return gb_error_set(err, GB_ERR_SHAPE, "%s: the model takes %zu inputs, not a 28x28 digit",
+                          o->model, n);
+    return gb_image_import_digit(o->image, *x, NULL, err);
+  }
+  GbDataset *ds = gb_cli_open_data(o->data, err);
+  if (ds == NULL)
+    return err->code;
+  GbStatus st = GB_OK;
+  GbShape s = gb_dataset_sample_shape(ds);
+  if (gb_shape_size(&s) != n)
+    st = gb_error_set(err, GB_ERR_SHAPE, "%s: samples of %zu values do not fit %s (%zu inputs)",
+                      o->data, gb_shape_size(&s), o->model, n);
+  else if (o->index < 0 || o->index >= gb_dataset_size(ds))
+    st = gb_error_set(err, GB_ERR_INVALID, "%s has %d samples; --index %d is outside them",
+                      o->data, gb_dataset_size(ds), o->index);
+  if (st == GB_OK) {
+    memcpy(*x, ds->x->data + (size_t)o->index * n, n * sizeof(float));
+    *label = ds->labels[o->index];
+  }
+  gb_dataset_free(ds);
+  return st;
+}
+
+static GbStatus
+parse_baseline(const char *name, GbBaseline *b, GbError *err)
+{
+  gb_baseline_init(b);
+  if (name == NULL || strcmp(name, "zeros") == 0 || strcmp(name, "black") == 0)
+    b->kind = GB_BASELINE_ZEROS;
+  else if (strcmp(name, "blur") == 0)
+    b->kind = GB_BASELINE_BLUR;
+  else if (strcmp(name, "noise") == 0)
+    b->kind = GB_BASELINE_UNIFORM;
+  else
+    return gb_error_set(err, GB_ERR_INVALID, "unknown baseline '%s' (zeros, blur, noise)", name);
+  return GB_OK;
+}
+
+static GbStatus
+run_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *t,
+           GbAttribution *a, GbCliProgress *prog, GbError *err)
+{
+  size_t n = gb_model_input_size(m);
+  const char *me = o->method;
+  if (strcmp(me, "saliency") == 0)
+    return gb_attribution_saliency(m, x, n, t, false, a, err);
+  if (strcmp(me, "gradient") == 0)
+    return gb_attribution_gradient(m, x, n, t, a, err);
+  if (strcmp(me, "grad-x-input") == 0 || strcmp(me, "gradxinput") == 0)
+    return gb_attribution_grad_x_input(m, x, n, t, a, err);
+  if (strcmp(me, "integrated-gradients") == 0 || strcmp(me, "ig") == 0) {
+    GbIgConfig cfg;
+    gb_ig_config_init(&cfg);
+    cfg.steps = o->steps;
+    GbStatus st = parse_baseline(o->baseline, &cfg.baseline, err);
+    cfg.baseline.seed = (uint64_t)o->seed;
+    return st != GB_OK ? st
+                       : gb_attribution_integrated_gradients(m, x, n, t, &cfg, a,
+                                                             gb_cli_progress_cb, prog, err);
+  }
+  if (strcmp(me, "smoothgrad") == 0 || strcmp(me, "vargrad") == 0) {
+    GbSmoothConfig cfg;
+    gb_smooth_config_init(&cfg);
+    cfg.samples = o->samples;
+    cfg.noise_level = o->noise;
+    cfg.seed = (uint64_t)o->seed;
+    bool var = strcmp(me, "vargrad") == 0;
+    GbAttribution other = {0};
+    GbStatus st = gb_attribution_smoothgrad(m, x, n, t, &cfg, var ? &other : a, var ? a : &other,
+                                            gb_cli_progress_cb, prog, err);
+    gb_attribution_clear(&other);
+    return st;
+  }
+  return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", me, method_names);
+}
+
+static int
+write_csv(const char *path, const GbAttribution *a)
+{
+  g_autoptr(GString) s = g_string_new("index,value\n");
+  for (size_t i = 0; i < a->n; i++)
+    g_string_append_printf(s, "%zu,%.9g\n", i, a->values[i]);
+  g_autoptr(GError) error = NULL;
+  if (!g_file_set_contents(path, s->str, (gssize)s->len, &error)) {
+    g_printerr("glassbox-cli: %s\n", error->message);
+    return GB_EXIT_INPUT;
+  }
+  return GB_EXIT_OK;
+}
+
+typedef struct {
+  GbHeatmap heatmap;
+} Figure;
+
+static GbStatus
+draw_figure(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
+{
+  Figure *f = user;
+  return gb_heatmap_draw(cr, &f->heatmap, area, err);
+}
+
+/* Images (c, h, w) show channel 0 under the map summed over channels; (time, channels) inputs
+ * show channels as rows and time as columns, each channel scaled to [0, 1]. */
+static int
+write_figure(const ExplainOptions *o, const GbShape *shape, const float *x,
+             const GbAttribution *a, const char *title)
+{
+  int h, w;
+  bool eeg = shape->ndim == 2;
+  if (shape->ndim == 3) {
+    h = shape->dim[1], w = shape->dim[2];
+  } else if (eeg) {
+    h = shape->dim[1], w = shape->dim[0];
+  } else {
+    h = 1, w = shape->dim[0];
+  }
+  g_autofree float *img = g_new0(float, (size_t)h * w), *rel = g_new0(float, (size_t)h * w);
+  if (eeg) {
+    for (int c = 0; c < h; c++) {
+      float lo = INFINITY, hi = -INFINITY;
+      for (int t = 0; t < w; t++) {
+        float v = x[(size_t)t * h + c];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+      for (int t = 0; t < w; t++) {
+        img[(size_t)c * w + t] = hi > lo ? (x[(size_t)t * h + c] - lo) / (hi - lo) : 0.5f;
+        rel[(size_t)c * w + t] = a->values[(size_t)t * h + c];
+      }
+    }
+  } else {
+    size_t plane = (size_t)h * w;
+    int channels = shape->ndim == 3 ? shape->dim[0] : 1;
+    for (size_t i = 0; i < plane; i++) {
+      img[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+      for (int c = 0; c < channels; c++)
+        rel[i] += a->values[c * plane + i];
+    }
+  }
+  bool signed_map = !(strcmp(o->method, "saliency") == 0 || strcmp(o->method, "vargrad") == 0);
+  Figure f = {{.image = img,
+               .relevance = rel,
+               .height = h,
+               .width = w,
+               .invert_image = !eeg,
+               .opacity = o->opacity,
+               .colormap = signed_map ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS,
+               .title = title,
+               .show_colorbar = true,
+               .colorbar_label = "relevance"}};
+  int page_w = eeg ? 900 : 640, page_h = eeg ? 420 : 560;
+  GbError err;
+  if (gb_plot_export(o->out, page_w, page_h, draw_figure, &f, &err) != GB_OK)
+    return gb_cli_report(&err);
+  return GB_EXIT_OK;
+}
+
+static int
+predicted_class(GbModel *m, const float *x, double *logit)
+{
+  const float *z;
+  GbError err;
+  if (gb_model_forward(m, x, 1, false, &z, &err) != GB_OK)
+    return 0;
+  int n = gb_model_n_outputs(m), best = 0;
+  for (int j = 1; j < n; j++)
+    best = z[j] > z[best] ? j : best;
+  *logit = z[best];
+  return n == 1 ? (z[0] > 0) : best;
+}
+
+static int
+explain(ExplainOptions *o)
+{
+  GbError err;
+  GbModel *m = gb_cli_load_model(o->model, &err);
+  if (m == NULL)
+    return gb_cli_report(&err);
+  g_autofree float *x = NULL;
+  int label, code = GB_EXIT_OK;
+  GbAttribution a = {0};
+  GbCliProgress prog;
+  gb_cli_progress_init(&prog);
+  GbPlotFormat fmt;
+  bool csv = g_str_has_suffix(o->out, ".csv") || g_str_has_suffix(o->out, ".CSV");
+  /* Refuse a bad output name before any work is done. */
+  GbStatus st = csv ? GB_OK : gb_plot_format_from_path(o->out, &fmt, &err);
+  if (st == GB_OK)
+    st = load_input(o, m, &x, &label, &err);
+  double logit = 0;
+  int pred = st == GB_OK ? predicted_class(m, x, &logit) : 0;
+  GbTarget t = gb_target_class(gb_model_n_outputs(m) == 1 ? 0 : (o->target >= 0 ? o->target : pred));
+  int a_cls, b_cls;
+  char extra;
+  if (st == GB_OK && o->contrast != NULL) {
+    if (sscanf(o->contrast, "%d,%d%c", &a_cls, &b_cls, &extra) == 2)
+      t = gb_target_contrast(a_cls, b_cls);
+    else
+      st = gb_error_set(&err, GB_ERR_INVALID, "--contrast takes A,B (two classes), got '%s'",
+                        o->contrast);
+  }
+  if (st == GB_OK)
+    st = run_method(o, m, x, &t, &a, &prog, &err);
+  gb_cli_progress_finish(&prog);
+  if (st != GB_OK) {
+    code = gb_cli_report(&err);
+    goto out;
+  }
+  printf("predicted class %d", pred);
+  if (label >= 0)
+    printf(" (label %d)", label);
+  if (gb_model_n_outputs(m) == 1)
+    printf("; explaining the model's one logit = %.4f\n", a.f_x);
+  else if (t.class_b >= 0)
+    printf("; explaining logit %d - logit %d = %.4f\n", t.class_a, t.class_b, a.f_x);
+  else
+    printf("; explaining logit %d = %.4f\n", t.class_a, a.f_x);
+  if (!isnan(a.gap))
+    printf("integrated gradients: sum %.4f, f(x) - f(baseline) = %.4f, completeness gap %.2e "
+           "(%.2f%%)\n",
+           a.sum, a.f_x - a.f_baseline, a.gap, 100.0 * a.gap_relative);
+  if (csv) {
+    code = write_csv(o->out, &a);
+  } else {
+    g_autofree char *title =
+        gb_model_n_outputs(m) == 1
+            ? g_strdup_printf("%s for the target logit", o->method)
+        : t.class_b >= 0
+            ? g_strdup_printf("%s: why %d and not %d?", o->method, t.class_a, t.class_b)
+            : g_strdup_printf("%s for class %d", o->method, t.class_a);
+    code = write_figure(o, gb_model_input_shape(m), x, &a, title);
+  }
+  if (code == GB_EXIT_OK)
+    printf("wrote %s\n", o->out);
+out:
+  gb_attribution_clear(&a);
+  gb_model_free(m);
+  return code;
+}
+
+int
+gb_cli_explain(int argc, char **argv)
+{
+  ExplainOptions o = {.index = 0, .target = -1, .steps = 50, .samples = 50, .seed = 1,
+                      .noise = 0.15, .opacity = 0.7};
+  GOptionEntry entries[] = {
+      {"model", 'm', 0, G_OPTION_ARG_FILENAME, &o.model, "Model file", "FILE"},
+      {"data", 'd', 0, G_OPTION_ARG_STRING, &o.data, "Data source of the input", "SOURCE"},
+      {"index", 'i', 0, G_OPTION_ARG_INT, &o.index, "Sample of the data source (0)", "N"},
+      {"image", 0, 0, G_OPTION_ARG_FILENAME, &o.image, "A PNG or JPEG of a digit instead", "FILE"},
+      {"method", 0, 0, G_OPTION_ARG_STRING, &o.method,
+       "saliency, gradient, grad-x-input, ig, smoothgrad, vargrad", "NAME"},
+      {"target", 't', 0, G_OPTION_ARG_INT, &o.target, "Class to explain (default: the predicted)",
+       "C"},
+      {"contrast", 0, 0, G_OPTION_ARG_STRING, &o.contrast, "Why A and not B: logit A - logit B",
+       "A,B"},
+      {"steps", 0, 0, G_OPTION_ARG_INT, &o.steps, "Integrated gradients: steps (50)", "N"},
+      {"baseline", 0, 0, G_OPTION_ARG_STRING, &o.baseline,
+       "Integrated gradients: zeros (default), blur, noise", "NAME"},
+      {"samples", 0, 0, G_OPTION_ARG_INT, &o.samples, "SmoothGrad/VarGrad: samples (50)", "N"},
+      {"noise", 0, 0, G_OPTION_ARG_DOUBLE, &o.noise,
+       "SmoothGrad/VarGrad: sigma as a fraction of the input range (0.15)", "F"},
+      {"seed", 's', 0, G_OPTION_ARG_INT, &o.seed, "Seed of noise (1)", "N"},
+      {"opacity", 0, 0, G_OPTION_ARG_DOUBLE, &o.opacity, "Of the heatmap over the input (0.7)", "F"},
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "Heatmap .png/.svg/.pdf or values .csv",
+       "FILE"},
+      {NULL}};
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- explain one prediction");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_description(
+      ctx, "Example:\n  glassbox-cli explain --model data/models/digits-cnn.safetensors "
+           "--data mnist-test --index 3 \\\n    --method ig --steps 64 --out ig.png\n"
+           "Exit status: 0 success, 2 bad command line, 3 bad model, data or settings.");
+  int code;
+  if (!gb_cli_parse(ctx, &argc, &argv, &code))
+    goto out;
+  code = -1;
+  if (!o.model || !o.method || !o.out)
+    code = gb_cli_usage_error(ctx, "explain needs --model, --method and --out");
+  else if (!o.data == !o.image)
+    code = gb_cli_usage_error(ctx, "explain needs either --data (with --index) or --image");
+  else if (!(o.opacity >= 0 && o.opacity <= 1))
+    code = gb_cli_usage_error(ctx, "--opacity must be in [0, 1]");
+  if (code < 0)
+    code = explain(&o);
+out:
+  g_free(o.model);
+  g_free(o.data);
+  g_free(o.image);
+  g_free(o.method);
+  g_free(o.out);
+  g_free(o.contrast);
+  g_free(o.baseline);
+  return code;
+}

@@ -455,6 +455,80 @@ test_shap_linear(void)
   gb_model_free(m);
 }
 
+/* ---- Permutation Shapley ---- */
+
+/* Unbiased: many antithetic orders come within a few standard errors of the exact values on a
+ * tanh MLP; efficiency is exact for every order. */
+static void
+test_permutation_converges(void)
+{
+  GbModel *m = new_model(MLP10_SPEC, 121);
+  float *x = new_vector(10, 122), *b = new_vector(10, 123);
+  GbShape shape = gb_shape_1d(10);
+  GbSegments seg;
+  GbError err;
+  g_assert_cmpint(gb_segments_features(&seg, &shape, &err), ==, GB_OK);
+  GbTarget t = gb_target_contrast(1, 2);
+  double *v = all_coalition_values(m, x, &seg, b, 1, &t), phi[10];
+  brute_force_shapley(v, 10, phi);
+  GbPermutationShapConfig cfg;
+  gb_permutation_shap_config_init(&cfg);
+  cfg.permutations = 2000;
+  cfg.baseline.kind = GB_BASELINE_CUSTOM;
+  cfg.baseline.data = b;
+  cfg.baseline.n_data = 10;
+  cfg.seed = 124;
+  GbSegmentAttribution r;
+  g_assert_cmpint(gb_attribution_permutation_shap(m, x, 10, &t, &seg, &cfg, &r, NULL, NULL, &err),
+                  ==, GB_OK);
+  g_assert_cmpint(r.n_coalitions, ==, 2000L * 2 * 11);
+  double worst = 0.0;
+  for (int i = 0; i < 10; i++) {
+    double z = fabs(r.segment_values[i] - phi[i]) / r.segment_stderr[i];
+    worst = fmax(worst, z);
+    g_assert_cmpfloat(r.segment_stderr[i], >, 0.0);
+    g_assert_cmpfloat(r.segment_stderr[i], <, 0.02);
+  }
+  g_test_message("worst |phi - exact| / stderr = %.2f, gap %.2e", worst, r.map.gap);
+  g_assert_cmpfloat(worst, <, 4.5);
+  g_assert_cmpfloat(r.map.gap, <, 1e-9);
+  g_assert_cmpfloat(fabs(r.base_value - v[0]), <, 1e-6);
+  gb_segment_attribution_clear(&r);
+  g_free(v);
+  gb_segments_clear(&seg);
+  g_free(x);
+  g_free(b);
+  gb_model_free(m);
+}
+
+/* A linear model's marginal gains do not depend on the order: one order is exact. */
+static void
+test_permutation_linear(void)
+{
+  GbModel *m = new_model(LIN_SPEC, 131);
+  float *x = new_vector(12, 132);
+  GbShape shape = gb_shape_1d(12);
+  GbSegments seg;
+  GbError err;
+  g_assert_cmpint(gb_segments_features(&seg, &shape, &err), ==, GB_OK);
+  GbTarget t = gb_target_class(0);
+  GbPermutationShapConfig cfg;
+  gb_permutation_shap_config_init(&cfg);
+  cfg.permutations = 1;
+  cfg.antithetic = false;
+  GbSegmentAttribution r;
+  g_assert_cmpint(gb_attribution_permutation_shap(m, x, 12, &t, &seg, &cfg, &r, NULL, NULL, &err),
+                  ==, GB_OK);
+  for (int i = 0; i < 12; i++) {
+    g_assert_cmpfloat(fabs(r.segment_values[i] - linear_weight(m, &t, i) * x[i]), <, 1e-5);
+    g_assert_true(isnan(r.segment_stderr[i]));
+  }
+  gb_segment_attribution_clear(&r);
+  gb_segments_clear(&seg);
+  g_free(x);
+  gb_model_free(m);
+}
+
 /* ---- LIME ---- */
 
 /* Solves A x = b (n x n, row-major, overwritten) by Gaussian elimination with pivoting. */
@@ -642,6 +716,18 @@ test_seeded(void)
   g_assert_cmpfloat(r[0].score, ==, r[1].score);
   g_assert_true(memcmp(r[0].segment_values, r[2].segment_values, bytes) != 0);
   for (int k = 0; k < 3; k++) gb_segment_attribution_clear(&r[k]);
+  for (int k = 0; k < 3; k++) {
+    GbPermutationShapConfig cfg;
+    gb_permutation_shap_config_init(&cfg);
+    cfg.permutations = 20;
+    cfg.seed = k < 2 ? 5 : 6;
+    g_assert_cmpint(gb_attribution_permutation_shap(m, x, 72, &t, &seg, &cfg, &r[k], NULL, NULL,
+                                                    &err), ==, GB_OK);
+  }
+  g_assert_cmpmem(r[0].segment_values, bytes, r[1].segment_values, bytes);
+  g_assert_cmpmem(r[0].segment_stderr, bytes, r[1].segment_stderr, bytes);
+  g_assert_true(memcmp(r[0].segment_values, r[2].segment_values, bytes) != 0);
+  for (int k = 0; k < 3; k++) gb_segment_attribution_clear(&r[k]);
   gb_segments_clear(&seg);
   g_free(x);
   gb_model_free(m);
@@ -695,6 +781,14 @@ test_cancel(void)
                                            &err), ==, GB_ERR_CANCELLED);
   g_assert_cmpint(calls, ==, 2);
   g_assert_null(a.values);
+  GbPermutationShapConfig pc;
+  gb_permutation_shap_config_init(&pc);
+  calls = 0;
+  g_assert_cmpint(gb_attribution_permutation_shap(m, x, 72, &t, &seg, &pc, &r, stop_after_first,
+                                                  &calls, &err), ==, GB_ERR_CANCELLED);
+  g_assert_cmpint(calls, ==, 2);
+  g_assert_null(r.segment_values);
+  g_assert_null(r.segment_stderr);
   /* Still usable afterwards. */
   sc.samples = 100;
   g_assert_cmpint(gb_attribution_kernel_shap(m, x, 72, &t, &seg, &sc, &r, NULL, NULL, &err), ==,
@@ -732,7 +826,14 @@ test_invalid(void)
                   GB_ERR_NUMERIC);
   g_assert_cmpint(gb_attribution_occlusion(m, x, 10, &t, &oc, &a, NULL, NULL, &err), ==,
                   GB_ERR_NUMERIC);
+  GbPermutationShapConfig pc;
+  gb_permutation_shap_config_init(&pc);
+  g_assert_cmpint(gb_attribution_permutation_shap(m, x, 10, &t, &seg, &pc, &r, NULL, NULL, &err),
+                  ==, GB_ERR_NUMERIC);
   x[4] = 0.5f;
+  pc.permutations = 0;
+  g_assert_cmpint(gb_attribution_permutation_shap(m, x, 10, &t, &seg, &pc, &r, NULL, NULL, &err),
+                  ==, GB_ERR_INVALID);
   g_assert_cmpint(gb_attribution_kernel_shap(m, x, 10, &t, &seg9, &sc, &r, NULL, NULL, &err), ==,
                   GB_ERR_SHAPE);
   g_test_message("%s", err.message);
@@ -847,6 +948,14 @@ test_nomem(void)
     gb_alloc_fail_after(0);
     g_assert_true(st == GB_OK || st == GB_ERR_NOMEM);
     gb_segment_attribution_clear(&r);
+    GbPermutationShapConfig pc;
+    gb_permutation_shap_config_init(&pc);
+    pc.permutations = 3;
+    gb_alloc_fail_after(k);
+    st = gb_attribution_permutation_shap(m, x, 10, &t, &seg, &pc, &r, NULL, NULL, &err);
+    gb_alloc_fail_after(0);
+    g_assert_true(st == GB_OK || st == GB_ERR_NOMEM);
+    gb_segment_attribution_clear(&r);
     gb_alloc_fail_after(k);
     st = gb_attribution_occlusion(m, x, 10, &t, &oc, &a, NULL, NULL, &err);
     gb_alloc_fail_after(0);
@@ -876,6 +985,8 @@ main(int argc, char **argv)
   g_test_add_func("/xai/kernel-shap/exact-background", test_shap_exact_background);
   g_test_add_func("/xai/kernel-shap/sampled-converges", test_shap_sampled_converges);
   g_test_add_func("/xai/kernel-shap/linear", test_shap_linear);
+  g_test_add_func("/xai/permutation-shap/converges", test_permutation_converges);
+  g_test_add_func("/xai/permutation-shap/linear", test_permutation_linear);
   g_test_add_func("/xai/lime/reference", test_lime_reference);
   g_test_add_func("/xai/lime/linear", test_lime_linear);
   g_test_add_func("/xai/perturb/seeded", test_seeded);

@@ -33,6 +33,11 @@ GbStatus gb_perturb_check(GbModel *m, const float *x, size_t n_x, const GbTarget
                           const GbSegments *seg, GbError *err);
 GbStatus gb_perturb_report(GbProgressFn progress, void *user, double fraction,
                            const char *stage, GbError *err);
+/* The rows absent segments take: @background when given (checked: rows >= 1, finite), else
+ * the baseline made for x into *owned (free with gb_free; NULL when not needed). */
+GbStatus gb_perturb_background(GbModel *m, const float *x, size_t n_x, const GbBaseline *baseline,
+                               const float *background, int n_background, float **owned,
+                               const float **rows, int *n_rows, GbError *err);
 /* Allocates out->segment_values and out->map; diagnostics NAN. */
 GbStatus gb_segment_attribution_alloc(GbSegmentAttribution *out, const GbSegments *seg,
                                       GbError *err);

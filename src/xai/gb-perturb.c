@@ -31,12 +31,37 @@ gb_perturb_check(GbModel *m, const float *x, size_t n_x, const GbTarget *t,
   return GB_OK;
 }
 
+GbStatus
+gb_perturb_background(GbModel *m, const float *x, size_t n_x, const GbBaseline *baseline,
+                      const float *background, int n_background, float **owned,
+                      const float **rows, int *n_rows, GbError *err)
+{
+  *owned = NULL;
+  *rows = background;
+  *n_rows = n_background;
+  if (background != NULL) {
+    if (n_background < 1)
+      return gb_error_set(err, GB_ERR_INVALID, "background of %d rows", n_background);
+    long bad = gb_floats_find_nonfinite(background, (size_t)n_background * n_x);
+    if (bad >= 0)
+      return gb_error_set(err, GB_ERR_NUMERIC, "background row %ld, value %ld is not finite",
+                          bad / (long)n_x, bad % (long)n_x);
+    return GB_OK;
+  }
+  if ((*owned = gb_alloc_floats(n_x)) == NULL)
+    return gb_error_set(err, GB_ERR_NOMEM, "baseline of %zu values", n_x);
+  *rows = *owned;
+  *n_rows = 1;
+  return gb_baseline_make(baseline, gb_model_input_shape(m), x, n_x, *owned, err);
+}
+
 void
 gb_segment_attribution_clear(GbSegmentAttribution *a)
 {
   if (a == NULL)
     return;
   gb_free(a->segment_values);
+  gb_free(a->segment_stderr);
   gb_attribution_clear(&a->map);
   memset(a, 0, sizeof *a);
 }

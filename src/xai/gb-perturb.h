@@ -37,6 +37,7 @@ GbStatus gb_attribution_occlusion(GbModel *m, const float *x, size_t n_x, const 
 typedef struct {
   int n_segments;          /* M */
   double *segment_values;  /* owned (M): Shapley values phi_i, or LIME coefficients */
+  double *segment_stderr;  /* owned (M): permutation Shapley's standard errors; else NULL */
   GbAttribution map;       /* per-feature expansion (GbExpand); f_x, f_baseline, sum, gap */
   double base_value;       /* SHAP: phi_0 = f(baseline) (mean over the background);
                             * LIME: the surrogate's intercept */
@@ -75,6 +76,28 @@ GbStatus gb_attribution_kernel_shap(GbModel *m, const float *x, size_t n_x, cons
                                     const GbSegments *seg, const GbShapConfig *cfg,
                                     GbSegmentAttribution *out, GbProgressFn progress,
                                     void *user, GbError *err);
+
+/* ---- Permutation sampling Shapley (Castro et al. 2009; methods.md §5.3) ---- */
+typedef struct {
+  int permutations;        /* R >= 1, default 100; each costs M + 1 coalitions (x2 antithetic) */
+  bool antithetic;         /* default true: also walk each permutation reversed */
+  GbBaseline baseline;     /* the same v(S) as KernelSHAP: baseline ... */
+  const float *background; /* ... or the mean over these (n_background, n_x) rows */
+  int n_background;
+  GbExpand expand;         /* default GB_EXPAND_SPREAD */
+  uint64_t seed;
+  int batch;               /* inputs per forward, default 64 */
+} GbPermutationShapConfig;
+
+void gb_permutation_shap_config_init(GbPermutationShapConfig *cfg);
+/* phi_i = mean over random orders of v(before_i + i) - v(before_i): unbiased, with efficiency
+ * exact for every order. segment_stderr = sample std / sqrt(R) over the orders (an antithetic
+ * pair counts as one draw, its two walks averaged). */
+GbStatus gb_attribution_permutation_shap(GbModel *m, const float *x, size_t n_x,
+                                         const GbTarget *t, const GbSegments *seg,
+                                         const GbPermutationShapConfig *cfg,
+                                         GbSegmentAttribution *out, GbProgressFn progress,
+                                         void *user, GbError *err);
 
 /* ---- LIME (Ribeiro et al. 2016; lime_image defaults) ---- */
 typedef struct {

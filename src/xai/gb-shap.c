@@ -253,7 +253,7 @@ shap_solve(int P, double *A, double *b, GbError *err)
 }
 
 static GbStatus
-shap_check_config(const GbShapConfig *cfg, size_t n_x, GbError *err)
+shap_check_config(const GbShapConfig *cfg, GbError *err)
 {
   if (cfg->samples < 0)
     return gb_error_set(err, GB_ERR_INVALID, "KernelSHAP samples must be >= 0, got %ld",
@@ -261,14 +261,6 @@ shap_check_config(const GbShapConfig *cfg, size_t n_x, GbError *err)
   if (cfg->exact_max_segments > GB_SHAP_MAX_EXACT)
     return gb_error_set(err, GB_ERR_INVALID, "exact KernelSHAP is limited to %d segments, "
                         "asked for up to %d", GB_SHAP_MAX_EXACT, cfg->exact_max_segments);
-  if (cfg->background == NULL)
-    return GB_OK;
-  if (cfg->n_background < 1)
-    return gb_error_set(err, GB_ERR_INVALID, "background of %d rows", cfg->n_background);
-  long bad = gb_floats_find_nonfinite(cfg->background, (size_t)cfg->n_background * n_x);
-  if (bad >= 0)
-    return gb_error_set(err, GB_ERR_NUMERIC, "background row %ld, value %ld is not finite",
-                        bad / (long)n_x, bad % (long)n_x);
   return GB_OK;
 }
 
@@ -402,21 +394,17 @@ gb_attribution_kernel_shap(GbModel *m, const float *x, size_t n_x, const GbTarge
   memset(out, 0, sizeof *out);
   GbStatus st = gb_perturb_check(m, x, n_x, t, seg, err);
   if (st == GB_OK)
-    st = shap_check_config(cfg, n_x, err);
+    st = shap_check_config(cfg, err);
   if (st != GB_OK)
     return st;
   GbShapState s;
   float *xb = NULL;
-  const float *bg = cfg->background;
-  int n_bg = bg ? cfg->n_background : 1;
+  const float *bg;
+  int n_bg;
   st = shap_state_init(&s, seg->n_segments, cfg->chunk, err);
-  if (st == GB_OK && bg == NULL) {
-    if ((xb = gb_alloc_floats(n_x)) == NULL)
-      st = gb_error_set(err, GB_ERR_NOMEM, "KernelSHAP baseline of %zu values", n_x);
-    else
-      st = gb_baseline_make(&cfg->baseline, gb_model_input_shape(m), x, n_x, xb, err);
-    bg = xb;
-  }
+  if (st == GB_OK)
+    st = gb_perturb_background(m, x, n_x, &cfg->baseline, cfg->background, cfg->n_background,
+                               &xb, &bg, &n_bg, err);
   if (st == GB_OK)
     st = gb_coalition_eval_init(&s.ev, m, t, seg, x, bg, n_bg, cfg->batch, err);
   if (st == GB_OK)

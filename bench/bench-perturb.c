@@ -17,7 +17,7 @@
   "input(1,28,28), conv2d(16,5,pad=2), relu, maxpool2d(2), conv2d(32,5,pad=2), relu, "             \
   "maxpool2d(2), flatten, dense(128), relu, dense(10)"
 
-typedef enum { OCCLUSION, SHAP, LIME } Method;
+typedef enum { OCCLUSION, SHAP, PERMUTATION, LIME } Method;
 
 static double
 now(void)
@@ -44,6 +44,11 @@ run(GbModel *m, const float *x, size_t n, const GbSegments *seg, Method how, int
     gb_shap_config_init(&cfg);
     cfg.samples = count;
     st = gb_attribution_kernel_shap(m, x, n, &t, seg, &cfg, &r, NULL, NULL, err);
+  } else if (how == PERMUTATION) {
+    GbPermutationShapConfig cfg;
+    gb_permutation_shap_config_init(&cfg);
+    cfg.permutations = count;
+    st = gb_attribution_permutation_shap(m, x, n, &t, seg, &cfg, &r, NULL, NULL, err);
   } else {
     GbLimeConfig cfg;
     gb_lime_config_init(&cfg);
@@ -96,6 +101,7 @@ main(int argc, char **argv)
   printf("occlusion 4x4/2     %9.2f ms\n", time_method(m, x, n, &seg, OCCLUSION, 0));
   printf("KernelSHAP-%-6d   %9.2f ms\n", shap_samples,
          time_method(m, x, n, &seg, SHAP, shap_samples));
+  printf("permutation-10 x2   %9.2f ms\n", time_method(m, x, n, &seg, PERMUTATION, 10));
   printf("LIME-%-6d         %9.2f ms\n", lime_samples,
          time_method(m, x, n, &seg, LIME, lime_samples));
   gb_segments_clear(&seg);

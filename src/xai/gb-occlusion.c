@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Occlusion: slide a window over the input, replace it by the baseline, watch the target. */
+#include "config.h"
+
+#include "gb-perturb.h"
+
+#include <string.h>
+
+#include "gb-alloc.h"
+#include "gb-perturb-private.h"
+
+void
+gb_occlusion_config_init(GbOcclusionConfig *cfg)
+{
+  memset(cfg, 0, sizeof *cfg);
+  cfg->window_rows = cfg->window_cols = 4;
+  cfg->stride_rows = cfg->stride_cols = 2;
+  gb_baseline_init(&cfg->baseline);
+  cfg->batch = GB_PERTURB_DEFAULT_BATCH;
+}
+
+/* Window starts along an axis of @len: 0, stride, ... and one flush with the far edge. */
+typedef struct {
+  int len, window, stride, count;
+} GbAxis;
+
+static void
+axis_init(GbAxis *a, int len, int window, int stride)
+{
+  a->len = len;
+  a->window = window < 1 || window > len ? len : window;
+  a->stride = stride;
+  int last = len - a->window;
+  a->count = last / stride + 1 + (last % stride != 0);
+}
+
+static int
+axis_start(const GbAxis *a, int k)
+{
+  int p = k * a->stride;
+  return p > a->len - a->window ? a->len - a->window : p;
+}
+
+typedef struct {
+  int planes;
+  GbAxis rows, cols;
+} GbOcclusionGrid;
+
+static GbStatus
+occlusion_grid(const GbShape *s, const GbOcclusionConfig *cfg, GbOcclusionGrid *g, GbError *err)
+{
+  if (cfg->window_rows < 1 || cfg->stride_rows < 1 ||
+      (s->ndim > 1 && (cfg->window_cols < 0 || cfg->stride_cols < 1)))
+    return gb_error_set(err, GB_ERR_INVALID, "occlusion window %d x %d with stride %d x %d: "
+                        "sizes and strides must be positive", cfg->window_rows, cfg->window_cols,
+                        cfg->stride_rows, cfg->stride_cols);
+  int planes = 1, rows = 1, cols = 1, wc = cfg->window_cols;
+  if (s->ndim == 3) {
+    planes = s->dim[0], rows = s->dim[1], cols = s->dim[2];
+  } else if (s->ndim == 2) {
+    rows = s->dim[0], cols = s->dim[1];
+  } else if (s->ndim == 1) {
+    rows = s->dim[0], wc = 1;
+  } else {
+    return gb_error_set(err, GB_ERR_SHAPE, "occlusion needs a 1-, 2- or 3-d input");
+  }
+  g->planes = planes;
+  axis_init(&g->rows, rows, cfg->window_rows, cfg->stride_rows);
+  axis_init(&g->cols, cols, wc, s->ndim == 1 ? 1 : cfg->stride_cols);
+  return GB_OK;
+}
+
+/* Applies window @k (row-major over the starts) to @row, a copy of x, from @xb; with @acc
+ * (and @count) adds @delta to the covered features instead. */
+static void
+window_apply(const GbOcclusionGrid *g, int k, float *row, const float *xb, double *acc,
+             int *count, double delta)
+{
+  int r0 = axis_start(&g->rows, k / g->cols.count), c0 = axis_start(&g->cols, k % g->cols.count);
+  size_t plane = (size_t)g->rows.len * g->cols.len;
+  for (int p = 0; p < g->planes; p++)
+    for (int r = r0; r < r0 + g->rows.window; r++)
+      for (int c = c0; c < c0 + g->cols.window; c++) {
+        size_t i = p * plane + (size_t)r * g->cols.len + c;
+        if (acc != NULL) {
+          acc[i] += delta;
+          count[i]++;
+        } else {
+          row[i] = xb[i];
+        }
+      }
+}
+
+/* f(x) and f(baseline) in one batch (or two when the batch holds one input). */
+static GbStatus
+occlusion_endpoints(GbGradBatch *g, const float *x, const float *xb, GbAttribution *out,
+                    GbError *err)
+{
+  const float *in[2] = {x, xb};
+  double f[2];
+  for (int k = 0; k < 2; k++) {
+    memcpy(g->xb, in[k], g->n_in * sizeof *x);
+    GbStatus st = gb_grad_batch_values(g, 1, err);
+    if (st != GB_OK)
+      return st;
+    f[k] = g->f[0];
+  }
+  out->f_x = f[0];
+  out->f_baseline = f[1];
+  return GB_OK;
+}
+
+static GbStatus
+occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const float *xb,
+              GbAttribution *out, double *acc, int *count, GbProgressFn progress, void *user,
+              GbError *err)
+{
+  int total = grid->rows.count * grid->cols.count, done = 0;
+  size_t n = g->n_in;
+  GbStatus st = occlusion_endpoints(g, x, xb, out, err);
+  while (st == GB_OK && done < total) {
+    int nb = total - done < g->batch ? total - done : g->batch;
+    for (int r = 0; r < nb; r++) {
+      memcpy(g->xb + (size_t)r * n, x, n * sizeof *x);
+      window_apply(grid, done + r, g->xb + (size_t)r * n, xb, NULL, NULL, 0.0);
+    }
+    if ((st = gb_grad_batch_values(g, nb, err)) != GB_OK)
+      break;
+    for (int r = 0; r < nb; r++)
+      window_apply(grid, done + r, NULL, NULL, acc, count, out->f_x - g->f[r]);
+    done += nb;
+    st = gb_perturb_report(progress, user, (double)done / total, "occlusion", err);
+  }
+  for (size_t i = 0; st == GB_OK && i < n; i++)
+    out->values[i] = count[i] > 0 ? (float)(acc[i] / count[i]) : 0.0f;
+  out->n_evaluations = total;
+  return st;
+}
+
+GbStatus
+gb_attribution_occlusion(GbModel *m, const float *x, size_t n_x, const GbTarget *t,
+                         const GbOcclusionConfig *cfg, GbAttribution *out,
+                         GbProgressFn progress, void *user, GbError *err)
+{
+  memset(out, 0, sizeof *out);
+  GbOcclusionGrid grid = {0};
+  GbStatus st = gb_attribution_check(m, x, n_x, t, err);
+  if (st == GB_OK)
+    st = occlusion_grid(gb_model_input_shape(m), cfg, &grid, err);
+  if (st != GB_OK)
+    return st;
+  float *xb = gb_alloc_floats(n_x);
+  double *acc = gb_calloc(n_x, sizeof *acc);
+  int *count = gb_calloc(n_x, sizeof *count);
+  GbGradBatch g = {0};
+  if (xb == NULL || acc == NULL || count == NULL)
+    st = gb_error_set(err, GB_ERR_NOMEM, "occlusion of %zu inputs", n_x);
+  if (st == GB_OK)
+    st = gb_baseline_make(&cfg->baseline, gb_model_input_shape(m), x, n_x, xb, err);
+  int total = grid.rows.count * grid.cols.count;
+  int batch = cfg->batch > 0 ? cfg->batch : GB_PERTURB_DEFAULT_BATCH;
+  if (st == GB_OK)
+    st = gb_grad_batch_init(&g, m, t, batch < total ? batch : total, err);
+  if (st == GB_OK)
+    st = gb_attribution_alloc(out, gb_model_input_shape(m), err);
+  if (st == GB_OK)
+    st = occlusion_run(&g, &grid, x, xb, out, acc, count, progress, user, err);
+  if (st != GB_OK)
+    gb_attribution_clear(out);
+  gb_grad_batch_clear(&g);
+  gb_free(xb);
+  gb_free(acc);
+  gb_free(count);
+  return st;
+}

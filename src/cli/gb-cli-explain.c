@@ -9,18 +9,21 @@
 #include "gb-cli.h"
 #include "gb-heatmap.h"
 #include "gb-image-import.h"
+#include "gb-perturb.h"
 #include "gb-plot-export.h"
+#include "gb-segments.h"
 
 /* glassbox-cli explain: one input, one method, a heatmap (PNG/SVG/PDF) or the values (CSV). */
 
 typedef struct {
   char *model, *data, *image, *method, *out, *contrast, *baseline;
-  int index, target, steps, samples, seed;
+  int index, target, steps, samples, seed, patch, stride;
   double noise, opacity;
 } ExplainOptions;
 
 static const char *const method_names =
-    "saliency, gradient, grad-x-input, integrated-gradients (ig), smoothgrad, vargrad";
+    "saliency, gradient, grad-x-input, integrated-gradients (ig), smoothgrad, vargrad, "
+    "occlusion, kernel-shap (shap), lime";
 
 /* The input to explain: a sample of a data set or an imported digit image. x: (input size). */
 static GbStatus
@@ -69,6 +72,53 @@ parse_baseline(const char *name, GbBaseline *b, GbError *err)
   return GB_OK;
 }
 
+/* KernelSHAP and LIME over square patches of images, or blocks of time samples of each EEG
+ * channel; prints the segment-level figures, returns the per-feature map. */
+static GbStatus
+run_segment_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *t,
+                   GbAttribution *a, GbCliProgress *prog, GbError *err)
+{
+  size_t n = gb_model_input_size(m);
+  const GbShape *shape = gb_model_input_shape(m);
+  GbSegments seg = {0};
+  GbSegmentAttribution res = {0};
+  GbStatus st = gb_segments_grid(&seg, shape, o->patch, shape->ndim == 2 ? 1 : o->patch, err);
+  bool lime = strcmp(o->method, "lime") == 0;
+  if (st == GB_OK && lime) {
+    GbLimeConfig cfg;
+    gb_lime_config_init(&cfg);
+    cfg.samples = o->samples;
+    cfg.seed = (uint64_t)o->seed;
+    st = gb_attribution_lime(m, x, n, t, &seg, &cfg, &res, gb_cli_progress_cb, prog, err);
+  } else if (st == GB_OK) {
+    GbShapConfig cfg;
+    gb_shap_config_init(&cfg);
+    cfg.samples = o->samples;
+    cfg.seed = (uint64_t)o->seed;
+    st = parse_baseline(o->baseline, &cfg.baseline, err);
+    if (st == GB_OK)
+      st = gb_attribution_kernel_shap(m, x, n, t, &seg, &cfg, &res, gb_cli_progress_cb, prog,
+                                      err);
+  }
+  if (st == GB_OK) {
+    gb_cli_progress_finish(prog);
+    if (lime)
+      printf("LIME: %d segments, %ld samples, local fit R^2 %.3f, intercept %.4f\n",
+             res.n_segments, res.n_coalitions, res.score, res.base_value);
+    else
+      printf("KernelSHAP: %d segments, %ld coalitions%s, base value %.4f, sum %.4f, "
+             "efficiency gap %.2e\n",
+             res.n_segments, res.n_coalitions, res.exact ? " (exact)" : "", res.base_value,
+             res.map.sum, res.map.gap);
+    *a = res.map;
+    memset(&res.map, 0, sizeof res.map);
+    a->gap = NAN; /* printed above; the IG line is not for these methods */
+  }
+  gb_segment_attribution_clear(&res);
+  gb_segments_clear(&seg);
+  return st;
+}
+
 static GbStatus
 run_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *t,
            GbAttribution *a, GbCliProgress *prog, GbError *err)
@@ -104,6 +154,20 @@ run_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *
     gb_attribution_clear(&other);
     return st;
   }
+  if (strcmp(me, "occlusion") == 0) {
+    GbOcclusionConfig cfg;
+    gb_occlusion_config_init(&cfg);
+    cfg.window_rows = cfg.window_cols = o->patch;
+    cfg.stride_rows = cfg.stride_cols = o->stride > 0 ? o->stride : (o->patch + 1) / 2;
+    if (gb_model_input_shape(m)->ndim == 2)
+      cfg.window_cols = cfg.stride_cols = 0; /* EEG: windows of time over all channels */
+    GbStatus st = parse_baseline(o->baseline, &cfg.baseline, err);
+    return st != GB_OK ? st
+                       : gb_attribution_occlusion(m, x, n, t, &cfg, a, gb_cli_progress_cb, prog,
+                                                  err);
+  }
+  if (strcmp(me, "kernel-shap") == 0 || strcmp(me, "shap") == 0 || strcmp(me, "lime") == 0)
+    return run_segment_method(o, m, x, t, a, prog, err);
   return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", me, method_names);
 }
 
@@ -274,8 +338,8 @@ out:
 int
 gb_cli_explain(int argc, char **argv)
 {
-  ExplainOptions o = {.index = 0, .target = -1, .steps = 50, .samples = 50, .seed = 1,
-                      .noise = 0.15, .opacity = 0.7};
+  ExplainOptions o = {.index = 0, .target = -1, .steps = 50, .samples = -1, .seed = 1,
+                      .noise = 0.15, .opacity = 0.7, .patch = 4};
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &o.model, "Model file", "FILE"},
       {"data", 'd', 0, G_OPTION_ARG_STRING, &o.data, "Data source of the input", "SOURCE"},
@@ -289,8 +353,12 @@ gb_cli_explain(int argc, char **argv)
        "A,B"},
       {"steps", 0, 0, G_OPTION_ARG_INT, &o.steps, "Integrated gradients: steps (50)", "N"},
       {"baseline", 0, 0, G_OPTION_ARG_STRING, &o.baseline,
-       "Integrated gradients: zeros (default), blur, noise", "NAME"},
-      {"samples", 0, 0, G_OPTION_ARG_INT, &o.samples, "SmoothGrad/VarGrad: samples (50)", "N"},
+       "IG, occlusion, SHAP: zeros (default), blur, noise", "NAME"},
+      {"samples", 0, 0, G_OPTION_ARG_INT, &o.samples,
+       "SmoothGrad/VarGrad (50), KernelSHAP (shap's 2M+2048), LIME (1000): samples", "N"},
+      {"patch", 0, 0, G_OPTION_ARG_INT, &o.patch,
+       "Occlusion window, SHAP/LIME segments: N x N pixels, or N time samples (4)", "N"},
+      {"stride", 0, 0, G_OPTION_ARG_INT, &o.stride, "Occlusion stride (half the window)", "N"},
       {"noise", 0, 0, G_OPTION_ARG_DOUBLE, &o.noise,
        "SmoothGrad/VarGrad: sigma as a fraction of the input range (0.15)", "F"},
       {"seed", 's', 0, G_OPTION_ARG_INT, &o.seed, "Seed of noise (1)", "N"},
@@ -314,6 +382,12 @@ gb_cli_explain(int argc, char **argv)
     code = gb_cli_usage_error(ctx, "explain needs either --data (with --index) or --image");
   else if (!(o.opacity >= 0 && o.opacity <= 1))
     code = gb_cli_usage_error(ctx, "--opacity must be in [0, 1]");
+  else if (o.patch < 1 || o.stride < 0)
+    code = gb_cli_usage_error(ctx, "--patch must be at least 1 and --stride not negative");
+  if (code < 0 && o.samples < 0) /* each method's own default */
+    o.samples = strcmp(o.method, "lime") == 0 ? 1000
+                : (strcmp(o.method, "shap") == 0 || strcmp(o.method, "kernel-shap") == 0) ? 0
+                                                                                        : 50;
   if (code < 0)
     code = explain(&o);
 out:

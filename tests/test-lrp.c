@@ -20,11 +20,13 @@
   "leakyrelu, dense(3)"
 #define TANH_SPEC "input(12), dense(10), tanh, dense(4)"
 
-static GbModel *new_model(const char *spec, uint64_t seed, bool biases)
+static GbModel *
+new_model(const char *spec, uint64_t seed, bool biases)
 {
   GbModel *m;
   GbError err;
-  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK) g_error("%s: %s", spec, err.message);
+  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK)
+    g_error("%s: %s", spec, err.message);
   for (int i = 0; i < gb_model_n_tensors(m); i++) {
     GbModelTensor t;
     gb_model_get_tensor(m, i, &t);
@@ -36,7 +38,8 @@ static GbModel *new_model(const char *spec, uint64_t seed, bool biases)
   return m;
 }
 
-static float *new_input(GbModel *m, uint64_t seed, float lo, float hi)
+static float *
+new_input(GbModel *m, uint64_t seed, float lo, float hi)
 {
   size_t n = gb_model_input_size(m);
   float *x = g_new(float, n);
@@ -44,15 +47,18 @@ static float *new_input(GbModel *m, uint64_t seed, float lo, float hi)
   return x;
 }
 
-static void lrp(GbModel *m, const float *x, GbTarget t, const GbLrpPolicy *p, GbLrpResult *r)
+static void
+lrp(GbModel *m, const float *x, GbTarget t, const GbLrpPolicy *p, GbLrpResult *r)
 {
   GbError err;
   GbStatus st = gb_attribution_lrp(m, x, gb_model_input_size(m), &t, p, r, &err);
-  if (st != GB_OK) g_error("LRP: %s", err.message);
+  if (st != GB_OK)
+    g_error("LRP: %s", err.message);
   g_assert_cmpuint(r->map.n, ==, gb_model_input_size(m));
 }
 
-static void lrp_uniform(GbModel *m, const float *x, GbTarget t, GbLrpRule rule, GbLrpResult *r)
+static void
+lrp_uniform(GbModel *m, const float *x, GbTarget t, GbLrpRule rule, GbLrpResult *r)
 {
   GbLrpPolicy p;
   gb_lrp_policy_init_uniform(&p, rule);
@@ -60,7 +66,8 @@ static void lrp_uniform(GbModel *m, const float *x, GbTarget t, GbLrpRule rule, 
 }
 
 /* max |a - b| / (1 + max |b|) */
-static double max_diff(const float *a, const float *b, size_t n)
+static double
+max_diff(const float *a, const float *b, size_t n)
 {
   double d = 0.0, scale = 0.0;
   for (size_t i = 0; i < n; i++) {
@@ -71,7 +78,8 @@ static double max_diff(const float *a, const float *b, size_t n)
 }
 
 /* Distance of the LRP map from gradient x input for one rule. */
-static double distance_to_gxi(GbModel *m, const float *x, GbTarget t, GbLrpRule rule)
+static double
+distance_to_gxi(GbModel *m, const float *x, GbTarget t, GbLrpRule rule)
 {
   GbLrpResult r;
   GbAttribution g;
@@ -87,7 +95,8 @@ static double distance_to_gxi(GbModel *m, const float *x, GbTarget t, GbLrpRule 
 }
 
 /* §5.9: LRP-0 with biases is gradient x input on ReLU networks (max pooling as gradient). */
-static void check_lrp0_is_gxi(const char *spec, GbTarget t)
+static void
+check_lrp0_is_gxi(const char *spec, GbTarget t)
 {
   GbModel *m = new_model(spec, 7, true);
   float *x = new_input(m, 8, -1.0f, 1.0f);
@@ -98,12 +107,14 @@ static void check_lrp0_is_gxi(const char *spec, GbTarget t)
   gb_model_free(m);
 }
 
-static void test_lrp0_gxi_mlp(void)
+static void
+test_lrp0_gxi_mlp(void)
 {
   check_lrp0_is_gxi(MLP_SPEC, gb_target_class(1));
 }
 
-static void test_lrp0_gxi_cnn(void)
+static void
+test_lrp0_gxi_cnn(void)
 {
   check_lrp0_is_gxi(CNN_SPEC, gb_target_class(2));
   /* The same through the engine's reference conv kernels. */
@@ -112,13 +123,15 @@ static void test_lrp0_gxi_cnn(void)
   gb_engine_set_reference_kernels(false);
 }
 
-static void test_lrp0_gxi_avgpool(void)
+static void
+test_lrp0_gxi_avgpool(void)
 {
   check_lrp0_is_gxi(AVG_SPEC, gb_target_class(1));
 }
 
 /* The contrast runs through the virtual neuron w_a - w_b: still gradient x input of f_a - f_b. */
-static void test_contrast(void)
+static void
+test_contrast(void)
 {
   check_lrp0_is_gxi(MLP_SPEC, gb_target_contrast(3, 0));
   check_lrp0_is_gxi(CNN_SPEC, gb_target_contrast(1, 2));
@@ -150,7 +163,8 @@ static void test_contrast(void)
 }
 
 /* They part ways with eps > 0 and with tanh (g(z)/z != g'(z)). */
-static void test_differs_from_gxi(void)
+static void
+test_differs_from_gxi(void)
 {
   GbModel *m = new_model(MLP_SPEC, 7, true);
   float *x = new_input(m, 8, -1.0f, 1.0f);
@@ -169,7 +183,8 @@ static void test_differs_from_gxi(void)
 }
 
 /* The per-layer report adds up: residual = upper - lower = bias + stabiliser parts. */
-static void check_report(const GbLrpResult *r, double tol)
+static void
+check_report(const GbLrpResult *r, double tol)
 {
   for (int i = 0; i < r->n_layers; i++) {
     const GbLrpLayerReport *l = &r->layers[i];
@@ -188,7 +203,8 @@ static void check_report(const GbLrpResult *r, double tol)
 }
 
 /* Zero biases: LRP-0 conserves sum R = f(x); eps a little less; biases absorb the rest. */
-static void test_conservation(void)
+static void
+test_conservation(void)
 {
   const char *specs[] = {MLP_SPEC, CNN_SPEC, AVG_SPEC};
   for (int s = 0; s < 3; s++) {
@@ -224,7 +240,8 @@ static void test_conservation(void)
 }
 
 /* z^B, w^2 and flat at the first layer conserve exactly there, biases or not. */
-static void test_first_layer_rules(void)
+static void
+test_first_layer_rules(void)
 {
   GbLrpRule rules[] = {gb_lrp_rule_zbox(-1.0f, 1.0f), gb_lrp_rule_wsquare(), gb_lrp_rule_flat()};
   const char *specs[] = {MLP_SPEC, CNN_SPEC};
@@ -253,7 +270,8 @@ static void test_first_layer_rules(void)
 /* alpha1-beta0 (z+) sends positive relevance down as positive relevance: for non-negative
  * inputs, and through negative ones too (a- w- counts as positive evidence). The explained
  * logit is the largest, checked positive. */
-static void test_alpha1_beta0(void)
+static void
+test_alpha1_beta0(void)
 {
   const char *specs[] = {MLP_SPEC, CNN_SPEC, AVG_SPEC};
   for (int s = 0; s < 6; s++) {
@@ -270,7 +288,8 @@ static void test_alpha1_beta0(void)
     for (size_t i = 0; i < r.map.n; i++) g_assert_cmpfloat(r.map.values[i], >=, 0.0f);
     /* With biases all of it may go to them (a layer of dead ReLUs); without, the map cannot be
      * all zeros. */
-    if (s < 3) g_assert_cmpfloat(r.map.sum, >, 0.0);
+    if (s < 3)
+      g_assert_cmpfloat(r.map.sum, >, 0.0);
     check_report(&r, 1e-4);
     gb_lrp_result_clear(&r);
     /* Gamma and alpha2-beta1 as well run and report consistently. */
@@ -288,7 +307,8 @@ static void test_alpha1_beta0(void)
 }
 
 /* gamma = 0 without a stabiliser is LRP-0: both groups are the whole z, through a+ and a-. */
-static void test_rule_limits(void)
+static void
+test_rule_limits(void)
 {
   GbModel *m = new_model(MLP_SPEC, 11, false);
   float *x = new_input(m, 12, -1.0f, 1.0f);
@@ -305,7 +325,8 @@ static void test_rule_limits(void)
 }
 
 /* f = W x + b: LRP-0 gives exactly w_c x (the bias keeps its own share). */
-static void test_linear(void)
+static void
+test_linear(void)
 {
   GbModel *m = new_model("input(7), dense(4)", 13, true);
   float *x = new_input(m, 14, -1.0f, 1.0f);
@@ -326,7 +347,8 @@ static void test_linear(void)
 
 /* Average pooling is linear: input(1,4,4), avgpool2d(2), flatten, dense(1) without bias gives
  * R_i = x_i w_pool(i) / 4 under LRP-0 and under the pool's own eps = 0. */
-static void test_avgpool_linear(void)
+static void
+test_avgpool_linear(void)
 {
   GbModel *m = new_model("input(1,4,4), avgpool2d(2), flatten, dense(1)", 15, false);
   float *x = new_input(m, 16, -1.0f, 1.0f);
@@ -348,8 +370,9 @@ static void test_avgpool_linear(void)
   gb_model_free(m);
 }
 
-static void expect_error(GbModel *m, const float *x, GbTarget t, const GbLrpPolicy *p,
-                         GbStatus want, const char *needle)
+static void
+expect_error(GbModel *m, const float *x, GbTarget t, const GbLrpPolicy *p, GbStatus want,
+             const char *needle)
 {
   GbLrpResult r;
   GbError err;
@@ -360,7 +383,8 @@ static void expect_error(GbModel *m, const float *x, GbTarget t, const GbLrpPoli
   g_assert_null(r.layers);
 }
 
-static void test_unsupported(void)
+static void
+test_unsupported(void)
 {
   GbLrpPolicy p;
   gb_lrp_policy_init_uniform(&p, gb_lrp_rule_epsilon(0.01));
@@ -376,7 +400,8 @@ static void test_unsupported(void)
   }
 }
 
-static void test_invalid(void)
+static void
+test_invalid(void)
 {
   GbModel *m = new_model(CNN_SPEC, 1, true);
   float *x = new_input(m, 2, -1.0f, 1.0f);
@@ -399,7 +424,8 @@ static void test_invalid(void)
 }
 
 /* LRP never writes the weights it swaps in: a gradient after it is the same as before. */
-static void test_model_untouched(void)
+static void
+test_model_untouched(void)
 {
   GbModel *m = new_model(CNN_SPEC, 17, true);
   GbModel *copy = gb_model_dup(m, NULL);
@@ -421,7 +447,38 @@ static void test_model_untouched(void)
   gb_model_free(m);
 }
 
-int main(int argc, char **argv)
+/* Every allocation that fails gives GB_ERR_NOMEM and an empty result, on a fresh model each
+ * time so the model's own buffers are among them. */
+static void
+test_nomem(void)
+{
+  GbLrpPolicy p;
+  gb_lrp_policy_init_preset(&p, GB_LRP_PRESET_EPSILON_GAMMA_BOX, -1.0f, 1.0f);
+  GbTarget t = gb_target_class(1);
+  bool succeeded = false;
+  for (long k = 1; k < 60 && !succeeded; k++) {
+    GbModel *m = new_model(CNN_SPEC, 19, true);
+    float *x = new_input(m, 20, -1.0f, 1.0f);
+    GbLrpResult r;
+    GbError err;
+    gb_alloc_fail_after(k);
+    GbStatus st = gb_attribution_lrp(m, x, gb_model_input_size(m), &t, &p, &r, &err);
+    gb_alloc_fail_after(0);
+    g_assert_true(st == GB_OK || st == GB_ERR_NOMEM);
+    succeeded = st == GB_OK;
+    if (!succeeded) {
+      g_assert_null(r.map.values);
+      g_assert_null(r.layers);
+    }
+    gb_lrp_result_clear(&r);
+    g_free(x);
+    gb_model_free(m);
+  }
+  g_assert_true(succeeded);
+}
+
+int
+main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/xai/lrp/zero-is-gxi/mlp", test_lrp0_gxi_mlp);
@@ -438,5 +495,6 @@ int main(int argc, char **argv)
   g_test_add_func("/xai/lrp/unsupported", test_unsupported);
   g_test_add_func("/xai/lrp/invalid", test_invalid);
   g_test_add_func("/xai/lrp/model-untouched", test_model_untouched);
+  g_test_add_func("/xai/lrp/nomem", test_nomem);
   return g_test_run();
 }

@@ -28,6 +28,7 @@ typedef struct {
   size_t max_in, max_out, max_w, max_b;
   float *a2, *z1, *z2, *z0, *s2, *c1, *c2, *c3;
   float *w1, *w2, *b1, *b2, *zero_b;
+  void *block; /* owns them all */
 } GbLrpWork;
 
 GbStatus gb_lrp_work_init(GbLrpWork *w, size_t max_in, size_t max_out, size_t max_w, size_t max_b,

@@ -15,22 +15,26 @@
 
 /* ---- rules and policies ---- */
 
-GbLrpRule gb_lrp_rule_zero(void)
+GbLrpRule
+gb_lrp_rule_zero(void)
 {
   return (GbLrpRule){.kind = GB_LRP_ZERO};
 }
 
-GbLrpRule gb_lrp_rule_epsilon(double epsilon)
+GbLrpRule
+gb_lrp_rule_epsilon(double epsilon)
 {
   return (GbLrpRule){.kind = GB_LRP_EPSILON, .epsilon = epsilon};
 }
 
-GbLrpRule gb_lrp_rule_gamma(double gamma)
+GbLrpRule
+gb_lrp_rule_gamma(double gamma)
 {
   return (GbLrpRule){.kind = GB_LRP_GAMMA, .epsilon = GB_LRP_SMALL_EPS, .gamma = gamma};
 }
 
-GbLrpRule gb_lrp_rule_alpha_beta(double alpha, double beta)
+GbLrpRule
+gb_lrp_rule_alpha_beta(double alpha, double beta)
 {
   return (GbLrpRule){
       .kind = GB_LRP_ALPHA_BETA, .epsilon = GB_LRP_SMALL_EPS, .alpha = alpha, .beta = beta};
@@ -38,35 +42,42 @@ GbLrpRule gb_lrp_rule_alpha_beta(double alpha, double beta)
 
 /* No stabiliser: inside the box every term of the denominator is >= 0, so it is 0 only when
  * every numerator is, and then no relevance is lost to eps. */
-GbLrpRule gb_lrp_rule_zbox(float low, float high)
+GbLrpRule
+gb_lrp_rule_zbox(float low, float high)
 {
   return (GbLrpRule){.kind = GB_LRP_ZBOX, .low = low, .high = high};
 }
 
-GbLrpRule gb_lrp_rule_wsquare(void)
+GbLrpRule
+gb_lrp_rule_wsquare(void)
 {
   return (GbLrpRule){.kind = GB_LRP_WSQUARE};
 }
 
-GbLrpRule gb_lrp_rule_flat(void)
+GbLrpRule
+gb_lrp_rule_flat(void)
 {
   return (GbLrpRule){.kind = GB_LRP_FLAT};
 }
 
-const char *gb_lrp_rule_name(GbLrpRuleKind kind)
+const char *
+gb_lrp_rule_name(GbLrpRuleKind kind)
 {
   static const char *const names[] = {"LRP-0", "LRP-epsilon", "LRP-gamma", "LRP-alpha-beta",
                                       "z^B",   "w^2",         "flat"};
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
 }
 
-void gb_lrp_policy_init_uniform(GbLrpPolicy *p, GbLrpRule rule)
+void
+gb_lrp_policy_init_uniform(GbLrpPolicy *p, GbLrpRule rule)
 {
   *p = (GbLrpPolicy){.first = rule, .conv = rule, .dense = rule, .top = rule};
-  if (rule.kind == GB_LRP_EPSILON) p->pool_epsilon = rule.epsilon;
+  if (rule.kind == GB_LRP_EPSILON)
+    p->pool_epsilon = rule.epsilon;
 }
 
-void gb_lrp_policy_init_preset(GbLrpPolicy *p, GbLrpPreset preset, float low, float high)
+void
+gb_lrp_policy_init_preset(GbLrpPolicy *p, GbLrpPreset preset, float low, float high)
 {
   GbLrpRule eps = gb_lrp_rule_epsilon(0.1);
   switch (preset) {
@@ -92,7 +103,8 @@ void gb_lrp_policy_init_preset(GbLrpPolicy *p, GbLrpPreset preset, float low, fl
   p->top = gb_lrp_rule_zero();
 }
 
-static GbStatus rule_check(const GbLrpRule *r, const char *where, GbError *err)
+static GbStatus
+rule_check(const GbLrpRule *r, const char *where, GbError *err)
 {
   if ((unsigned)r->kind > GB_LRP_FLAT)
     return gb_error_set(err, GB_ERR_INVALID, "LRP %s rule: unknown kind %d", where, r->kind);
@@ -116,13 +128,15 @@ static GbStatus rule_check(const GbLrpRule *r, const char *where, GbError *err)
   return GB_OK;
 }
 
-GbStatus gb_lrp_policy_check(const GbLrpPolicy *p, GbError *err)
+GbStatus
+gb_lrp_policy_check(const GbLrpPolicy *p, GbError *err)
 {
   const GbLrpRule *rules[] = {&p->first, &p->conv, &p->dense, &p->top};
   const char *where[] = {"first-layer", "conv", "dense", "top-layer"};
   for (int i = 0; i < 4; i++) {
     GbStatus st = rule_check(rules[i], where[i], err);
-    if (st != GB_OK) return st;
+    if (st != GB_OK)
+      return st;
     if (i > 0 && rules[i]->kind == GB_LRP_ZBOX)
       return gb_error_set(err, GB_ERR_INVALID,
                           "LRP %s rule: z^B needs input bounds and only "
@@ -134,9 +148,11 @@ GbStatus gb_lrp_policy_check(const GbLrpPolicy *p, GbError *err)
   return GB_OK;
 }
 
-void gb_lrp_result_clear(GbLrpResult *r)
+void
+gb_lrp_result_clear(GbLrpResult *r)
 {
-  if (r == NULL) return;
+  if (r == NULL)
+    return;
   gb_attribution_clear(&r->map);
   gb_free(r->layers);
   memset(r, 0, sizeof *r);
@@ -144,12 +160,14 @@ void gb_lrp_result_clear(GbLrpResult *r)
 
 /* ---- the pass ---- */
 
-static bool kind_is_linear(GbLayerKind k)
+static bool
+kind_is_linear(GbLayerKind k)
 {
   return k == GB_LAYER_DENSE || k == GB_LAYER_CONV2D;
 }
 
-static bool kind_passes_through(GbLayerKind k)
+static bool
+kind_passes_through(GbLayerKind k)
 {
   return k == GB_LAYER_FLATTEN || k == GB_LAYER_DROPOUT || k == GB_LAYER_RELU ||
          k == GB_LAYER_LEAKY_RELU || k == GB_LAYER_SIGMOID || k == GB_LAYER_TANH;
@@ -163,7 +181,8 @@ typedef struct {
   size_t max_in, max_out, max_w, max_b, max_act;
 } LrpPlan;
 
-static GbStatus plan_model(GbModel *m, const GbTarget *t, LrpPlan *plan, GbError *err)
+static GbStatus
+plan_model(GbModel *m, const GbTarget *t, LrpPlan *plan, GbError *err)
 {
   memset(plan, 0, sizeof *plan);
   plan->first = plan->top = plan->top_mixing = -1;
@@ -189,7 +208,8 @@ static GbStatus plan_model(GbModel *m, const GbTarget *t, LrpPlan *plan, GbError
       plan->max_w = nw > plan->max_w ? nw : plan->max_w;
       plan->max_b = nb > plan->max_b ? nb : plan->max_b;
     }
-    if (!kind_passes_through(l->kind)) plan->top_mixing = i;
+    if (!kind_passes_through(l->kind))
+      plan->top_mixing = i;
     size_t ni = gb_layer_in_size(l), no = gb_layer_out_size(l);
     plan->max_in = ni > plan->max_in ? ni : plan->max_in;
     plan->max_out = no > plan->max_out ? no : plan->max_out;
@@ -205,10 +225,11 @@ static GbStatus plan_model(GbModel *m, const GbTarget *t, LrpPlan *plan, GbError
   return GB_OK;
 }
 
-static GbStatus check_box(const GbLrpPolicy *p, const LrpPlan *plan, const float *x, size_t n,
-                          GbError *err)
+static GbStatus
+check_box(const GbLrpPolicy *p, const LrpPlan *plan, const float *x, size_t n, GbError *err)
 {
-  if (plan->first < 0 || p->first.kind != GB_LRP_ZBOX) return GB_OK;
+  if (plan->first < 0 || p->first.kind != GB_LRP_ZBOX)
+    return GB_OK;
   for (size_t i = 0; i < n; i++)
     if (x[i] < p->first.low || x[i] > p->first.high)
       return gb_error_set(err, GB_ERR_INVALID,
@@ -218,10 +239,13 @@ static GbStatus check_box(const GbLrpPolicy *p, const LrpPlan *plan, const float
   return GB_OK;
 }
 
-static const GbLrpRule *rule_for(const GbLrpPolicy *p, const LrpPlan *plan, int i, GbLayerKind kind)
+static const GbLrpRule *
+rule_for(const GbLrpPolicy *p, const LrpPlan *plan, int i, GbLayerKind kind)
 {
-  if (i == plan->first) return &p->first;
-  if (i == plan->top) return &p->top;
+  if (i == plan->first)
+    return &p->first;
+  if (i == plan->top)
+    return &p->top;
   return kind == GB_LAYER_CONV2D ? &p->conv : &p->dense;
 }
 
@@ -239,7 +263,8 @@ typedef struct {
 } LrpPass;
 
 /* The virtual top neuron: row a (minus row b) of the top dense layer. */
-static GbLrpLinear virtual_top(LrpPass *ps, GbLayer *l)
+static GbLrpLinear
+virtual_top(LrpPass *ps, GbLayer *l)
 {
   size_t ni = gb_layer_in_size(l);
   const float *wa = l->p[0] + (size_t)ps->target->class_a * ni;
@@ -255,11 +280,14 @@ static GbLrpLinear virtual_top(LrpPass *ps, GbLayer *l)
                        .b = &ps->virtual_b};
 }
 
-static GbLrpLinear linear_of(LrpPass *ps, int i, GbLayer *l)
+static GbLrpLinear
+linear_of(LrpPass *ps, int i, GbLayer *l)
 {
-  if (i == ps->plan->top && ps->plan->virtual_top) return virtual_top(ps, l);
+  if (i == ps->plan->top && ps->plan->virtual_top)
+    return virtual_top(ps, l);
   GbLrpLinear lin = {.n_in = gb_layer_in_size(l), .n_out = gb_layer_out_size(l), .plane = 1};
-  if (l->kind != GB_LAYER_DENSE) lin.layer = l;
+  if (l->kind != GB_LAYER_DENSE)
+    lin.layer = l;
   if (kind_is_linear(l->kind)) {
     lin.w = l->p[0];
     lin.n_w = l->param[0].count;
@@ -270,7 +298,8 @@ static GbLrpLinear linear_of(LrpPass *ps, int i, GbLayer *l)
   return lin;
 }
 
-static void pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep)
+static void
+pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep)
 {
   GbLayer *l = gb_model_get_layer(ps->model, i);
   const float *a = gb_model_layer_output(ps->model, i - 1);
@@ -302,21 +331,25 @@ static void pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep)
   ps->r_next = tmp;
 }
 
-static GbStatus pass_init(LrpPass *ps, GbModel *m, const LrpPlan *plan, GbError *err)
+static GbStatus
+pass_init(LrpPass *ps, GbModel *m, const LrpPlan *plan, GbError *err)
 {
   GbStatus st =
       gb_lrp_work_init(&ps->work, plan->max_in, plan->max_out, plan->max_w, plan->max_b, err);
-  if (st != GB_OK) return st;
-  ps->r = gb_alloc_floats(plan->max_act);
-  ps->r_next = gb_alloc_floats(plan->max_act);
+  if (st != GB_OK)
+    return st;
+  /* Not zero-filled: the pass writes each before reading it. */
+  ps->r = gb_malloc(plan->max_act * sizeof(float));
+  ps->r_next = gb_malloc(plan->max_act * sizeof(float));
   size_t nv = plan->virtual_top ? gb_layer_in_size(gb_model_get_layer(m, plan->top)) : 1;
-  ps->virtual_w = gb_alloc_floats(nv);
+  ps->virtual_w = gb_malloc(nv * sizeof(float));
   if (!ps->r || !ps->r_next || !ps->virtual_w)
     return gb_error_set(err, GB_ERR_NOMEM, "LRP relevance buffers of %zu values", plan->max_act);
   return GB_OK;
 }
 
-static void pass_clear(LrpPass *ps)
+static void
+pass_clear(LrpPass *ps)
 {
   gb_lrp_work_clear(&ps->work);
   gb_free(ps->r);
@@ -325,15 +358,18 @@ static void pass_clear(LrpPass *ps)
 }
 
 /* Forward at x, then relevance from the target down; out->map.values gets R at the input. */
-static GbStatus run_pass(LrpPass *ps, const float *x, GbLrpResult *out, GbError *err)
+static GbStatus
+run_pass(LrpPass *ps, const float *x, GbLrpResult *out, GbError *err)
 {
   GbModel *m = ps->model;
   const GbTarget *t = ps->target;
   const float *y;
   /* Batches of 2 for the rules' paired passes through the layers. */
   GbStatus st = gb_model_reserve(m, 2, err);
-  if (st == GB_OK) st = gb_model_forward(m, x, 1, false, &y, err);
-  if (st != GB_OK) return st;
+  if (st == GB_OK)
+    st = gb_model_forward(m, x, 1, false, &y, err);
+  if (st != GB_OK)
+    return st;
   double f = y[t->class_a] - (t->class_b >= 0 ? (double)y[t->class_b] : 0.0);
   /* Above a virtual top the relevance is the one number f; otherwise f on the class. */
   ps->n_r = ps->plan->virtual_top ? 1 : (size_t)gb_model_n_outputs(m);
@@ -350,25 +386,34 @@ static GbStatus run_pass(LrpPass *ps, const float *x, GbLrpResult *out, GbError 
   return GB_OK;
 }
 
-GbStatus gb_attribution_lrp(GbModel *m, const float *x, size_t n_x, const GbTarget *t,
-                            const GbLrpPolicy *policy, GbLrpResult *out, GbError *err)
+GbStatus
+gb_attribution_lrp(GbModel *m, const float *x, size_t n_x, const GbTarget *t,
+                   const GbLrpPolicy *policy, GbLrpResult *out, GbError *err)
 {
   memset(out, 0, sizeof *out);
   LrpPlan plan;
   GbStatus st = gb_attribution_check(m, x, n_x, t, err);
-  if (st == GB_OK) st = gb_lrp_policy_check(policy, err);
-  if (st == GB_OK) st = plan_model(m, t, &plan, err);
-  if (st == GB_OK) st = check_box(policy, &plan, x, n_x, err);
-  if (st != GB_OK) return st;
+  if (st == GB_OK)
+    st = gb_lrp_policy_check(policy, err);
+  if (st == GB_OK)
+    st = plan_model(m, t, &plan, err);
+  if (st == GB_OK)
+    st = check_box(policy, &plan, x, n_x, err);
+  if (st != GB_OK)
+    return st;
   LrpPass ps = {.model = m, .policy = policy, .plan = &plan, .target = t};
   out->n_layers = gb_model_n_layers(m);
   out->layers = gb_calloc((size_t)out->n_layers + 1, sizeof *out->layers);
   if (out->layers == NULL)
     st = gb_error_set(err, GB_ERR_NOMEM, "LRP report of %d layers", out->n_layers);
-  if (st == GB_OK) st = gb_attribution_alloc(&out->map, gb_model_input_shape(m), err);
-  if (st == GB_OK) st = pass_init(&ps, m, &plan, err);
-  if (st == GB_OK) st = run_pass(&ps, x, out, err);
+  if (st == GB_OK)
+    st = gb_attribution_alloc(&out->map, gb_model_input_shape(m), err);
+  if (st == GB_OK)
+    st = pass_init(&ps, m, &plan, err);
+  if (st == GB_OK)
+    st = run_pass(&ps, x, out, err);
   pass_clear(&ps);
-  if (st != GB_OK) gb_lrp_result_clear(out);
+  if (st != GB_OK)
+    gb_lrp_result_clear(out);
   return st;
 }

@@ -8,8 +8,9 @@
 #include "gb-model.h"
 #include "gb-status.h"
 
-/* Layer-wise Relevance Propagation (Bach et al. 2015; Montavon et al. 2019; methods.md, section 5.7)
- * through dense, conv2d, maxpool2d, avgpool2d, flatten, dropout and element-wise activations.
+/* Layer-wise Relevance Propagation (Bach et al. 2015; Montavon et al. 2019; methods.md,
+ * section 5.7) through dense, conv2d, maxpool2d, avgpool2d, flatten, dropout and element-wise
+ * activations.
  *
  * Start. The relevance at the output is the target's value f(x) (the model's output, a logit):
  * for a class c, R = f_c(x) on c and 0 elsewhere. When the last mixing layer is dense, LRP runs

@@ -447,6 +447,112 @@ test_model_untouched(void)
   gb_model_free(m);
 }
 
+/* A one-layer model against methods.md's formulas, in double, for a target c with
+ * R = f = w.x + b: the rules see the row w, the bias b and inputs of both signs. */
+static double
+naive_rule(const GbLrpRule *r, const double *w, double b, const float *x, int n, int i)
+{
+  double f = b, zp = 0, zn = 0, box = 0, sq = 0;
+  double bp = b > 0 ? b : 0, bn = b < 0 ? b : 0;
+  for (int j = 0; j < n; j++) {
+    double wp = w[j] > 0 ? w[j] : 0, wn = w[j] < 0 ? w[j] : 0;
+    double xp = x[j] > 0 ? x[j] : 0, xn = x[j] < 0 ? x[j] : 0;
+    f += w[j] * x[j];
+    double g = r->kind == GB_LRP_GAMMA ? r->gamma : 0.0;
+    double pos = r->kind == GB_LRP_GAMMA ? xp * (w[j] + g * wp) + xn * (w[j] + g * wn)
+                                         : xp * wp + xn * wn;
+    double neg = r->kind == GB_LRP_GAMMA ? xp * (w[j] + g * wn) + xn * (w[j] + g * wp)
+                                         : xp * wn + xn * wp;
+    zp += pos;
+    zn += neg;
+    box += x[j] * w[j] - r->low * wp - r->high * wn;
+    sq += w[j] * w[j];
+  }
+  double wp = w[i] > 0 ? w[i] : 0, wn = w[i] < 0 ? w[i] : 0;
+  double xp = x[i] > 0 ? x[i] : 0, xn = x[i] < 0 ? x[i] : 0;
+  switch (r->kind) {
+  case GB_LRP_GAMMA: {
+    double g = r->gamma;
+    if (f >= 0)
+      return (xp * (w[i] + g * wp) + xn * (w[i] + g * wn)) / (zp + b + g * bp) * f;
+    return (xp * (w[i] + g * wn) + xn * (w[i] + g * wp)) / (zn + b + g * bn) * f;
+  }
+  case GB_LRP_ALPHA_BETA:
+    return f * (r->alpha * (xp * wp + xn * wn) / (zp + bp) -
+                r->beta * (xp * wn + xn * wp) / (zn + bn));
+  case GB_LRP_ZBOX:
+    return (x[i] * w[i] - r->low * wp - r->high * wn) / box * f;
+  case GB_LRP_WSQUARE:
+    return w[i] * w[i] / sq * f;
+  case GB_LRP_FLAT:
+    return f / n;
+  default:
+    return x[i] * w[i] / (f + (f >= 0 ? r->epsilon : -r->epsilon)) * f;
+  }
+}
+
+static void
+test_rules_naive(void)
+{
+  GbLrpRule rules[] = {gb_lrp_rule_epsilon(0.3),         gb_lrp_rule_gamma(0.25),
+                       gb_lrp_rule_alpha_beta(2.0, 1.0), gb_lrp_rule_alpha_beta(1.0, 0.0),
+                       gb_lrp_rule_zbox(-1.0f, 1.5f),    gb_lrp_rule_wsquare(),
+                       gb_lrp_rule_flat()};
+  for (int seed = 0; seed < 4; seed++) {
+    GbModel *m = new_model("input(9), dense(3)", 30 + seed, true);
+    float *x = new_input(m, 40 + seed, -1.0f, 1.0f);
+    GbLayer *l = gb_model_get_layer(m, 0);
+    for (size_t k = 0; k < sizeof rules / sizeof *rules; k++)
+      for (int c = 0; c < 3; c++) {
+        GbLrpRule rule = rules[k];
+        if (rule.kind != GB_LRP_EPSILON)
+          rule.epsilon = 0.0;
+        double w[9];
+        for (int i = 0; i < 9; i++) w[i] = l->p[0][c * 9 + i];
+        GbLrpPolicy p;
+        gb_lrp_policy_init_uniform(&p, gb_lrp_rule_zero());
+        p.first = rule; /* the only layer: first and top */
+        GbLrpResult r;
+        lrp(m, x, gb_target_class(c), &p, &r);
+        g_assert_cmpint(r.layers[0].rule, ==, rule.kind);
+        for (int i = 0; i < 9; i++) {
+          double want = naive_rule(&rule, w, l->p[1][c], x, 9, i);
+          g_assert_cmpfloat(fabs(r.map.values[i] - want), <, 1e-5 * (1.0 + fabs(want)));
+        }
+        gb_lrp_result_clear(&r);
+      }
+    g_free(x);
+    gb_model_free(m);
+  }
+}
+
+/* Conv layers through the engine's fast and reference kernels give the same relevance. */
+static void
+test_conv_reference_kernels(void)
+{
+  GbLrpPreset presets[] = {GB_LRP_PRESET_EPSILON_GAMMA_BOX, GB_LRP_PRESET_EPSILON_PLUS,
+                           GB_LRP_PRESET_EPSILON_ALPHA2_BETA1};
+  GbModel *m = new_model(CNN_SPEC, 21, true);
+  float *x = new_input(m, 22, 0.0f, 1.0f);
+  for (int k = 0; k < 3; k++) {
+    GbLrpPolicy p;
+    gb_lrp_policy_init_preset(&p, presets[k], 0.0f, 1.0f);
+    GbLrpResult fast, ref;
+    lrp(m, x, gb_target_class(1), &p, &fast);
+    gb_engine_set_reference_kernels(true);
+    lrp(m, x, gb_target_class(1), &p, &ref);
+    gb_engine_set_reference_kernels(false);
+    double d = max_diff(fast.map.values, ref.map.values, fast.map.n);
+    g_test_message("preset %d: fast vs reference %.2e", presets[k], d);
+    g_assert_cmpfloat(d, <, 1e-5);
+    check_report(&fast, 1e-4);
+    gb_lrp_result_clear(&fast);
+    gb_lrp_result_clear(&ref);
+  }
+  g_free(x);
+  gb_model_free(m);
+}
+
 /* Every allocation that fails gives GB_ERR_NOMEM and an empty result, on a fresh model each
  * time so the model's own buffers are among them. */
 static void
@@ -496,5 +602,7 @@ main(int argc, char **argv)
   g_test_add_func("/xai/lrp/invalid", test_invalid);
   g_test_add_func("/xai/lrp/model-untouched", test_model_untouched);
   g_test_add_func("/xai/lrp/nomem", test_nomem);
+  g_test_add_func("/xai/lrp/rules-naive", test_rules_naive);
+  g_test_add_func("/xai/lrp/conv-reference-kernels", test_conv_reference_kernels);
   return g_test_run();
 }

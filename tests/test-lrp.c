@@ -459,10 +459,10 @@ naive_rule(const GbLrpRule *r, const double *w, double b, const float *x, int n,
     double xp = x[j] > 0 ? x[j] : 0, xn = x[j] < 0 ? x[j] : 0;
     f += w[j] * x[j];
     double g = r->kind == GB_LRP_GAMMA ? r->gamma : 0.0;
-    double pos = r->kind == GB_LRP_GAMMA ? xp * (w[j] + g * wp) + xn * (w[j] + g * wn)
-                                         : xp * wp + xn * wn;
-    double neg = r->kind == GB_LRP_GAMMA ? xp * (w[j] + g * wn) + xn * (w[j] + g * wp)
-                                         : xp * wn + xn * wp;
+    double pos =
+        r->kind == GB_LRP_GAMMA ? xp * (w[j] + g * wp) + xn * (w[j] + g * wn) : xp * wp + xn * wn;
+    double neg =
+        r->kind == GB_LRP_GAMMA ? xp * (w[j] + g * wn) + xn * (w[j] + g * wp) : xp * wn + xn * wp;
     zp += pos;
     zn += neg;
     box += x[j] * w[j] - r->low * wp - r->high * wn;
@@ -478,8 +478,8 @@ naive_rule(const GbLrpRule *r, const double *w, double b, const float *x, int n,
     return (xp * (w[i] + g * wn) + xn * (w[i] + g * wp)) / (zn + b + g * bn) * f;
   }
   case GB_LRP_ALPHA_BETA:
-    return f * (r->alpha * (xp * wp + xn * wn) / (zp + bp) -
-                r->beta * (xp * wn + xn * wp) / (zn + bn));
+    return f *
+           (r->alpha * (xp * wp + xn * wn) / (zp + bp) - r->beta * (xp * wn + xn * wp) / (zn + bn));
   case GB_LRP_ZBOX:
     return (x[i] * w[i] - r->low * wp - r->high * wn) / box * f;
   case GB_LRP_WSQUARE:
@@ -494,9 +494,12 @@ naive_rule(const GbLrpRule *r, const double *w, double b, const float *x, int n,
 static void
 test_rules_naive(void)
 {
-  GbLrpRule rules[] = {gb_lrp_rule_epsilon(0.3),         gb_lrp_rule_gamma(0.25),
-                       gb_lrp_rule_alpha_beta(2.0, 1.0), gb_lrp_rule_alpha_beta(1.0, 0.0),
-                       gb_lrp_rule_zbox(-1.0f, 1.5f),    gb_lrp_rule_wsquare(),
+  GbLrpRule rules[] = {gb_lrp_rule_epsilon(0.3),
+                       gb_lrp_rule_gamma(0.25),
+                       gb_lrp_rule_alpha_beta(2.0, 1.0),
+                       gb_lrp_rule_alpha_beta(1.0, 0.0),
+                       gb_lrp_rule_zbox(-1.0f, 1.5f),
+                       gb_lrp_rule_wsquare(),
                        gb_lrp_rule_flat()};
   for (int seed = 0; seed < 4; seed++) {
     GbModel *m = new_model("input(9), dense(3)", 30 + seed, true);

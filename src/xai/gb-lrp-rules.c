@@ -31,8 +31,8 @@ gb_lrp_work_init(GbLrpWork *w, size_t max_in, size_t max_out, size_t max_w, size
   float **out2[] = {&w->z1, &w->z2, &w->z0, &w->s2};
   float **params[] = {&w->w1, &w->w2};
   float **biases[] = {&w->b1, &w->b2, &w->zero_b};
-  size_t total = 4 * lines(2 * max_in) + 4 * lines(2 * max_out) + 2 * lines(max_w) +
-                 3 * lines(max_b) + 64;
+  size_t total =
+      4 * lines(2 * max_in) + 4 * lines(2 * max_out) + 2 * lines(max_w) + 3 * lines(max_b) + 64;
   w->block = gb_malloc(total);
   if (w->block == NULL)
     return gb_error_set(err, GB_ERR_NOMEM, "LRP scratch for layers of %zu inputs and %zu outputs",

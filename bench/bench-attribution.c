@@ -7,6 +7,7 @@
 
 #include "gb-alloc.h"
 #include "gb-attribution.h"
+#include "gb-lrp.h"
 #include "gb-rng.h"
 
 /* Time of one explanation of one input with the gradient methods, best of five, one BLAS
@@ -16,7 +17,7 @@
   "input(1,28,28), conv2d(16,5,pad=2), relu, maxpool2d(2), conv2d(32,5,pad=2), relu, "             \
   "maxpool2d(2), flatten, dense(128), relu, dense(10)"
 
-typedef enum { SALIENCY, IG, IG_UNBATCHED, SMOOTH } Method;
+typedef enum { SALIENCY, IG, IG_UNBATCHED, SMOOTH, LRP_EPSILON, LRP_EGB } Method;
 
 static double
 now(void)
@@ -40,6 +41,14 @@ run(GbModel *m, const float *x, size_t n, Method how, int count, GbError *err)
     cfg.steps = count;
     cfg.batch = how == IG ? cfg.batch : 1;
     st = gb_attribution_integrated_gradients(m, x, n, &t, &cfg, &a, NULL, NULL, err);
+  } else if (how == LRP_EPSILON || how == LRP_EGB) {
+    GbLrpPolicy p;
+    gb_lrp_policy_init_preset(&p, how == LRP_EPSILON ? GB_LRP_PRESET_EPSILON
+                                                     : GB_LRP_PRESET_EPSILON_GAMMA_BOX,
+                              0.0f, 1.0f);
+    GbLrpResult r;
+    st = gb_attribution_lrp(m, x, n, &t, &p, &r, err);
+    gb_lrp_result_clear(&r);
   } else {
     GbSmoothConfig cfg;
     gb_smooth_config_init(&cfg);
@@ -90,6 +99,8 @@ main(int argc, char **argv)
   printf("IG-%-4d           %9.2f ms\n", steps, time_method(m, x, n, IG, steps));
   printf("IG-%-4d batch 1   %9.2f ms\n", steps, time_method(m, x, n, IG_UNBATCHED, steps));
   printf("SmoothGrad-%-4d   %9.2f ms\n", samples, time_method(m, x, n, SMOOTH, samples));
+  printf("LRP-epsilon       %9.2f ms\n", time_method(m, x, n, LRP_EPSILON, 1));
+  printf("LRP-eps-gamma-box %9.2f ms\n", time_method(m, x, n, LRP_EGB, 1));
   gb_free(x);
   gb_model_free(m);
   return 0;

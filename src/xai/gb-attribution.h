@@ -32,7 +32,7 @@ typedef struct {
   size_t n;       /* number of values */
   float *values;  /* owned: gb_alloc_floats; free with gb_attribution_clear() */
   double f_x;     /* target at the (noise-free) input */
-  /* Integrated gradients only (NAN elsewhere): */
+  /* Integrated gradients; LRP fills sum and gap against f_x (gb-lrp.h); NAN elsewhere: */
   double f_baseline;   /* target at the baseline */
   double sum;          /* sum of the attributions */
   double gap;          /* completeness gap |sum - (f_x - f_baseline)| */

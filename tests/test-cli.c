@@ -279,6 +279,34 @@ test_explain(void)
     g_assert_true(g_file_get_contents(path, &bytes, &len, NULL));
     g_assert_true(len > 100 && strncmp(bytes, magic[k], strlen(magic[k])) == 0);
   }
+  /* On a ReLU network LRP-0 equals gradient x input (biases included). */
+  r = run_cli("train", "--arch", "input(1,12,12), flatten, dense(16), relu, dense(10)", "--data",
+              "synthetic-images:500:12", "--epochs", "2", "--out", "relu.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  const char *methods[] = {"lrp-0", "grad-x-input"};
+  g_autofree double *maps[2] = {NULL, NULL};
+  for (int k = 0; k < 2; k++) {
+    r = run_cli("explain", "--model", "relu.safetensors", "--data", "synthetic-images:20:12:5",
+                "--index", "2", "--method", methods[k], "--out", "m.csv", NULL);
+    expect(&r, 0, "wrote m.csv", NULL);
+    g_autofree char *path = g_build_filename(tmpdir, "m.csv", NULL), *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(g_strstrip(text), "\n", -1);
+    maps[k] = g_new(double, 144);
+    for (int i = 0; i < 144; i++)
+      maps[k][i] = g_ascii_strtod(strchr(lines[i + 1], ',') + 1, NULL);
+  }
+  for (int i = 0; i < 144; i++)
+    g_assert_cmpfloat(fabs(maps[0][i] - maps[1][i]), <, 1e-5 * (1 + fabs(maps[1][i])));
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "occlusion", "--out", "occ.png", NULL);
+  expect(&r, 0, "wrote occ.png", NULL);
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "shap", "--patch", "6", "--out", "shap.png", NULL);
+  expect(&r, 0, "4 segments, 14 coalitions (exact)", NULL);
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "lime", "--samples", "300", "--out", "lime.png", NULL);
+  expect(&r, 0, "local fit R^2", NULL);
   r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
               "--method", "telepathy", "--out", "t.png", NULL);
   expect(&r, 3, NULL, "unknown method 'telepathy'");

@@ -8,6 +8,7 @@
 #include "gb-attribution.h"
 #include "gb-cli.h"
 #include "gb-heatmap.h"
+#include "gb-lrp.h"
 #include "gb-image-import.h"
 #include "gb-perturb.h"
 #include "gb-plot-export.h"
@@ -23,7 +24,8 @@ typedef struct {
 
 static const char *const method_names =
     "saliency, gradient, grad-x-input, integrated-gradients (ig), smoothgrad, vargrad, "
-    "occlusion, kernel-shap (shap), lime";
+    "occlusion, kernel-shap (shap), lime, lrp-0, lrp-epsilon, lrp-gamma-box, lrp-plus, "
+    "lrp-alpha2-beta1";
 
 /* The input to explain: a sample of a data set or an imported digit image. x: (input size). */
 static GbStatus
@@ -119,6 +121,49 @@ run_segment_method(const ExplainOptions *o, GbModel *m, const float *x, const Gb
   return st;
 }
 
+/* LRP presets; z^B at the first layer takes the bounds of the input's own values. Prints the
+ * conservation: how much of f(x) reached the input and how much the biases took. */
+static GbStatus
+run_lrp(const char *me, GbModel *m, const float *x, const GbTarget *t, GbAttribution *a,
+        GbError *err)
+{
+  static const struct {
+    const char *name;
+    GbLrpPreset preset;
+  } presets[] = {{"lrp-0", GB_LRP_PRESET_ZERO},
+                 {"lrp-epsilon", GB_LRP_PRESET_EPSILON},
+                 {"lrp-gamma-box", GB_LRP_PRESET_EPSILON_GAMMA_BOX},
+                 {"lrp-plus", GB_LRP_PRESET_EPSILON_PLUS},
+                 {"lrp-alpha2-beta1", GB_LRP_PRESET_EPSILON_ALPHA2_BETA1}};
+  size_t n = gb_model_input_size(m);
+  float lo = x[0], hi = x[0];
+  for (size_t i = 1; i < n; i++) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  for (size_t k = 0; k < G_N_ELEMENTS(presets); k++) {
+    if (strcmp(me, presets[k].name) != 0)
+      continue;
+    GbLrpPolicy policy;
+    gb_lrp_policy_init_preset(&policy, presets[k].preset, lo < 0 ? lo : 0, hi > 1 ? hi : 1);
+    GbLrpResult r = {0};
+    GbStatus st = gb_attribution_lrp(m, x, n, t, &policy, &r, err);
+    if (st == GB_OK) {
+      double bias = 0;
+      for (int l = 0; l < r.n_layers; l++)
+        bias += r.layers[l].absorbed_bias;
+      printf("LRP: relevance at the input %.4f of f(x) = %.4f; biases absorbed %.4f\n",
+             r.map.sum, r.map.f_x, bias);
+      *a = r.map;
+      memset(&r.map, 0, sizeof r.map);
+      a->gap = NAN;
+    }
+    gb_lrp_result_clear(&r);
+    return st;
+  }
+  return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", me, method_names);
+}
+
 static GbStatus
 run_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *t,
            GbAttribution *a, GbCliProgress *prog, GbError *err)
@@ -168,6 +213,8 @@ run_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *
   }
   if (strcmp(me, "kernel-shap") == 0 || strcmp(me, "shap") == 0 || strcmp(me, "lime") == 0)
     return run_segment_method(o, m, x, t, a, prog, err);
+  if (g_str_has_prefix(me, "lrp-"))
+    return run_lrp(me, m, x, t, a, err);
   return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", me, method_names);
 }
 

@@ -117,17 +117,18 @@ check_inputs(GbModel *m, const GbDataView *data, const GbFaithfulnessConfig *cfg
   return GB_OK;
 }
 
-/* The per-feature mean of the data view: (n, d) -> (d). */
-static void
+/* The per-feature mean of the data view: (n, d) -> (d), summed in double. */
+static bool
 data_mean(const GbDataView *data, size_t d, float *mean)
 {
   double *acc = gb_calloc(d, sizeof *acc);
   if (acc == NULL)
-    return;
+    return false;
   for (int i = 0; i < data->n; i++)
     for (size_t j = 0; j < d; j++) acc[j] += data->x[(size_t)i * d + j];
   for (size_t j = 0; j < d; j++) mean[j] = (float)(acc[j] / data->n);
   gb_free(acc);
+  return true;
 }
 
 static GbStatus
@@ -167,11 +168,10 @@ run_init(Run *r, GbModel *m, const GbDataView *data, const GbFaithfulnessConfig 
   bool ok = r->x && r->base && r->maps && r->masked && r->order && r->pred && r->explained && r->keys && r->sum &&
             r->correct && r->total && r->full_correct;
   if (ok && r->baseline.kind == GB_BASELINE_MEAN && r->baseline.data == NULL) {
-    if ((r->mean = gb_alloc_floats(r->d)) != NULL)
-      data_mean(data, r->d, r->mean);
+    r->mean = gb_alloc_floats(r->d);
+    ok = r->mean != NULL && data_mean(data, r->d, r->mean);
     r->baseline.data = r->mean;
     r->baseline.n_data = r->d;
-    ok = r->mean != NULL;
   }
   if (!ok)
     return gb_error_set(err, GB_ERR_NOMEM, "faithfulness curve: scratch for batches of %d "

@@ -75,8 +75,8 @@ typedef struct {
 /* Arras' lrp_linear: hin (D), w (D, M), b (M), z (M), rout (M) -> rin (D), N bias units:
  *   rin_i = sum_k (hin_i w_ik + bf (b_k + eps sign z_k) / N) / (z_k + eps sign z_k) rout_k */
 static void
-lrp_linear(const double *hin, const double *w, const double *b, const double *z,
-           const double *rout, int D, int M, int N, Rule ru, double *rin)
+lrp_linear(const double *hin, const double *w, const double *b, const double *z, const double *rout,
+           int D, int M, int N, Rule ru, double *rin)
 {
   for (int i = 0; i < D; i++) {
     double acc = 0.0;
@@ -93,9 +93,10 @@ lrp_linear(const double *hin, const double *w, const double *b, const double *z,
 static double *
 block_t(const float *a, int cols, int r0, int M)
 {
-  double *w = g_new(double, (size_t)cols * M);
+  double *w = g_new(double, (size_t)cols *M);
   for (int i = 0; i < cols; i++)
-    for (int k = 0; k < M; k++) w[i * M + k] = a[(size_t)(r0 + k) * cols + i];
+    for (int k = 0; k < M; k++)
+      w[i * M + k] = a[(size_t)(r0 + k) * cols + i];
   return w;
 }
 
@@ -103,15 +104,17 @@ static double *
 vec(const float *a, int n)
 {
   double *v = g_new(double, n);
-  for (int i = 0; i < n; i++) v[i] = a[i];
+  for (int i = 0; i < n; i++)
+    v[i] = a[i];
   return v;
 }
 
 static double *
 identity(int n)
 {
-  double *w = g_new0(double, (size_t)n * n);
-  for (int i = 0; i < n; i++) w[i * n + i] = 1.0;
+  double *w = g_new0(double, (size_t)n *n);
+  for (int i = 0; i < n; i++)
+    w[i * n + i] = 1.0;
   return w;
 }
 
@@ -127,7 +130,8 @@ naive_top(const GbLayer *d, int c, const double *a, double *ra)
 {
   int n = d->in_shape.dim[0];
   double *w = block_t(d->p[0], n, c, 1), b = d->p[1][c], z = b;
-  for (int i = 0; i < n; i++) z += a[i] * w[i];
+  for (int i = 0; i < n; i++)
+    z += a[i] * w[i];
   lrp_linear(a, w, &b, &z, &z, n, 1, n, (Rule){0.0, 0.0}, ra);
   g_free(w);
 }
@@ -142,8 +146,10 @@ naive_rnn_forward(const float *wih, const float *whh, const float *bih, const fl
   for (int t = 0; t < T; t++)
     for (int k = 0; k < H; k++) {
       double a = bih[k] + (bhh ? bhh[k] : 0.0);
-      for (int i = 0; i < F; i++) a += wih[k * F + i] * x[t * F + i];
-      for (int j = 0; j < H; j++) a += whh[k * H + j] * h[t * H + j];
+      for (int i = 0; i < F; i++)
+        a += wih[k * F + i] * x[t * F + i];
+      for (int j = 0; j < H; j++)
+        a += whh[k * H + j] * h[t * H + j];
       z[t * H + k] = a;
       h[(t + 1) * H + k] = tanh(a);
     }
@@ -156,13 +162,16 @@ naive_rnn_backward(const float *wih, const float *whh, const float *bih, const f
 {
   double *wx = block_t(wih, F, 0, H), *wh = block_t(whh, H, 0, H), *b = g_new(double, H);
   double *rh = g_new0(double, (size_t)(T + 1) * H);
-  for (int k = 0; k < H; k++) b[k] = bih[k] + (bhh ? bhh[k] : 0.0);
+  for (int k = 0; k < H; k++)
+    b[k] = bih[k] + (bhh ? bhh[k] : 0.0);
   for (int t = T - 1; t >= 0; t--) {
-    for (int k = 0; k < H; k++) rh[(t + 1) * H + k] += inj[t * H + k];
+    for (int k = 0; k < H; k++)
+      rh[(t + 1) * H + k] += inj[t * H + k];
     double *tmp = g_new(double, H);
     lrp_linear(x + t * F, wx, b, z + t * H, rh + (t + 1) * H, F, H, F + H, ru, rx + t * F);
     lrp_linear(h + t * H, wh, b, z + t * H, rh + (t + 1) * H, H, H, F + H, ru, tmp);
-    for (int k = 0; k < H; k++) rh[t * H + k] += tmp[k];
+    for (int k = 0; k < H; k++)
+      rh[t * H + k] += tmp[k];
     g_free(tmp);
   }
   g_free(wx), g_free(wh), g_free(b), g_free(rh);
@@ -176,7 +185,7 @@ naive_rnn_model(GbModel *m, const float *xf, int c, Rule ru, double *rx)
   const GbLayer *d = gb_model_get_layer(m, gb_model_n_layers(m) - 1);
   int T = l->in_shape.dim[0], F = l->in_shape.dim[1], H = l->cfg.units;
   double *x = vec(xf, T * F), *h = g_new(double, (size_t)(T + 1) * H);
-  double *z = g_new(double, (size_t)T * H), *inj = g_new0(double, (size_t)T * H);
+  double *z = g_new(double, (size_t)T *H), *inj = g_new0(double, (size_t)T *H);
   naive_rnn_forward(l->p[0], l->p[1], l->p[2], l->p[3], x, T, F, H, h, z);
   if (l->cfg.return_sequences)
     naive_top(d, c, h + H, inj);
@@ -194,13 +203,15 @@ naive_lstm_model(GbModel *m, const float *xf, int c, Rule ru, double *rx)
   int T = l->in_shape.dim[0], F = l->in_shape.dim[1], H = l->cfg.units;
   double *x = vec(xf, T * F);
   double *h = g_new0(double, (size_t)(T + 1) * H), *cc = g_new0(double, (size_t)(T + 1) * H);
-  double *gate = g_new(double, (size_t)T * 4 * H), *pre_g = g_new(double, (size_t)T * H);
+  double *gate = g_new(double, (size_t)T * 4 * H), *pre_g = g_new(double, (size_t)T *H);
   const float *wih = l->p[0], *whh = l->p[1], *bih = l->p[2], *bhh = l->p[3];
   for (int t = 0; t < T; t++) {
     for (int k = 0; k < 4 * H; k++) {
       double a = bih[k] + bhh[k];
-      for (int i = 0; i < F; i++) a += wih[k * F + i] * x[t * F + i];
-      for (int j = 0; j < H; j++) a += whh[k * H + j] * h[t * H + j];
+      for (int i = 0; i < F; i++)
+        a += wih[k * F + i] * x[t * F + i];
+      for (int j = 0; j < H; j++)
+        a += whh[k * H + j] * h[t * H + j];
       gate[t * 4 * H + k] = a;
     }
     for (int k = 0; k < H; k++) {
@@ -216,7 +227,8 @@ naive_lstm_model(GbModel *m, const float *xf, int c, Rule ru, double *rx)
   double *rg = g_new(double, H), *fc = g_new(double, H), *ig = g_new(double, H);
   double *tmp = g_new(double, H), *id = identity(H), *zero = g_new0(double, H);
   double *wx = block_t(wih, F, 2 * H, H), *wh = block_t(whh, H, 2 * H, H), *bg = g_new(double, H);
-  for (int k = 0; k < H; k++) bg[k] = bih[2 * H + k] + bhh[2 * H + k];
+  for (int k = 0; k < H; k++)
+    bg[k] = bih[2 * H + k] + bhh[2 * H + k];
   naive_top(d, c, h + T * H, rh + T * H);
   for (int t = T - 1; t >= 0; t--) {
     const double *a = gate + t * 4 * H;
@@ -229,11 +241,68 @@ naive_lstm_model(GbModel *m, const float *xf, int c, Rule ru, double *rx)
     lrp_linear(ig, id, zero, cc + (t + 1) * H, rc + (t + 1) * H, H, H, 2 * H, ru, rg);
     lrp_linear(x + t * F, wx, bg, pre_g + t * H, rg, F, H, F + H, ru, rx + t * F);
     lrp_linear(h + t * H, wh, bg, pre_g + t * H, rg, H, H, F + H, ru, tmp);
-    for (int k = 0; k < H; k++) rh[t * H + k] = tmp[k];
+    for (int k = 0; k < H; k++)
+      rh[t * H + k] = tmp[k];
   }
   g_free(x), g_free(h), g_free(cc), g_free(gate), g_free(pre_g), g_free(rh), g_free(rc);
   g_free(rg), g_free(fc), g_free(ig), g_free(tmp), g_free(id), g_free(zero), g_free(wx);
   g_free(wh), g_free(bg);
+}
+
+/* input(T,F), gru(H), dense(C), gates r z n: h = (1 - z) n + z h(t-1) split between its two
+ * terms (N = 2H); n's pre-activation W_in x + b_in + r (W_hn h + b_hn) split to x and h with r
+ * a constant: weights W_in and r_k W_hn[k, .], bias b_in + r b_hn (N = F + H). */
+static void
+naive_gru_model(GbModel *m, const float *xf, int c, Rule ru, double *rx)
+{
+  const GbLayer *l = gb_model_get_layer(m, 0), *d = gb_model_get_layer(m, 1);
+  int T = l->in_shape.dim[0], F = l->in_shape.dim[1], H = l->cfg.units;
+  const float *wih = l->p[0], *whh = l->p[1], *bih = l->p[2], *bhh = l->p[3];
+  double *x = vec(xf, T * F), *h = g_new0(double, (size_t)(T + 1) * H);
+  double *r = g_new(double, (size_t)T *H), *z = g_new(double, (size_t)T *H);
+  double *n = g_new(double, (size_t)T *H), *an = g_new(double, (size_t)T *H);
+  for (int t = 0; t < T; t++)
+    for (int k = 0; k < H; k++) {
+      double a[3], ah[3];
+      for (int gi = 0; gi < 3; gi++) {
+        int row = gi * H + k;
+        a[gi] = bih[row], ah[gi] = bhh[row];
+        for (int i = 0; i < F; i++)
+          a[gi] += wih[row * F + i] * x[t * F + i];
+        for (int j = 0; j < H; j++)
+          ah[gi] += whh[row * H + j] * h[t * H + j];
+      }
+      r[t * H + k] = sigm(a[0] + ah[0]);
+      z[t * H + k] = sigm(a[1] + ah[1]);
+      an[t * H + k] = a[2] + r[t * H + k] * ah[2];
+      n[t * H + k] = tanh(an[t * H + k]);
+      h[(t + 1) * H + k] = (1 - z[t * H + k]) * n[t * H + k] + z[t * H + k] * h[t * H + k];
+    }
+  double *rh = g_new0(double, (size_t)(T + 1) * H), *rn = g_new(double, H);
+  double *zn = g_new(double, H), *zh = g_new(double, H), *tmp = g_new(double, H);
+  double *id = identity(H), *zero = g_new0(double, H), *bn = g_new(double, H);
+  double *wx = block_t(wih, F, 2 * H, H), *wh = block_t(whh, H, 2 * H, H);
+  double *whr = g_new(double, (size_t)H *H);
+  naive_top(d, c, h + T * H, rh + T * H);
+  for (int t = T - 1; t >= 0; t--) {
+    for (int k = 0; k < H; k++) {
+      zn[k] = (1 - z[t * H + k]) * n[t * H + k];
+      zh[k] = z[t * H + k] * h[t * H + k];
+      bn[k] = bih[2 * H + k] + r[t * H + k] * bhh[2 * H + k];
+    }
+    for (int j = 0; j < H; j++)
+      for (int k = 0; k < H; k++)
+        whr[j * H + k] = wh[j * H + k] * r[t * H + k];
+    lrp_linear(zh, id, zero, h + (t + 1) * H, rh + (t + 1) * H, H, H, 2 * H, ru, rh + t * H);
+    lrp_linear(zn, id, zero, h + (t + 1) * H, rh + (t + 1) * H, H, H, 2 * H, ru, rn);
+    lrp_linear(x + t * F, wx, bn, an + t * H, rn, F, H, F + H, ru, rx + t * F);
+    lrp_linear(h + t * H, whr, bn, an + t * H, rn, H, H, F + H, ru, tmp);
+    for (int k = 0; k < H; k++)
+      rh[t * H + k] += tmp[k];
+  }
+  g_free(x), g_free(h), g_free(r), g_free(z), g_free(n), g_free(an), g_free(rh), g_free(rn);
+  g_free(zn), g_free(zh), g_free(tmp), g_free(id), g_free(zero), g_free(bn), g_free(wx);
+  g_free(wh), g_free(whr);
 }
 
 /* input(T,F), prm(H,post=K[,seq=all]) [, dense(1)]: the evidence's relevance injected into
@@ -244,10 +313,10 @@ naive_prm_model(GbModel *m, const float *xf, Rule ru, double *rx)
   const GbLayer *l = gb_model_get_layer(m, 0);
   int T = l->in_shape.dim[0], F = l->in_shape.dim[1], H = l->cfg.units, K = l->cfg.post_units;
   double *x = vec(xf, T * F), *h = g_new(double, (size_t)(T + 1) * H);
-  double *z = g_new(double, (size_t)T * H), *inj = g_new0(double, (size_t)T * H);
-  double *rxd = g_new0(double, (size_t)T * F);
+  double *z = g_new(double, (size_t)T *H), *inj = g_new0(double, (size_t)T *H);
+  double *rxd = g_new0(double, (size_t)T *F);
   naive_rnn_forward(l->p[0], l->p[1], l->p[2], NULL, x, T, F, H, h, z);
-  double *pc = g_new(double, (size_t)T * K), *cv = g_new(double, (size_t)T * K);
+  double *pc = g_new(double, (size_t)T *K), *cv = g_new(double, (size_t)T *K);
   double *e = g_new(double, T), *re = g_new(double, T), *rcv = g_new(double, K);
   double *wxc = block_t(l->p[3], F, 0, K), *whc = block_t(l->p[4], H, 0, K);
   double *bc = vec(l->p[5], K), *v = block_t(l->p[6], K, 0, 1), b_e = l->p[7][0];
@@ -255,20 +324,24 @@ naive_prm_model(GbModel *m, const float *xf, Rule ru, double *rx)
     e[t] = 0.0;
     for (int k = 0; k < K; k++) {
       double a = bc[k];
-      for (int i = 0; i < F; i++) a += wxc[i * K + k] * x[t * F + i];
-      for (int j = 0; j < H; j++) a += whc[j * K + k] * h[(t + 1) * H + j];
+      for (int i = 0; i < F; i++)
+        a += wxc[i * K + k] * x[t * F + i];
+      for (int j = 0; j < H; j++)
+        a += whc[j * K + k] * h[(t + 1) * H + j];
       pc[t * K + k] = a;
       cv[t * K + k] = tanh(a);
       e[t] += v[k] * cv[t * K + k];
     }
   }
   double one = 1.0, y = b_e;
-  for (int t = 0; t < T; t++) y += e[t];
+  for (int t = 0; t < T; t++)
+    y += e[t];
   if (l->cfg.return_sequences) {
     /* Under a dense(1) top with LRP-0: R(y) first, then each y(t) = e(t) + b_e / T. */
     const GbLayer *d = gb_model_get_layer(m, 1);
     double *yt = g_new(double, T), *ry = g_new(double, T), bt = b_e / T;
-    for (int t = 0; t < T; t++) yt[t] = e[t] + bt;
+    for (int t = 0; t < T; t++)
+      yt[t] = e[t] + bt;
     naive_top(d, 0, yt, ry);
     for (int t = 0; t < T; t++)
       lrp_linear(&e[t], &one, &bt, &yt[t], &ry[t], 1, 1, 1, ru, &re[t]);
@@ -276,7 +349,8 @@ naive_prm_model(GbModel *m, const float *xf, Rule ru, double *rx)
   } else {
     /* logit = sum_t e(t) + b_e: one output, T inputs with weight 1. */
     double *ones = g_new(double, T);
-    for (int t = 0; t < T; t++) ones[t] = 1.0;
+    for (int t = 0; t < T; t++)
+      ones[t] = 1.0;
     lrp_linear(e, ones, &b_e, &y, &y, T, 1, T, ru, re);
     g_free(ones);
   }
@@ -286,7 +360,8 @@ naive_prm_model(GbModel *m, const float *xf, Rule ru, double *rx)
     lrp_linear(h + (t + 1) * H, whc, bc, pc + t * K, rcv, H, K, F + H, ru, inj + t * H);
   }
   naive_rnn_backward(l->p[0], l->p[1], l->p[2], NULL, x, h, z, inj, T, F, H, ru, rx);
-  for (int i = 0; i < T * F; i++) rx[i] += rxd[i];
+  for (int i = 0; i < T * F; i++)
+    rx[i] += rxd[i];
   g_free(x), g_free(h), g_free(z), g_free(inj), g_free(rxd), g_free(pc), g_free(cv), g_free(e);
   g_free(re), g_free(rcv), g_free(wxc), g_free(whc), g_free(bc), g_free(v);
 }
@@ -346,6 +421,13 @@ test_lstm_naive(void)
 }
 
 static void
+test_gru_naive(void)
+{
+  check_naive("input(4,3), gru(3), dense(2)", naive_gru_model, 1);
+  check_naive("input(7,2), gru(5), dense(3)", naive_gru_model, 2);
+}
+
+static void
 test_prm_naive(void)
 {
   check_naive("input(5,3), prm(4,post=3)", naive_prm_class, 0);
@@ -369,8 +451,8 @@ check_conservation(const char *spec)
       if (gb_layer_kind_is_recurrent(p->kind))
         g_assert_cmpint(p->rule, ==, GB_LRP_EPSILON);
     }
-    g_test_message("%s biases %d: sum R %.6f, f %.6f, gap %.2e", spec, biases, r.map.sum,
-                   r.map.f_x, r.map.gap_relative);
+    g_test_message("%s biases %d: sum R %.6f, f %.6f, gap %.2e", spec, biases, r.map.sum, r.map.f_x,
+                   r.map.gap_relative);
     if (!biases)
       g_assert_cmpfloat(r.map.gap_relative, <, 1e-5);
     else /* bf = 0: the biases keep a visible part */
@@ -429,7 +511,8 @@ check_gates_get_none(const char *spec)
   GbModel *m = new_model(spec, 31, true);
   GbLayer *l = gb_model_get_layer(m, 0);
   int T = l->in_shape.dim[0], F = l->in_shape.dim[1], H = l->cfg.units;
-  for (int k = 2 * H; k < 3 * H; k++) l->p[0][(size_t)k * F + 0] = 0.0f;
+  for (int k = 2 * H; k < 3 * H; k++)
+    l->p[0][(size_t)k * F + 0] = 0.0f;
   float *x = new_input(m, 32);
   GbTarget t = gb_target_class(0);
   GbLrpResult r;
@@ -444,8 +527,8 @@ check_gates_get_none(const char *spec)
     g0 += fabs(g.values[s * F]);
     r1 += fabs(r.map.values[s * F + 1]);
   }
-  g_test_message("%s: gate-only feature |R| %.2e, |GxI| %.2e; other feature |R| %.2e", spec, r0,
-                 g0, r1);
+  g_test_message("%s: gate-only feature |R| %.2e, |GxI| %.2e; other feature |R| %.2e", spec, r0, g0,
+                 r1);
   g_assert_cmpfloat(r0, ==, 0.0);
   g_assert_cmpfloat(g0, >, 1e-3);
   g_assert_cmpfloat(r1, >, 1e-3);
@@ -526,7 +609,8 @@ test_policy(void)
    * checked against no bounds. */
   GbModel *m = new_model("input(4,3), rnn(3), dense(2)", 61, true);
   float *x = new_input(m, 62);
-  for (int i = 0; i < 12; i++) x[i] = 5.0f;
+  for (int i = 0; i < 12; i++)
+    x[i] = 5.0f;
   gb_lrp_policy_init_preset(&p, GB_LRP_PRESET_EPSILON_GAMMA_BOX, 0.0f, 1.0f);
   GbLrpResult r;
   GbTarget t = gb_target_class(0);
@@ -544,6 +628,7 @@ main(int argc, char **argv)
   g_test_add_func("/xai/lrp-recurrent/rnn-naive", test_rnn_naive);
   g_test_add_func("/xai/lrp-recurrent/rnn-seq-all-naive", test_rnn_seq_all_naive);
   g_test_add_func("/xai/lrp-recurrent/lstm-naive", test_lstm_naive);
+  g_test_add_func("/xai/lrp-recurrent/gru-naive", test_gru_naive);
   g_test_add_func("/xai/lrp-recurrent/prm-naive", test_prm_naive);
   g_test_add_func("/xai/lrp-recurrent/conservation", test_conservation);
   g_test_add_func("/xai/lrp-recurrent/stacked", test_stacked);

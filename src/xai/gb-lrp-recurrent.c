@@ -57,20 +57,20 @@ typedef struct {
 /* One sequence's forward values and relevances, all double. */
 typedef struct {
   int T, F, H, G, K;
-  double *x;    /* (T, F) the layer's input */
-  double *h;    /* (T + 1, H) states, h(0) = 0 */
-  double *c;    /* (T + 1, H) LSTM cells, c(0) = 0 */
-  double *gate; /* (T, G H) gate values: lstm i f g o, gru r z n */
-  double *pre;  /* (T, H) pre-activation of the signal: rnn z, lstm a_g, gru a_n */
-  double *bsum; /* (G H) the bias of the pre-activations: b_ih + b_hh (gru: b_ih) */
-  double *rh;   /* (T + 1, H) R(h(t)) */
-  double *rc;   /* (T + 1, H) R(c(t)) */
-  double *rx;   /* (T, F) R(x(t)) */
+  double *x;            /* (T, F) the layer's input */
+  double *h;            /* (T + 1, H) states, h(0) = 0 */
+  double *c;            /* (T + 1, H) LSTM cells, c(0) = 0 */
+  double *gate;         /* (T, G H) gate values: lstm i f g o, gru r z n */
+  double *pre;          /* (T, H) pre-activation of the signal: rnn z, lstm a_g, gru a_n */
+  double *bsum;         /* (G H) the bias of the pre-activations: b_ih + b_hh (gru: b_ih) */
+  double *rh;           /* (T + 1, H) R(h(t)) */
+  double *rc;           /* (T + 1, H) R(c(t)) */
+  double *rx;           /* (T, F) R(x(t)) */
   double *s, *s2, *tmp; /* (max(G H, K, T)) */
-  double *pc;   /* prm: (T, K) post-module pre-activations, then */
-  double *cv;   /* prm: (T, K) c(t) */
-  double *e;    /* prm: (T) evidence */
-  double *bc;   /* prm: (K) bias_c */
+  double *pc;           /* prm: (T, K) post-module pre-activations, then */
+  double *cv;           /* prm: (T, K) c(t) */
+  double *e;            /* prm: (T) evidence */
+  double *bc;           /* prm: (K) bias_c */
   void *block;
 } Rec;
 
@@ -158,30 +158,31 @@ rec_init(Rec *rc, const GbLayer *l, const float *x, GbError *err)
   size_t T = rc->T, F = rc->F, H = rc->H, gh = (size_t)rc->G * H, K = rc->K;
   size_t ns = gh > K ? gh : K;
   ns = ns > T ? ns : T;
-  size_t sizes[] = {T * F, (T + 1) * H, (T + 1) * H, T * gh, T * H, gh, (T + 1) * H,
-                    (T + 1) * H, T * F, ns, ns, ns, T * K, T * K, T, K};
-  double **bufs[] = {&rc->x,  &rc->h, &rc->c,  &rc->gate, &rc->pre, &rc->bsum,
-                     &rc->rh, &rc->rc, &rc->rx, &rc->s,   &rc->s2,  &rc->tmp,
-                     &rc->pc, &rc->cv, &rc->e,  &rc->bc};
+  size_t sizes[] = {T * F, (T + 1) * H, (T + 1) * H, T * gh, T * H, gh,    (T + 1) * H, (T + 1) * H,
+                    T * F, ns,          ns,          ns,     T * K, T * K, T,           K};
+  double **bufs[] = {&rc->x,  &rc->h, &rc->c,  &rc->gate, &rc->pre, &rc->bsum, &rc->rh, &rc->rc,
+                     &rc->rx, &rc->s, &rc->s2, &rc->tmp,  &rc->pc,  &rc->cv,   &rc->e,  &rc->bc};
   size_t total = 0;
-  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) total += sizes[i];
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    total += sizes[i];
   rc->block = gb_calloc(total, sizeof(double));
   if (rc->block == NULL)
-    return gb_error_set(err, GB_ERR_NOMEM, "LRP through %s: %zu values of scratch", l->name,
-                        total);
+    return gb_error_set(err, GB_ERR_NOMEM, "LRP through %s: %zu values of scratch", l->name, total);
   double *p = rc->block;
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
     *bufs[i] = p;
     p += sizes[i];
   }
-  for (size_t i = 0; i < T * F; i++) rc->x[i] = x[i];
+  for (size_t i = 0; i < T * F; i++)
+    rc->x[i] = x[i];
   for (size_t k = 0; k < gh; k++) {
     rc->bsum[k] = l->p[B_IH][k];
     /* GRU's b_hn sits inside r (...): added per step; prm has one bias. */
     if (l->kind != GB_LAYER_PRM && !(l->kind == GB_LAYER_GRU && k >= 2 * H))
       rc->bsum[k] += l->p[B_HH][k];
   }
-  for (size_t k = 0; k < K; k++) rc->bc[k] = l->p[PRM_B_C][k];
+  for (size_t k = 0; k < K; k++)
+    rc->bc[k] = l->p[PRM_B_C][k];
   return GB_OK;
 }
 
@@ -195,7 +196,8 @@ forward_rnn(Rec *rc, const GbLayer *l)
     double *z = rc->pre + (size_t)t * H, *h = rc->h + (size_t)(t + 1) * H;
     affine(l->p[W_IH], F, rc->x + (size_t)t * F, rc->bsum, H, F, z);
     affine(l->p[W_HH], H, rc->h + (size_t)t * H, z, H, H, z);
-    for (int j = 0; j < H; j++) h[j] = tanh(z[j]);
+    for (int j = 0; j < H; j++)
+      h[j] = tanh(z[j]);
   }
 }
 
@@ -274,7 +276,8 @@ back_pre(Rec *rc, RecRule *ru, const GbLayer *l, int t, const double *b, const d
   Share sh = split(ru, rc->pre + (size_t)t * H, b, r, H, F + H, rc->s);
   message(rc->x + (size_t)t * F, l->p[W_IH] + off, F, rc->s, H, F, sh, rc->rx + (size_t)t * F);
   if (gate_r != NULL)
-    for (int k = 0; k < H; k++) rc->s[k] *= gate_r[k];
+    for (int k = 0; k < H; k++)
+      rc->s[k] *= gate_r[k];
   if (t > 0)
     message(rc->h + (size_t)t * H, l->p[W_HH] + off_h, H, rc->s, H, H, sh, rc->rh + (size_t)t * H);
   else
@@ -325,8 +328,8 @@ back_gru(Rec *rc, RecRule *ru, const GbLayer *l)
       zn[j] = (1.0 - z[j]) * n[j];
       zh[j] = z[j] * hp[j];
     }
-    Share sh = split(ru, rc->h + (size_t)(t + 1) * H, NULL, rc->rh + (size_t)(t + 1) * H, H,
-                     2 * H, rc->s);
+    Share sh =
+        split(ru, rc->h + (size_t)(t + 1) * H, NULL, rc->rh + (size_t)(t + 1) * H, H, 2 * H, rc->s);
     if (t > 0)
       message_identity(zh, rc->s, H, sh, rc->rh + (size_t)t * H);
     else
@@ -334,7 +337,8 @@ back_gru(Rec *rc, RecRule *ru, const GbLayer *l)
     double *rn = zh, *bn = zn; /* reuse: R(n), then the bias b_in + r b_hn */
     memset(rn, 0, (size_t)H * sizeof *rn);
     message_identity(zn, rc->s, H, sh, rn);
-    for (int j = 0; j < H; j++) bn[j] = rc->bsum[2 * H + j] + r[j] * b_hn[j];
+    for (int j = 0; j < H; j++)
+      bn[j] = rc->bsum[2 * H + j] + r[j] * b_hn[j];
     back_pre(rc, ru, l, t, bn, rn, r);
   }
 }
@@ -353,16 +357,19 @@ back_prm_post(Rec *rc, RecRule *ru, const GbLayer *l, const float *r_out)
     }
   } else {
     double y = b_e, r = r_out[0];
-    for (int t = 0; t < T; t++) y += rc->e[t];
+    for (int t = 0; t < T; t++)
+      y += rc->e[t];
     Share sh = split(ru, &y, &b_e, &r, 1, T, rc->s);
-    for (int t = 0; t < T; t++) re[t] = rc->e[t] * rc->s[0] + sh.b + sh.e;
+    for (int t = 0; t < T; t++)
+      re[t] = rc->e[t] * rc->s[0] + sh.b + sh.e;
   }
   double *rcv = rc->tmp;
   for (int t = 0; t < T; t++) {
     const double *c = rc->cv + (size_t)t * K;
     double s_e;
     Share sh = split(ru, &rc->e[t], NULL, &re[t], 1, K, &s_e);
-    for (int k = 0; k < K; k++) rcv[k] = c[k] * l->p[PRM_W_E][k] * s_e + sh.b + sh.e;
+    for (int k = 0; k < K; k++)
+      rcv[k] = c[k] * l->p[PRM_W_E][k] * s_e + sh.b + sh.e;
     /* c's pre-activation (tanh passes relevance through) to x(t) and h(t). */
     sh = split(ru, rc->pc + (size_t)t * K, rc->bc, rcv, K, F + H, rc->s);
     message(rc->x + (size_t)t * F, l->p[PRM_W_XC], F, rc->s, K, F, sh, rc->rx + (size_t)t * F);
@@ -382,14 +389,17 @@ gb_lrp_recurrent_apply(const GbLayer *l, double epsilon, double bias_factor, con
   RecRule ru = {.eps = epsilon, .bf = bias_factor};
   int T = rc.T, H = rc.H;
   size_t n_out = gb_layer_out_size(l);
-  for (size_t k = 0; k < n_out; k++) rep->relevance_upper += r_out[k];
+  for (size_t k = 0; k < n_out; k++)
+    rep->relevance_upper += r_out[k];
   if (l->kind == GB_LAYER_PRM) {
     forward_prm(&rc, l);
     back_prm_post(&rc, &ru, l, r_out);
   } else if (l->cfg.return_sequences) {
-    for (size_t k = 0; k < (size_t)T * H; k++) rc.rh[H + k] = r_out[k];
+    for (size_t k = 0; k < (size_t)T * H; k++)
+      rc.rh[H + k] = r_out[k];
   } else {
-    for (int k = 0; k < H; k++) rc.rh[(size_t)T * H + k] = r_out[k];
+    for (int k = 0; k < H; k++)
+      rc.rh[(size_t)T * H + k] = r_out[k];
   }
   switch (l->kind) {
   case GB_LAYER_LSTM:
@@ -403,9 +413,7 @@ gb_lrp_recurrent_apply(const GbLayer *l, double epsilon, double bias_factor, con
   case GB_LAYER_RNN:
     forward_rnn(&rc, l);
     /* fall through */
-  default: /* prm: its Elman part ran in forward_prm */
-    back_rnn(&rc, &ru, l);
-    break;
+  default: /* prm: its Elman part ran in forward_prm */ back_rnn(&rc, &ru, l); break;
   }
   for (size_t i = 0; i < (size_t)T * rc.F; i++) {
     r_in[i] = (float)rc.rx[i];

@@ -401,19 +401,16 @@ gb_lrp_recurrent_apply(const GbLayer *l, double epsilon, double bias_factor, con
     for (int k = 0; k < H; k++)
       rc.rh[(size_t)T * H + k] = r_out[k];
   }
-  switch (l->kind) {
-  case GB_LAYER_LSTM:
+  if (l->kind == GB_LAYER_LSTM) {
     forward_lstm(&rc, l);
     back_lstm(&rc, &ru, l);
-    break;
-  case GB_LAYER_GRU:
+  } else if (l->kind == GB_LAYER_GRU) {
     forward_gru(&rc, l);
     back_gru(&rc, &ru, l);
-    break;
-  case GB_LAYER_RNN:
-    forward_rnn(&rc, l);
-    /* fall through */
-  default: /* prm: its Elman part ran in forward_prm */ back_rnn(&rc, &ru, l); break;
+  } else {
+    if (l->kind == GB_LAYER_RNN) /* prm's Elman part ran in forward_prm */
+      forward_rnn(&rc, l);
+    back_rnn(&rc, &ru, l);
   }
   for (size_t i = 0; i < (size_t)T * rc.F; i++) {
     r_in[i] = (float)rc.rx[i];

@@ -30,7 +30,8 @@ now(void)
 static GbStatus
 run(GbModel *m, const float *x, size_t n, Method how, int count, GbError *err)
 {
-  GbTarget t = gb_target_class(3);
+  int n_out = gb_model_n_outputs(m);
+  GbTarget t = gb_target_class(n_out > 3 ? 3 : n_out - 1);
   GbAttribution a = {0};
   GbStatus st;
   if (how == SALIENCY) {

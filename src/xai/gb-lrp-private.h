@@ -39,3 +39,10 @@ void gb_lrp_work_clear(GbLrpWork *w);
  * parts (not kind). */
 void gb_lrp_linear_apply(const GbLrpLinear *lin, const GbLrpRule *rule, GbLrpWork *work,
                          const float *a, const float *r_out, float *r_in, GbLrpLayerReport *report);
+
+/* Relevance through an rnn, lstm, gru or prm layer by Arras et al.'s rules (methods.md, 5.8;
+ * gb-lrp-recurrent.c): x: the layer's input (T, F); r_out: (H), (T, H), (1) or (T) by kind and
+ * seq; r_in: (T, F). Fills the report's sums, absorbed parts and rule. GB_ERR_NOMEM only. */
+GbStatus gb_lrp_recurrent_apply(const GbLayer *l, double epsilon, double bias_factor,
+                                const float *x, const float *r_out, float *r_in,
+                                GbLrpLayerReport *report, GbError *err);

@@ -71,7 +71,12 @@ gb_lrp_rule_name(GbLrpRuleKind kind)
 void
 gb_lrp_policy_init_uniform(GbLrpPolicy *p, GbLrpRule rule)
 {
-  *p = (GbLrpPolicy){.first = rule, .conv = rule, .dense = rule, .top = rule};
+  *p = (GbLrpPolicy){.first = rule,
+                     .conv = rule,
+                     .dense = rule,
+                     .top = rule,
+                     .recurrent_epsilon = GB_LRP_RECURRENT_EPSILON,
+                     .recurrent_bias_factor = GB_LRP_RECURRENT_BIAS_FACTOR};
   if (rule.kind == GB_LRP_EPSILON)
     p->pool_epsilon = rule.epsilon;
 }
@@ -101,6 +106,8 @@ gb_lrp_policy_init_preset(GbLrpPolicy *p, GbLrpPreset preset, float low, float h
   }
   p->dense = eps;
   p->top = gb_lrp_rule_zero();
+  p->recurrent_epsilon = GB_LRP_RECURRENT_EPSILON;
+  p->recurrent_bias_factor = GB_LRP_RECURRENT_BIAS_FACTOR;
 }
 
 static GbStatus
@@ -145,6 +152,12 @@ gb_lrp_policy_check(const GbLrpPolicy *p, GbError *err)
   }
   if (!(p->pool_epsilon >= 0.0) || !isfinite(p->pool_epsilon))
     return gb_error_set(err, GB_ERR_INVALID, "LRP pool epsilon %g must be >= 0", p->pool_epsilon);
+  if (!(p->recurrent_epsilon >= 0.0) || !isfinite(p->recurrent_epsilon))
+    return gb_error_set(err, GB_ERR_INVALID, "LRP recurrent epsilon %g must be >= 0",
+                        p->recurrent_epsilon);
+  if (!(p->recurrent_bias_factor >= 0.0 && p->recurrent_bias_factor <= 1.0))
+    return gb_error_set(err, GB_ERR_INVALID, "LRP recurrent bias factor %g must be in [0, 1]",
+                        p->recurrent_bias_factor);
   return GB_OK;
 }
 
@@ -175,7 +188,7 @@ kind_passes_through(GbLayerKind k)
 
 /* What the pass needs to know about the model before it starts. */
 typedef struct {
-  int first, top;   /* first and last dense/conv layer, -1 if none */
+  int first, top;   /* the dense/conv layer that sees the input and the last one, -1 if none */
   int top_mixing;   /* last layer that is not pass-through */
   bool virtual_top; /* the top is dense and only pass-through layers follow it */
   size_t max_in, max_out, max_w, max_b, max_act;
@@ -187,22 +200,19 @@ plan_model(GbModel *m, const GbTarget *t, LrpPlan *plan, GbError *err)
   memset(plan, 0, sizeof *plan);
   plan->first = plan->top = plan->top_mixing = -1;
   plan->max_act = gb_model_input_size(m);
+  bool below_recurrent = false; /* a recurrent layer lies between the input and layer i */
   for (int i = 0; i < gb_model_n_layers(m); i++) {
     GbLayer *l = gb_model_get_layer(m, i);
-    const char *kn = gb_layer_kind_name(l->kind);
-    if (gb_layer_kind_is_recurrent(l->kind))
-      return gb_error_set(
-          err, GB_ERR_UNSUPPORTED,
-          "LRP: layer %d ('%s', %s) is recurrent; LRP "
-          "through rnn/lstm/gru/prm layers is not implemented (methods.md, section 5.8)",
-          i + 1, l->name, kn);
+    below_recurrent = below_recurrent || gb_layer_kind_is_recurrent(l->kind);
     if (l->kind == GB_LAYER_SOFTMAX)
       return gb_error_set(err, GB_ERR_UNSUPPORTED,
                           "LRP: layer %d ('%s') is a softmax; LRP "
                           "explains logits, so remove the softmax from the model",
                           i + 1, l->name);
     if (kind_is_linear(l->kind)) {
-      plan->first = plan->first < 0 ? i : plan->first;
+      /* The first rule (z^B, w^2...) is for the layer that sees the input. */
+      if (plan->first < 0 && !below_recurrent)
+        plan->first = i;
       plan->top = i;
       size_t nw = l->param[0].count, nb = l->n_params > 1 ? l->param[1].count : 0;
       plan->max_w = nw > plan->max_w ? nw : plan->max_w;
@@ -298,8 +308,8 @@ linear_of(LrpPass *ps, int i, GbLayer *l)
   return lin;
 }
 
-static void
-pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep)
+static GbStatus
+pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep, GbError *err)
 {
   GbLayer *l = gb_model_get_layer(ps->model, i);
   const float *a = gb_model_layer_output(ps->model, i - 1);
@@ -309,10 +319,16 @@ pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep)
     rep->relevance_upper = rep->relevance_lower = 0.0;
     for (size_t k = 0; k < ps->n_r; k++) rep->relevance_upper += ps->r[k];
     rep->relevance_lower = rep->relevance_upper;
-    return;
+    return GB_OK;
   }
   float *tmp;
-  if (l->kind == GB_LAYER_MAXPOOL2D) {
+  if (gb_layer_kind_is_recurrent(l->kind)) {
+    GbStatus st = gb_lrp_recurrent_apply(l, ps->policy->recurrent_epsilon,
+                                         ps->policy->recurrent_bias_factor, a, ps->r, ps->r_next,
+                                         rep, err);
+    if (st != GB_OK)
+      return st;
+  } else if (l->kind == GB_LAYER_MAXPOOL2D) {
     /* Winner-take-all is the layer's gradient, through the arg-max the forward cached. */
     l->ops->backward(l, a, gb_model_layer_output(ps->model, i), ps->r, ps->r_next, 1, false);
     for (size_t k = 0; k < ps->n_r; k++) rep->relevance_upper += ps->r[k];
@@ -329,6 +345,7 @@ pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep)
   tmp = ps->r;
   ps->r = ps->r_next;
   ps->r_next = tmp;
+  return GB_OK;
 }
 
 static GbStatus
@@ -375,7 +392,10 @@ run_pass(LrpPass *ps, const float *x, GbLrpResult *out, GbError *err)
   ps->n_r = ps->plan->virtual_top ? 1 : (size_t)gb_model_n_outputs(m);
   memset(ps->r, 0, ps->n_r * sizeof *ps->r);
   ps->r[ps->plan->virtual_top ? 0 : t->class_a] = (float)f;
-  for (int i = gb_model_n_layers(m) - 1; i >= 0; i--) pass_layer(ps, i, &out->layers[i]);
+  for (int i = gb_model_n_layers(m) - 1; i >= 0 && st == GB_OK; i--)
+    st = pass_layer(ps, i, &out->layers[i], err);
+  if (st != GB_OK)
+    return st;
   memcpy(out->map.values, ps->r, out->map.n * sizeof *ps->r);
   out->map.f_x = f;
   out->map.sum = 0.0;

@@ -10,7 +10,8 @@
 
 /* Layer-wise Relevance Propagation (Bach et al. 2015; Montavon et al. 2019; methods.md,
  * section 5.7) through dense, conv2d, maxpool2d, avgpool2d, flatten, dropout and element-wise
- * activations.
+ * activations, and through rnn, lstm, gru and prm layers (Arras et al. 2017/2019; section 5.8),
+ * with seq=last or seq=all, stacked or not.
  *
  * Start. The relevance at the output is the target's value f(x) (the model's output, a logit):
  * for a class c, R = f_c(x) on c and 0 elsewhere. When the last mixing layer is dense, LRP runs
@@ -22,8 +23,21 @@
  * Layers. Element-wise activations, flatten and dropout (identity at inference) pass relevance
  * through unchanged. Max pooling gives each window's relevance to its arg-max (the gradient).
  * Average pooling is a linear layer under LRP-eps with the policy's pool epsilon (0: zennit's
- * "Norm" rule). Dense and conv2d layers follow the rule the policy gives them. Recurrent
- * layers and softmax are refused with GB_ERR_UNSUPPORTED.
+ * "Norm" rule). Dense and conv2d layers follow the rule the policy gives them. Softmax is
+ * refused with GB_ERR_UNSUPPORTED.
+ *
+ * Recurrent layers. Every linear message inside a cell is Arras' lrp_linear with the policy's
+ * recurrent_epsilon and recurrent_bias_factor (bf): R_in_i = sum_k (a_i w_ik + bf (b_k + eps
+ * sign z_k) / N) / (z_k + eps sign z_k) R_k, N the input units of z. With bf = 0 (Arras'
+ * default) the biases and eps keep their share: the layer report's absorbed parts. With bf = 1
+ * everything passes except the shares of the zero initial states. Gates get no relevance
+ * ("signal-take-all"): lstm passes R(h) to c, splits c = f c(t-1) + i g between its terms and
+ * g's pre-activation to x(t) and h(t-1); gru splits h = (1-z) n + z h(t-1) between its terms
+ * and n's pre-activation W_in x + b_in + r (W_hn h + b_hn) to x(t) and h(t-1), r a constant
+ * gate; rnn splits z(t) to x(t) and h(t-1); prm splits its output over the evidence terms e(t)
+ * (seq=last: in proportion to e(t) with the eps-rule), e(t) over c(t), and c(t)'s
+ * pre-activation to x(t) and h(t): relevance injected at every step. gb-lrp-recurrent.c
+ * recomputes the cell in double from the parameters and the layer's input.
  *
  * Stabiliser. Every denominator z becomes z + eps sign(z) with sign(0) = +1; a denominator
  * that is still exactly 0 passes no relevance (counted in the layer's absorbed_stabiliser). */
@@ -67,15 +81,21 @@ GbLrpRule gb_lrp_rule_flat(void);
 const char *gb_lrp_rule_name(GbLrpRuleKind kind);
 
 /* Which rule each dense or conv2d layer uses. The first such layer (the one that sees the
- * input) takes @first, even when it is also the top; the last one takes @top; the others
- * @conv or @dense by kind. */
+ * input, so not one above a recurrent layer) takes @first, even when it is also the top; the
+ * last one takes @top; the others @conv or @dense by kind. Recurrent layers use the two
+ * recurrent fields; the init functions set them to Arras' defaults, eps 0.001 and bf 0. */
 typedef struct {
   GbLrpRule first;
   GbLrpRule conv;
   GbLrpRule dense;
   GbLrpRule top;
   double pool_epsilon; /* avgpool2d: LRP-eps with this eps, >= 0 (default 0) */
+  double recurrent_epsilon;     /* rnn/lstm/gru/prm: eps of lrp_linear, >= 0 (0.001) */
+  double recurrent_bias_factor; /* rnn/lstm/gru/prm: bias_factor in [0, 1] (0) */
 } GbLrpPolicy;
+
+#define GB_LRP_RECURRENT_EPSILON 0.001 /* Arras et al.'s defaults */
+#define GB_LRP_RECURRENT_BIAS_FACTOR 0.0
 
 typedef enum {
   GB_LRP_PRESET_ZERO,                 /* LRP-0 everywhere: the gradient x input of ReLU nets */
@@ -118,6 +138,6 @@ void gb_lrp_result_clear(GbLrpResult *r);
 /* Runs the model forward on @x (n_x = gb_model_input_size) and propagates the relevance of
  * target @t down to the input by @policy. GB_ERR_NUMERIC for a non-finite input,
  * GB_ERR_INVALID for a bad target or policy or an input outside the z^B bounds,
- * GB_ERR_UNSUPPORTED for recurrent or softmax layers. */
+ * GB_ERR_UNSUPPORTED for softmax layers. */
 GbStatus gb_attribution_lrp(GbModel *m, const float *x, size_t n_x, const GbTarget *t,
                             const GbLrpPolicy *policy, GbLrpResult *out, GbError *err);

@@ -351,19 +351,18 @@ im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
     im2col_row(g, t, xp, oy, dst + (size_t)oy * g->ow);
 }
 
-/* d[0..n) = src[0..n) for short rows: with AVX-512, whole vectors and one masked vector for the
- * rest, so that a row of 8 or 24 floats is two or four instructions. */
+/* d[0..n) = src[0..n) for short rows, then zeros up to the next multiple of 16: with AVX-512,
+ * whole vectors and a last masked load, stored whole. Masked stores, which cost as much as the
+ * rest of im2col on this machine, are left to the caller's buffer having room for the spill. */
 static inline void
-conv_copy_row(float *restrict d, const float *restrict src, int n)
+conv_copy_row_spill(float *restrict d, const float *restrict src, int n)
 {
 #if defined(__AVX512F__)
   int j = 0;
   for (; j + 16 <= n; j += 16)
     _mm512_storeu_ps(d + j, _mm512_loadu_ps(src + j));
-  if (j < n) {
-    __mmask16 m = (__mmask16)((1u << (n - j)) - 1);
-    _mm512_mask_storeu_ps(d + j, m, _mm512_maskz_loadu_ps(m, src + j));
-  }
+  if (j < n)
+    _mm512_storeu_ps(d + j, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - j)) - 1), src + j));
 #else
   conv_copy(d, src, n);
 #endif
@@ -371,14 +370,16 @@ conv_copy_row(float *restrict d, const float *restrict src, int n)
 
 /* im2col_plane for stride 1 and no padding, where every tap reads inside the plane: row oy of
  * dst: (oh, ow) is input row oy + ki from column kj. No range checks and no calls, which were
- * most of im2col's time for LeNet's 8x8 planes. */
+ * most of im2col's time for LeNet's 8x8 planes. A row may spill up to 15 floats past its end:
+ * im2col writes col in increasing order, so the spill lands on what it writes next (or on the
+ * row of ones, which comes after, or on the tile's slack of 16 floats). */
 static inline void
 im2col_plane_valid(const ConvGeom *g, int ki, int kj, const float *restrict xp,
                    float *restrict dst)
 {
   const float *src = xp + (size_t)ki * g->w + kj;
   for (int oy = 0; oy < g->oh; oy++)
-    conv_copy_row(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
+    conv_copy_row_spill(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
 }
 
 /* Samples [n0, n1) of x: (batch, c, h, w) -> their tile of col: (c k k + 1, ld), whose last

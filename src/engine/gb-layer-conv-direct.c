@@ -238,13 +238,15 @@ bias_grad_sample(const GbConvDirect *d, const float *dy)
 {
   size_t ohw = (size_t)d->g.ohw, p;
   for (int fi = 0; fi < d->g.f; fi++) {
-    const float *dyp = dy + fi * ohw;
-    float *acc = d->dbacc + (size_t)fi * LANES;
+    const float *restrict dyp = dy + fi * ohw;
+    float acc[LANES]; /* a local array, which the compiler keeps in a vector register */
+    memcpy(acc, d->dbacc + (size_t)fi * LANES, sizeof acc);
     for (p = 0; p + LANES <= ohw; p += LANES)
       for (int j = 0; j < LANES; j++)
         acc[j] += dyp[p + j];
     for (; p < ohw; p++)
       acc[p % LANES] += dyp[p];
+    memcpy(d->dbacc + (size_t)fi * LANES, acc, sizeof acc);
   }
 }
 

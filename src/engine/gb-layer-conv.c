@@ -359,6 +359,10 @@ conv_copy_row_spill(float *restrict d, const float *restrict src, int n)
 {
 #if defined(__AVX512F__)
   int j = 0;
+  if (n <= 8) { /* half a vector: LeNet's 8x8 rows then never straddle a cache line */
+    _mm256_storeu_ps(d, _mm256_maskz_loadu_ps((__mmask8)((1u << n) - 1), src));
+    return;
+  }
   for (; j + 16 <= n; j += 16)
     _mm512_storeu_ps(d + j, _mm512_loadu_ps(src + j));
   if (j < n)

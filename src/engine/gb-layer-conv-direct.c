@@ -5,7 +5,12 @@
 #include <string.h>
 
 #if defined(__AVX512F__)
+/* GCC 12's own insert and extract intrinsics start from _mm512_undefined_*() and then warn that
+ * it may be used uninitialised. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #endif
 
 #include "gb-alloc.h"
@@ -28,11 +33,23 @@
 /* Filters a correlation computes at once, and filters and taps of one weight-gradient block. */
 enum { CORR_FILTERS = 8, WGRAD_FILTERS = 4, WGRAD_TAPS = 5, LANES = 16 };
 
-/* A valid correlation of (c, h, w) planes with f (c, k, k) filters: (f, oh, ow) planes. */
+/* Up to 16 outputs of a plane that one vector holds: na outputs of a row, from output offset oa
+ * (input offset ia) in lanes 0.., and in a paired block also nb <= 8 outputs of another row in
+ * lanes 8..: LeNet's rows of 24 are a vector and a half, and pairing their halves saves a
+ * quarter of the work. */
+typedef struct {
+  int oa, ia, na;
+  int ob, ib, nb;
+} DirectBlock;
+
+/* A valid correlation of (c, h, w) planes with f (c, k, k) filters: (f, oh, ow) planes, and how
+ * an output plane splits into blocks: n_single unpaired ones, then n_pair paired ones. */
 typedef struct {
   int c, h, w;
   int f, k;
   int oh, ow; /* h - k + 1, w - k + 1 */
+  DirectBlock *blocks;
+  int n_single, n_pair;
 } DirectShape;
 
 struct GbConvDirect {
@@ -73,13 +90,15 @@ gb_conv_direct_suits(const GbConvGeom *g)
 
 /* ---- the kernels ---- */
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512VL__)
 
 /* The loops over filters and taps must unroll for their accumulators to stay in registers. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define UNROLL _Pragma("GCC unroll 8")
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define UNROLL
+#define ALWAYS_INLINE inline
 #endif
 
 static inline __mmask16
@@ -88,22 +107,44 @@ lane_mask(int n)
   return (__mmask16)((1u << n) - 1u);
 }
 
-/* 16 (or n < 16) outputs of one row of 8 filters: yr[i ohw + j] = bias[i] + the correlation at
- * xr + j, where xr is the input at the row's first output. wb: (c, k, k, 8). */
-static inline void
-corr_block(const DirectShape *s, const float *restrict wb, const float *bias, int nf,
-           const float *xr, float *yr, int n)
+/* Block @b of a plane whose lanes start at a (its lanes 0..) and b (lanes 8.., if paired). */
+static ALWAYS_INLINE __m512
+block_load(const float *a, const float *b, __mmask16 ma, __mmask8 mb, bool paired)
 {
-  __mmask16 m = lane_mask(n);
+  __m512 v = _mm512_maskz_loadu_ps(ma, a);
+  if (paired) {
+    __m256 hi = _mm256_maskz_loadu_ps(mb, b);
+    v = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(v), _mm256_castps_pd(hi), 1));
+  }
+  return v;
+}
+
+static ALWAYS_INLINE void
+block_store(float *a, float *b, __mmask16 ma, __mmask8 mb, __m512 v, bool paired)
+{
+  _mm512_mask_storeu_ps(a, ma, v);
+  if (paired)
+    _mm256_mask_storeu_ps(b, mb, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/* One block of 8 filters: y[i ohw + the block's outputs] = bias[i] + the correlation of x with
+ * filter i of wb: (c, k, k, 8). */
+static ALWAYS_INLINE void
+corr_block(const DirectShape *s, const float *restrict wb, const float *bias, int nf,
+           const float *x, float *y, const DirectBlock *b, bool paired)
+{
+  __mmask16 ma = lane_mask(b->na);
+  __mmask8 mb = (__mmask8)lane_mask(b->nb);
+  size_t ohw = (size_t)s->oh * s->ow;
   __m512 acc[CORR_FILTERS];
   UNROLL
   for (int i = 0; i < CORR_FILTERS; i++)
     acc[i] = _mm512_set1_ps(i < nf ? bias[i] : 0.0f);
   for (int ci = 0; ci < s->c; ci++)
     for (int ki = 0; ki < s->k; ki++) {
-      const float *row = xr + ((size_t)ci * s->h + ki) * s->w;
+      const float *row = x + ((size_t)ci * s->h + ki) * s->w;
       for (int kj = 0; kj < s->k; kj++, wb += CORR_FILTERS) {
-        __m512 v = _mm512_maskz_loadu_ps(m, row + kj);
+        __m512 v = block_load(row + b->ia + kj, row + b->ib + kj, ma, mb, paired);
         UNROLL
         for (int i = 0; i < CORR_FILTERS; i++)
           acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(wb[i]), v, acc[i]);
@@ -112,14 +153,35 @@ corr_block(const DirectShape *s, const float *restrict wb, const float *bias, in
   UNROLL
   for (int i = 0; i < CORR_FILTERS; i++)
     if (i < nf) /* not a bound of the loop: acc indexed by a variable would live in memory */
-      _mm512_mask_storeu_ps(yr + (size_t)i * s->oh * s->ow, m, acc[i]);
+      block_store(y + i * ohw + b->oa, y + i * ohw + b->ob, ma, mb, acc[i], paired);
 }
 
-/* acc[(t 4 + i) 16 + lane] += sum over oy and the ox = lane (mod 16) of dy[i][oy][ox] times
+/* a[t][i] += dy[i] times xs shifted by off[t], over one block: d[i] the planes of dy, xs the
+ * input plane from the kernel row on. */
+static ALWAYS_INLINE void
+wgrad_step(__m512 a[WGRAD_TAPS][WGRAD_FILTERS], const float *const d[WGRAD_FILTERS],
+           const float *xs, const int off[WGRAD_TAPS], const DirectBlock *b, bool paired)
+{
+  __mmask16 ma = lane_mask(b->na);
+  __mmask8 mb = (__mmask8)lane_mask(b->nb);
+  __m512 dv[WGRAD_FILTERS];
+  UNROLL
+  for (int i = 0; i < WGRAD_FILTERS; i++)
+    dv[i] = block_load(d[i] + b->oa, d[i] + b->ob, ma, mb, paired);
+  UNROLL
+  for (int t = 0; t < WGRAD_TAPS; t++) {
+    __m512 v = block_load(xs + b->ia + off[t], xs + b->ib + off[t], ma, mb, paired);
+    UNROLL
+    for (int i = 0; i < WGRAD_FILTERS; i++)
+      a[t][i] = _mm512_fmadd_ps(dv[i], v, a[t][i]);
+  }
+}
+
+/* acc[(t 4 + i) 16 + lane] += sum over the plane's outputs in that lane of dy[i][oy][ox] times
  * xs[oy][ox + off[t]], for 4 filters of dy: (nf, oh, ow) and 4 taps of a kernel row of xs, the
  * input plane from that row on. Filters past nf and taps past nt repeat the last real ones, so
  * the loops keep constant bounds and stay in registers; their sums are never read. */
-static inline void
+static void
 wgrad_block(const DirectShape *s, const float *xs, const float *dy, int nf, int kx0, int nt,
             float *acc)
 {
@@ -137,23 +199,10 @@ wgrad_block(const DirectShape *s, const float *xs, const float *dy, int nf, int 
     for (int i = 0; i < WGRAD_FILTERS; i++)
       a[t][i] = _mm512_loadu_ps(acc + (t * WGRAD_FILTERS + i) * LANES);
   }
-  for (int oy = 0; oy < s->oh; oy++)
-    for (int x0 = 0; x0 < s->ow; x0 += LANES) {
-      __mmask16 m = lane_mask(imin(LANES, s->ow - x0));
-      size_t o = (size_t)oy * s->ow + x0;
-      const float *xr = xs + (size_t)oy * s->w + x0;
-      __m512 dv[WGRAD_FILTERS];
-      UNROLL
-      for (int i = 0; i < WGRAD_FILTERS; i++)
-        dv[i] = _mm512_maskz_loadu_ps(m, d[i] + o);
-      UNROLL
-      for (int t = 0; t < WGRAD_TAPS; t++) {
-        __m512 v = _mm512_maskz_loadu_ps(m, xr + off[t]);
-        UNROLL
-        for (int i = 0; i < WGRAD_FILTERS; i++)
-          a[t][i] = _mm512_fmadd_ps(dv[i], v, a[t][i]);
-      }
-    }
+  for (int bi = 0; bi < s->n_single; bi++)
+    wgrad_step(a, d, xs, off, &s->blocks[bi], false);
+  for (int bi = s->n_single; bi < s->n_single + s->n_pair; bi++)
+    wgrad_step(a, d, xs, off, &s->blocks[bi], true);
   UNROLL
   for (int t = 0; t < WGRAD_TAPS; t++)
     UNROLL
@@ -161,11 +210,12 @@ wgrad_block(const DirectShape *s, const float *xs, const float *dy, int nf, int 
       _mm512_storeu_ps(acc + (t * WGRAD_FILTERS + i) * LANES, a[t][i]);
 }
 
-#else /* portable versions of the same blocks */
+#else /* portable versions of the same blocks, one row segment at a time */
 
-static inline void
-corr_block(const DirectShape *s, const float *restrict wb, const float *bias, int nf,
-           const float *xr, float *yr, int n)
+/* n outputs of a row: y[i ohw + j] = bias[i] + the correlation at x + j */
+static void
+corr_segment(const DirectShape *s, const float *restrict wb, const float *bias, int nf,
+             const float *x, float *y, int n)
 {
   float acc[CORR_FILTERS][LANES];
   for (int i = 0; i < nf; i++)
@@ -173,32 +223,72 @@ corr_block(const DirectShape *s, const float *restrict wb, const float *bias, in
       acc[i][j] = bias[i];
   for (int ci = 0; ci < s->c; ci++)
     for (int ki = 0; ki < s->k; ki++) {
-      const float *row = xr + ((size_t)ci * s->h + ki) * s->w;
+      const float *row = x + ((size_t)ci * s->h + ki) * s->w;
       for (int kj = 0; kj < s->k; kj++, wb += CORR_FILTERS)
         for (int i = 0; i < nf; i++)
           for (int j = 0; j < n; j++)
             acc[i][j] += wb[i] * row[kj + j];
     }
   for (int i = 0; i < nf; i++)
-    memcpy(yr + (size_t)i * s->oh * s->ow, acc[i], (size_t)n * sizeof(float));
+    memcpy(y + (size_t)i * s->oh * s->ow, acc[i], (size_t)n * sizeof(float));
 }
 
-static inline void
+static void
+corr_block(const DirectShape *s, const float *restrict wb, const float *bias, int nf,
+           const float *x, float *y, const DirectBlock *b, bool paired)
+{
+  corr_segment(s, wb, bias, nf, x + b->ia, y + b->oa, b->na);
+  if (paired)
+    corr_segment(s, wb, bias, nf, x + b->ib, y + b->ob, b->nb);
+}
+
+static void
 wgrad_block(const DirectShape *s, const float *xs, const float *dy, int nf, int kx0, int nt,
             float *acc)
 {
   size_t ohw = (size_t)s->oh * s->ow;
-  for (int oy = 0; oy < s->oh; oy++)
-    for (int ox = 0; ox < s->ow; ox++)
-      for (int t = 0; t < nt; t++) {
-        float v = xs[(size_t)oy * s->w + ox + kx0 + t];
-        for (int i = 0; i < nf; i++)
-          acc[(t * WGRAD_FILTERS + i) * LANES + ox % LANES] +=
-              dy[i * ohw + (size_t)oy * s->ow + ox] * v;
-      }
+  for (int bi = 0; bi < s->n_single + s->n_pair; bi++) {
+    const DirectBlock *b = &s->blocks[bi];
+    for (int seg = 0; seg < (bi < s->n_single ? 1 : 2); seg++) {
+      int o = seg ? b->ob : b->oa, in = seg ? b->ib : b->ia, n = seg ? b->nb : b->na;
+      for (int j = 0; j < n; j++)
+        for (int t = 0; t < nt; t++) {
+          float v = xs[in + j + kx0 + t];
+          for (int i = 0; i < nf; i++)
+            acc[(t * WGRAD_FILTERS + i) * LANES + (seg * 8 + j) % LANES] +=
+                dy[i * ohw + o + j] * v;
+        }
+    }
+  }
 }
 
 #endif
+
+/* Splits the output plane of @s into blocks: whole vectors of a row, then the rows' remainders,
+ * two to a vector when they fit in half a one. */
+static void
+plan_blocks(DirectShape *s)
+{
+  int tail = s->ow % LANES, xt = s->ow - tail, n = 0;
+  bool pair = tail > 0 && tail <= LANES / 2;
+  for (int oy = 0; oy < s->oh; oy++)
+    for (int x0 = 0; x0 < xt; x0 += LANES)
+      s->blocks[n++] = (DirectBlock){oy * s->ow + x0, oy * s->w + x0, LANES, 0, 0, 0};
+  for (int oy = 0; oy < s->oh && tail > 0; oy++)
+    if (!pair || (oy % 2 == 0 && oy + 1 == s->oh))
+      s->blocks[n++] = (DirectBlock){oy * s->ow + xt, oy * s->w + xt, tail, 0, 0, 0};
+  s->n_single = n;
+  for (int oy = 0; pair && oy + 1 < s->oh; oy += 2)
+    s->blocks[n++] = (DirectBlock){oy * s->ow + xt,       oy * s->w + xt,       tail,
+                                   (oy + 1) * s->ow + xt, (oy + 1) * s->w + xt, tail};
+  s->n_pair = n - s->n_single;
+}
+
+static size_t
+max_blocks(const DirectShape *s)
+{
+  return (size_t)s->oh * (s->ow / LANES + 1);
+}
 
 /* One sample: y: (f, oh, ow) = bias + the valid correlation of x: (c, h, w) with wpack. */
 static void
@@ -208,10 +298,10 @@ correlate(const DirectShape *s, const float *wpack, const float *bias, const flo
   for (int f0 = 0; f0 < s->f; f0 += CORR_FILTERS) {
     const float *wb = wpack + (size_t)(f0 / CORR_FILTERS) * block;
     int nf = imin(CORR_FILTERS, s->f - f0);
-    for (int oy = 0; oy < s->oh; oy++)
-      for (int x0 = 0; x0 < s->ow; x0 += LANES)
-        corr_block(s, wb, bias + f0, nf, x + (size_t)oy * s->w + x0,
-                   y + f0 * ohw + (size_t)oy * s->ow + x0, imin(LANES, s->ow - x0));
+    for (int bi = 0; bi < s->n_single; bi++)
+      corr_block(s, wb, bias + f0, nf, x, y + f0 * ohw, &s->blocks[bi], false);
+    for (int bi = s->n_single; bi < s->n_single + s->n_pair; bi++)
+      corr_block(s, wb, bias + f0, nf, x, y + f0 * ohw, &s->blocks[bi], true);
   }
 }
 
@@ -324,6 +414,8 @@ gb_conv_direct_free(GbConvDirect *d)
   gb_free(d->dxpad);
   gb_free(d->dwacc);
   gb_free(d->dbacc);
+  gb_free(d->fwd.blocks);
+  gb_free(d->bwd.blocks);
   gb_free(d);
 }
 
@@ -332,8 +424,9 @@ direct_shapes(GbConvDirect *d)
 {
   const GbConvGeom *g = &d->g;
   int hp = g->h + 2 * g->pad, wp = g->w + 2 * g->pad;
-  d->fwd = (DirectShape){g->c, hp, wp, g->f, g->k, g->oh, g->ow};
-  d->bwd = (DirectShape){g->f, g->oh + 2 * (g->k - 1), g->ow + 2 * (g->k - 1), g->c, g->k, hp, wp};
+  d->fwd = (DirectShape){g->c, hp, wp, g->f, g->k, g->oh, g->ow, NULL, 0, 0};
+  d->bwd = (DirectShape){
+      g->f, g->oh + 2 * (g->k - 1), g->ow + 2 * (g->k - 1), g->c, g->k, hp, wp, NULL, 0, 0};
   d->kq = round_up(g->k, WGRAD_TAPS);
 }
 
@@ -361,6 +454,14 @@ gb_conv_direct_new(const GbConvGeom *g)
   d->dxpad = gb_alloc_floats(padded);
   d->dwacc = gb_alloc_floats(dwacc_floats(d));
   d->dbacc = gb_alloc_floats((size_t)g->f * LANES);
+  d->fwd.blocks = gb_malloc(max_blocks(&d->fwd) * sizeof(DirectBlock));
+  d->bwd.blocks = gb_malloc(max_blocks(&d->bwd) * sizeof(DirectBlock));
+  if (d->fwd.blocks == NULL || d->bwd.blocks == NULL) {
+    gb_conv_direct_free(d);
+    return NULL;
+  }
+  plan_blocks(&d->fwd);
+  plan_blocks(&d->bwd);
   if (d->wpack == NULL || d->wflip == NULL || d->zeros == NULL || d->xpad == NULL ||
       d->dypad == NULL || d->dxpad == NULL || d->dwacc == NULL || d->dbacc == NULL) {
     gb_conv_direct_free(d);

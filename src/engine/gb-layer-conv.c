@@ -357,7 +357,7 @@ im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
 static inline void
 conv_copy_row_spill(float *restrict d, const float *restrict src, int n)
 {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512VL__)
   int j = 0;
   if (n <= 8) { /* half a vector: LeNet's 8x8 rows then never straddle a cache line */
     _mm256_storeu_ps(d, _mm256_maskz_loadu_ps((__mmask8)((1u << n) - 1), src));

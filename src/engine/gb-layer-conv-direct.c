@@ -23,8 +23,8 @@
  *   forward:  y[fi][oy][ox] = b[fi] + sum over ci, ki, kj of W[fi][ci][ki][kj] xp[ci][oy+ki][ox+kj]
  *   backward: dW[fi][ci][ki][kj] = sum over n, oy, ox of dy[fi][oy][ox] xp[ci][oy+ki][ox+kj]
  *             db[fi] = sum over n, oy, ox of dy[fi][oy][ox]
- *             dxp = the forward's correlation of dy, padded by k - 1, with W flipped in both
- *             spatial axes and its f and c swapped: (c, h + 2 pad, w + 2 pad)
+ *             dxp[ci][oy+ki][ox+kj] += sum over fi of W[fi][ci][ki][kj] dy[fi][oy][ox]:
+ *             (c, h + 2 pad, w + 2 pad)
  * where xp is the sample padded with zeros (x itself when pad is 0) and dx is dxp cropped.
  * Eight filters share each vector of input in the correlation, and each (dy, x) pair of vectors
  * feeds four filters and four taps of the weight gradient, which stays in registers along a
@@ -55,13 +55,9 @@ typedef struct {
 struct GbConvDirect {
   GbConvGeom g;
   DirectShape fwd; /* xp with W */
-  DirectShape bwd; /* dy padded with W flipped: dxp */
   int kq;          /* k rounded up to WGRAD_TAPS */
   float *wpack;    /* (ceil(f / 8), c, k, k, 8): W in blocks of 8 filters, zero past f */
-  float *wflip;    /* (ceil(c / 8), f, k, k, 8): W flipped and transposed, the same way */
-  float *zeros;    /* (ceil(c / 8) 8): the bias of dx's correlation */
   float *xpad;     /* (c, h + 2 pad, w + 2 pad): one sample, zero borders */
-  float *dypad;    /* (f, oh + 2 (k - 1), ow + 2 (k - 1)): one sample of dy, zero borders */
   float *dxpad;    /* (c, h + 2 pad, w + 2 pad) */
   float *dwacc;    /* (ceil(f / 4), c, k, kq, 4, 16): dW by lanes, see wgrad_block */
   float *dbacc;    /* (f, 16): db by lanes */
@@ -211,7 +207,69 @@ wgrad_block(const DirectShape *s, const float *xs, const float *dy, int nf, int 
       _mm512_storeu_ps(acc + (t * WGRAD_FILTERS + i) * LANES, a[t][i]);
 }
 
+/* dxp: (c, h, w) += over one block of outputs and every tap (ci, ki, kj), shifted by the tap,
+ * sum over fi of W[fi][ci][ki][kj] dy[fi]: the taps of a kernel row five at a time, so that
+ * each vector of dy feeds five independent sums. */
+static ALWAYS_INLINE void
+dx_block(const DirectShape *s, const float *w, const float *dy, float *dxp, const DirectBlock *b,
+         bool paired)
+{
+  __mmask16 ma = lane_mask(b->na);
+  __mmask8 mb = (__mmask8)lane_mask(b->nb);
+  size_t ohw = (size_t)s->oh * s->ow, plane = (size_t)s->h * s->w, kk = (size_t)s->k * s->k;
+  for (int ci = 0; ci < s->c; ci++)
+    for (int ki = 0; ki < s->k; ki++)
+      for (int kx0 = 0; kx0 < s->k; kx0 += WGRAD_TAPS) {
+        int nt = imin(WGRAD_TAPS, s->k - kx0);
+        __m512 acc[WGRAD_TAPS];
+        UNROLL
+        for (int t = 0; t < WGRAD_TAPS; t++)
+          acc[t] = _mm512_setzero_ps();
+        for (int fi = 0; fi < s->f; fi++) {
+          const float *dyf = dy + fi * ohw;
+          const float *wt = w + ((size_t)fi * s->c + ci) * kk + (size_t)ki * s->k + kx0;
+          __m512 v = block_load(dyf + b->oa, dyf + b->ob, ma, mb, paired);
+          UNROLL
+          for (int t = 0; t < WGRAD_TAPS; t++)
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(wt[imin(t, nt - 1)]), v, acc[t]);
+        }
+        float *o = dxp + ci * plane + (size_t)ki * s->w + kx0;
+        UNROLL
+        for (int t = 0; t < WGRAD_TAPS; t++)
+          if (t < nt) {
+            float *oa = o + t + b->ia, *ob = o + t + b->ib;
+            __m512 sum = _mm512_add_ps(block_load(oa, ob, ma, mb, paired), acc[t]);
+            block_store(oa, ob, ma, mb, sum, paired);
+          }
+      }
+}
+
 #else /* portable versions of the same blocks, one row segment at a time */
+
+/* n outputs of a row at dy (output plane offset) add into dxp from xo (input plane offset) */
+static void
+dx_segment(const DirectShape *s, const float *w, const float *dy, float *dxp, int n)
+{
+  size_t ohw = (size_t)s->oh * s->ow, plane = (size_t)s->h * s->w, kk = (size_t)s->k * s->k;
+  for (int ci = 0; ci < s->c; ci++)
+    for (int ki = 0; ki < s->k; ki++)
+      for (int kj = 0; kj < s->k; kj++)
+        for (int j = 0; j < n; j++) {
+          float sum = 0.0f;
+          for (int fi = 0; fi < s->f; fi++)
+            sum += w[((size_t)fi * s->c + ci) * kk + (size_t)ki * s->k + kj] * dy[fi * ohw + j];
+          dxp[ci * plane + (size_t)ki * s->w + kj + j] += sum;
+        }
+}
+
+static void
+dx_block(const DirectShape *s, const float *w, const float *dy, float *dxp, const DirectBlock *b,
+         bool paired)
+{
+  dx_segment(s, w, dy + b->oa, dxp + b->ia, b->na);
+  if (paired)
+    dx_segment(s, w, dy + b->ob, dxp + b->ib, b->nb);
+}
 
 /* n outputs of a row: y[i ohw + j] = bias[i] + the correlation at x + j */
 static void
@@ -379,24 +437,18 @@ pad_planes(const float *src, int planes, int h, int w, int p, float *dst)
              (size_t)w * sizeof(float));
 }
 
-/* W: (f, c, k, k) -> wpack: (ceil(f / 8), c, k, k, 8), and wflip: (ceil(c / 8), f, k, k, 8)
- * with wflip[ci][fi][ki][kj] = W[fi][ci][k - 1 - ki][k - 1 - kj]. */
+/* W: (f, c, k, k) -> wpack: (ceil(f / 8), c, k, k, 8) */
 static void
-pack_weights(GbConvDirect *d, const float *w, bool flip)
+pack_weights(GbConvDirect *d, const float *w)
 {
   const GbConvGeom *g = &d->g;
   size_t kk = (size_t)g->k * g->k;
   for (int fi = 0; fi < g->f; fi++)
     for (int ci = 0; ci < g->c; ci++)
       for (size_t t = 0; t < kk; t++) {
-        float v = w[((size_t)fi * g->c + ci) * kk + t];
-        if (!flip) {
-          size_t blk = (size_t)(fi / CORR_FILTERS) * g->c + ci;
-          d->wpack[((blk * kk) + t) * CORR_FILTERS + fi % CORR_FILTERS] = v;
-        } else {
-          size_t blk = (size_t)(ci / CORR_FILTERS) * g->f + fi;
-          d->wflip[((blk * kk) + (kk - 1 - t)) * CORR_FILTERS + ci % CORR_FILTERS] = v;
-        }
+        size_t blk = (size_t)(fi / CORR_FILTERS) * g->c + ci;
+        d->wpack[((blk * kk) + t) * CORR_FILTERS + fi % CORR_FILTERS] =
+            w[((size_t)fi * g->c + ci) * kk + t];
       }
 }
 
@@ -408,15 +460,11 @@ gb_conv_direct_free(GbConvDirect *d)
   if (d == NULL)
     return;
   gb_free(d->wpack);
-  gb_free(d->wflip);
-  gb_free(d->zeros);
   gb_free(d->xpad);
-  gb_free(d->dypad);
   gb_free(d->dxpad);
   gb_free(d->dwacc);
   gb_free(d->dbacc);
   gb_free(d->fwd.blocks);
-  gb_free(d->bwd.blocks);
   gb_free(d);
 }
 
@@ -426,8 +474,6 @@ direct_shapes(GbConvDirect *d)
   const GbConvGeom *g = &d->g;
   int hp = g->h + 2 * g->pad, wp = g->w + 2 * g->pad;
   d->fwd = (DirectShape){g->c, hp, wp, g->f, g->k, g->oh, g->ow, NULL, 0, 0};
-  d->bwd = (DirectShape){
-      g->f, g->oh + 2 * (g->k - 1), g->ow + 2 * (g->k - 1), g->c, g->k, hp, wp, NULL, 0, 0};
   d->kq = round_up(g->k, WGRAD_TAPS);
 }
 
@@ -448,23 +494,18 @@ gb_conv_direct_new(const GbConvGeom *g)
   size_t kk = (size_t)g->k * g->k;
   size_t padded = (size_t)g->c * d->fwd.h * d->fwd.w;
   d->wpack = gb_alloc_floats((size_t)round_up(g->f, CORR_FILTERS) * g->c * kk);
-  d->wflip = gb_alloc_floats((size_t)round_up(g->c, CORR_FILTERS) * g->f * kk);
-  d->zeros = gb_alloc_floats((size_t)round_up(g->c, CORR_FILTERS));
   d->xpad = gb_alloc_floats(padded);
-  d->dypad = gb_alloc_floats((size_t)g->f * d->bwd.h * d->bwd.w);
   d->dxpad = gb_alloc_floats(padded);
   d->dwacc = gb_alloc_floats(dwacc_floats(d));
   d->dbacc = gb_alloc_floats((size_t)g->f * LANES);
   d->fwd.blocks = gb_malloc(max_blocks(&d->fwd) * sizeof(DirectBlock));
-  d->bwd.blocks = gb_malloc(max_blocks(&d->bwd) * sizeof(DirectBlock));
-  if (d->fwd.blocks == NULL || d->bwd.blocks == NULL) {
+  if (d->fwd.blocks == NULL) {
     gb_conv_direct_free(d);
     return NULL;
   }
   plan_blocks(&d->fwd);
-  plan_blocks(&d->bwd);
-  if (d->wpack == NULL || d->wflip == NULL || d->zeros == NULL || d->xpad == NULL ||
-      d->dypad == NULL || d->dxpad == NULL || d->dwacc == NULL || d->dbacc == NULL) {
+  if (d->wpack == NULL || d->xpad == NULL || d->dxpad == NULL || d->dwacc == NULL ||
+      d->dbacc == NULL) {
     gb_conv_direct_free(d);
     return NULL;
   }
@@ -478,7 +519,7 @@ gb_conv_direct_forward(GbConvDirect *d, const float *w, const float *b, const fl
 {
   const GbConvGeom *g = &d->g;
   size_t in = (size_t)g->c * g->h * g->w, out = (size_t)g->f * g->ohw;
-  pack_weights(d, w, false);
+  pack_weights(d, w);
   for (int n = 0; n < batch; n++) {
     const float *xs = x + n * in;
     if (g->pad > 0) {
@@ -489,21 +530,24 @@ gb_conv_direct_forward(GbConvDirect *d, const float *w, const float *b, const fl
   }
 }
 
-/* One sample of dy: (f, oh, ow) -> dx: (c, h, w) */
+/* One sample of dy: (f, oh, ow) -> dx: (c, h, w), through dxp: (c, h + 2 pad, w + 2 pad) */
 static void
-input_grad_sample(GbConvDirect *d, const float *dy, float *dx)
+input_grad_sample(GbConvDirect *d, const float *w, const float *dy, float *dx)
 {
   const GbConvGeom *g = &d->g;
-  pad_planes(dy, g->f, g->oh, g->ow, g->k - 1, d->dypad);
-  if (g->pad == 0) {
-    correlate(&d->bwd, d->wflip, d->zeros, d->dypad, dx);
+  const DirectShape *s = &d->fwd;
+  float *dxp = g->pad > 0 ? d->dxpad : dx;
+  memset(dxp, 0, (size_t)g->c * s->h * s->w * sizeof(float));
+  for (int bi = 0; bi < s->n_single; bi++)
+    dx_block(s, w, dy, dxp, &s->blocks[bi], false);
+  for (int bi = s->n_single; bi < s->n_single + s->n_pair; bi++)
+    dx_block(s, w, dy, dxp, &s->blocks[bi], true);
+  if (g->pad == 0)
     return;
-  }
-  correlate(&d->bwd, d->wflip, d->zeros, d->dypad, d->dxpad);
   for (int ci = 0; ci < g->c; ci++)
     for (int iy = 0; iy < g->h; iy++)
       memcpy(dx + ((size_t)ci * g->h + iy) * g->w,
-             d->dxpad + ((size_t)ci * d->fwd.h + iy + g->pad) * d->fwd.w + g->pad,
+             d->dxpad + ((size_t)ci * s->h + iy + g->pad) * s->w + g->pad,
              (size_t)g->w * sizeof(float));
 }
 
@@ -520,8 +564,6 @@ gb_conv_direct_backward(GbConvDirect *d, const float *w, const float *x, const f
     memset(d->dwacc, 0, dwacc_floats(d) * sizeof(float));
     memset(d->dbacc, 0, (size_t)g->f * LANES * sizeof(float));
   }
-  if (dx != NULL)
-    pack_weights(d, w, true);
   for (int n = 0; n < batch; n++) {
     const float *dys = dy + n * out;
     if (param_grads) {
@@ -534,7 +576,7 @@ gb_conv_direct_backward(GbConvDirect *d, const float *w, const float *x, const f
       bias_grad_sample(d, dys);
     }
     if (dx != NULL)
-      input_grad_sample(d, dys, dx + n * in);
+      input_grad_sample(d, w, dys, dx + n * in);
   }
   if (param_grads)
     param_grads_reduce(d, dw, db);

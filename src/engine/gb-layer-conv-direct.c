@@ -27,8 +27,9 @@
  *             (c, h + 2 pad, w + 2 pad)
  * where xp is the sample padded with zeros (x itself when pad is 0) and dx is dxp cropped.
  * Eight filters share each vector of input in the correlation, and each (dy, x) pair of vectors
- * feeds four filters and four taps of the weight gradient, which stays in registers along a
- * sample's rows and is summed across lanes once per batch. */
+ * feeds four filters and five taps of the weight gradient, which stays in registers along a
+ * sample's rows and is summed across lanes once per batch. dx is slower than im2col's (0.84 ->
+ * 0.93 ms for LeNet's conv1 with dx, batch 64), but a first layer seldom needs it in training. */
 
 /* Filters a correlation computes at once, and filters and taps of one weight-gradient block. */
 enum { CORR_FILTERS = 8, WGRAD_FILTERS = 4, WGRAD_TAPS = 5, LANES = 16 };
@@ -77,8 +78,8 @@ round_up(int n, int m)
 
 /* The rule, measured with batches of 64 (AVX-512, one thread, forward and backward without dx):
  * LeNet's conv1 (1, 28, 28) -> (8, 24, 24), c k k = 25, went from 0.61 to 0.39 ms; its conv2
- * (8, 12, 12) -> (16, 8, 8), c k k = 200, takes 0.83 ms with gemms and 0.88 direct, and with
- * dx 1.26 against 1.69. (4, 12, 12) -> (16, 10, 10), c k k = 36: 0.26 gemm, 0.41 direct. */
+ * (8, 12, 12) -> (16, 8, 8), c k k = 200, takes 0.83 ms with gemms and 0.88 direct, and
+ * (4, 12, 12) -> (16, 10, 10), c k k = 36, 0.26 and 0.41. */
 bool
 gb_conv_direct_suits(const GbConvGeom *g)
 {
@@ -175,7 +176,7 @@ wgrad_step(__m512 a[WGRAD_TAPS][WGRAD_FILTERS], const float *const d[WGRAD_FILTE
 }
 
 /* acc[(t 4 + i) 16 + lane] += sum over the plane's outputs in that lane of dy[i][oy][ox] times
- * xs[oy][ox + off[t]], for 4 filters of dy: (nf, oh, ow) and 4 taps of a kernel row of xs, the
+ * xs[oy][ox + off[t]], for 4 filters of dy: (nf, oh, ow) and 5 taps of a kernel row of xs, the
  * input plane from that row on. Filters past nf and taps past nt repeat the last real ones, so
  * the loops keep constant bounds and stay in registers; their sums are never read. */
 static void

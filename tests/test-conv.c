@@ -7,6 +7,7 @@
 
 #include "gb-alloc.h"
 #include "gb-blas.h"
+#include "gb-layer-conv-private.h"
 #include "gb-model.h"
 #include "gb-test-util.h"
 
@@ -94,6 +95,24 @@ test_conv_backward(void)
       NULL,
   };
   gradcheck_both_paths(specs, 2);
+}
+
+/* Shapes that take the direct path (stride 1, c k k <= 32): one and two channels, padding 0 to
+ * 2, odd sizes, more filters than one block of 8, rows longer than one vector. */
+static const char *const direct_specs[] = {
+    "input(1,6,5), conv2d(3,3)",
+    "input(1,6,7), conv2d(2,3,pad=2)",
+    "input(2,5,7), conv2d(9,2,pad=1)",
+    "input(2,7,6), conv2d(3,4,pad=2)",
+    "input(1,5,19), conv2d(2,5,pad=1)",
+    "input(1,4,4), conv2d(3,1)",
+    NULL,
+};
+
+static void
+test_conv_direct_backward(void)
+{
+  gradcheck_both_paths(direct_specs, 3);
 }
 
 static void
@@ -229,6 +248,33 @@ test_conv_fast_matches_reference(void)
   /* Padding as large as the kernel: some taps see only padding in some rows. */
   compare_paths("input(3,9,8), conv2d(5,4,pad=3)", 3, 0);
   compare_paths("input(2,6,9), conv2d(4,3,stride=3,pad=2)", 3, 0);
+}
+
+/* The rule picks the direct path for small stride-1 filters only. */
+static void
+test_conv_direct_rule(void)
+{
+  GbConvGeom lenet1 = {.c = 1, .h = 28, .w = 28, .f = 8, .k = 5, .s = 1, .ckk = 25};
+  GbConvGeom lenet2 = {.c = 8, .h = 12, .w = 12, .f = 16, .k = 5, .s = 1, .ckk = 200};
+  GbConvGeom strided = lenet1, two = lenet1;
+  strided.s = 2;
+  two.c = 2;
+  two.k = 3;
+  two.ckk = 18;
+  g_assert_true(gb_conv_direct_suits(&lenet1));
+  g_assert_true(gb_conv_direct_suits(&two));
+  g_assert_false(gb_conv_direct_suits(&lenet2));
+  g_assert_false(gb_conv_direct_suits(&strided));
+}
+
+/* The direct path against the reference: outputs, dx, dW and db, with batches > 1. */
+static void
+test_conv_direct_matches_reference(void)
+{
+  for (int i = 0; direct_specs[i] != NULL; i++)
+    compare_paths(direct_specs[i], 5, 2);
+  compare_paths("input(2,17,40), conv2d(11,4,pad=1)", 3, 0);
+  compare_paths("input(1,31,29), conv2d(16,5,pad=2), relu, conv2d(4,3)", 4, 1);
 }
 
 /* ---- hand-computed examples ---- */
@@ -570,6 +616,9 @@ main(int argc, char **argv)
   g_test_add_func("/engine/conv2d/backward", test_conv_backward);
   g_test_add_func("/engine/conv2d/stack-backward", test_conv_stack_backward);
   g_test_add_func("/engine/conv2d/fast-matches-reference", test_conv_fast_matches_reference);
+  g_test_add_func("/engine/conv2d/direct-rule", test_conv_direct_rule);
+  g_test_add_func("/engine/conv2d/direct-backward", test_conv_direct_backward);
+  g_test_add_func("/engine/conv2d/direct-matches-reference", test_conv_direct_matches_reference);
   g_test_add_func("/engine/conv2d/hand-example", test_conv_hand_example);
   g_test_add_func("/engine/conv2d/channels-by-hand", test_conv_channels_by_hand);
   g_test_add_func("/engine/conv2d/shapes", test_conv_shapes);

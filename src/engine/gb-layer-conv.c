@@ -13,6 +13,7 @@
 #include "gb-alloc.h"
 #include "gb-blas.h"
 #include "gb-layer.h"
+#include "gb-layer-conv-private.h"
 
 /* Conv2D over NCHW samples, in PyTorch's Conv2d layout:
  *   x: (batch, c, h, w)  W: (f, c, k, k)  b: (f)  y: (batch, f, oh, ow)
@@ -32,15 +33,10 @@
  * apart), and im2col, the gemms and col2im run tile by tile (see conv_plan). col dy^T measured
  * twice as fast as dy col^T, and the row of ones gets db inside that gemm instead of a pass
  * over dy.
+ * Direct path (gb-layer-conv-direct.c): for stride 1 and small filters, no im2col at all.
  * Reference path: direct loops over the definition, accumulating in double. */
 
-typedef struct {
-  int c, h, w; /* input */
-  int f, k, s, pad;
-  int oh, ow; /* output */
-  int ckk;    /* c k k: one filter's size, the rows of col */
-  int ohw;    /* oh ow: one output plane */
-} ConvGeom;
+typedef GbConvGeom ConvGeom;
 
 /* How the columns of col are tiled: tiles of @tile samples, each a (rows, ld) row-major
  * matrix, ld = tile oh ow + 16 (a cache line more, so that the rows of LeNet's layers do not
@@ -53,6 +49,8 @@ typedef struct {
 } ConvPlan;
 
 typedef struct {
+  GbConvDirect *direct; /* the direct path (gb-layer-conv-direct.c), when it suits the layer;
+                         * then the rest is unused and NULL */
   ConvPlan plan;
   float *col; /* one tile of (c k k + 1, ld): im2col, then dcol; backward redoes the im2col
                * unless the batch was one tile: reading a whole batch's col back from L3 made the
@@ -194,6 +192,7 @@ conv_scratch_free(ConvScratch *s)
 {
   if (s == NULL)
     return;
+  gb_conv_direct_free(s->direct);
   gb_free(s->col);
   gb_free(s->tmp);
   gb_free(s->dwb);
@@ -209,10 +208,30 @@ conv_release(GbLayer *l)
   l->scratch = NULL;
 }
 
+/* The direct path needs scratch for one sample only, whatever the batch. */
+static GbStatus
+conv_reserve_direct(GbLayer *l, const ConvGeom *g, int max_batch, GbError *err)
+{
+  ConvScratch *s = gb_calloc(1, sizeof *s);
+  if (s != NULL)
+    s->direct = gb_conv_direct_new(g);
+  if (s == NULL || s->direct == NULL) {
+    conv_scratch_free(s);
+    return gb_error_set(err, GB_ERR_NOMEM, "%s: out of memory for the convolution's scratch",
+                        l->name);
+  }
+  conv_release(l);
+  l->scratch = s;
+  l->max_batch = max_batch;
+  return GB_OK;
+}
+
 static GbStatus
 conv_reserve(GbLayer *l, int max_batch, GbError *err)
 {
   ConvGeom g = conv_geom(l);
+  if (gb_conv_direct_suits(&g))
+    return conv_reserve_direct(l, &g, max_batch, err);
   ConvPlan plan = conv_plan(&g, max_batch);
   if ((size_t)plan.ld * (g.ckk + 1) > INT_MAX)
     return gb_error_set(err, GB_ERR_INVALID, "%s: batch %d is too large for %dx%d outputs",
@@ -332,19 +351,22 @@ im2col_plane(const ConvGeom *g, const ConvTap *t, const float *restrict xp,
     im2col_row(g, t, xp, oy, dst + (size_t)oy * g->ow);
 }
 
-/* d[0..n) = src[0..n) for short rows: with AVX-512, whole vectors and one masked vector for the
- * rest, so that a row of 8 or 24 floats is two or four instructions. */
+/* d[0..n) = src[0..n) for short rows, then zeros up to the next multiple of 16: with AVX-512,
+ * whole vectors and a last masked load, stored whole. Masked stores, which cost as much as the
+ * rest of im2col on this machine, are left to the caller's buffer having room for the spill. */
 static inline void
-conv_copy_row(float *restrict d, const float *restrict src, int n)
+conv_copy_row_spill(float *restrict d, const float *restrict src, int n)
 {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512VL__)
   int j = 0;
+  if (n <= 8) { /* half a vector: LeNet's 8x8 rows then never straddle a cache line */
+    _mm256_storeu_ps(d, _mm256_maskz_loadu_ps((__mmask8)((1u << n) - 1), src));
+    return;
+  }
   for (; j + 16 <= n; j += 16)
     _mm512_storeu_ps(d + j, _mm512_loadu_ps(src + j));
-  if (j < n) {
-    __mmask16 m = (__mmask16)((1u << (n - j)) - 1);
-    _mm512_mask_storeu_ps(d + j, m, _mm512_maskz_loadu_ps(m, src + j));
-  }
+  if (j < n)
+    _mm512_storeu_ps(d + j, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - j)) - 1), src + j));
 #else
   conv_copy(d, src, n);
 #endif
@@ -352,14 +374,16 @@ conv_copy_row(float *restrict d, const float *restrict src, int n)
 
 /* im2col_plane for stride 1 and no padding, where every tap reads inside the plane: row oy of
  * dst: (oh, ow) is input row oy + ki from column kj. No range checks and no calls, which were
- * most of im2col's time for LeNet's 8x8 planes. */
+ * most of im2col's time for LeNet's 8x8 planes. A row may spill up to 15 floats past its end:
+ * im2col writes col in increasing order, so the spill lands on what it writes next (or on the
+ * row of ones, which comes after, or on the tile's slack of 16 floats). */
 static inline void
 im2col_plane_valid(const ConvGeom *g, int ki, int kj, const float *restrict xp,
                    float *restrict dst)
 {
   const float *src = xp + (size_t)ki * g->w + kj;
   for (int oy = 0; oy < g->oh; oy++)
-    conv_copy_row(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
+    conv_copy_row_spill(dst + (size_t)oy * g->ow, src + (size_t)oy * g->w, g->ow);
 }
 
 /* Samples [n0, n1) of x: (batch, c, h, w) -> their tile of col: (c k k + 1, ld), whose last
@@ -714,8 +738,11 @@ conv_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
   ConvScratch *s = l->scratch;
   l->last_training = training;
   if (gb_engine_get_reference_kernels()) {
-    s->col_valid = false;
+    if (s->direct == NULL)
+      s->col_valid = false;
     conv_forward_ref(l, &g, x, y, batch);
+  } else if (s->direct != NULL) {
+    gb_conv_direct_forward(s->direct, l->p[0], l->p[1], x, y, batch);
   } else {
     conv_forward_fast(l, &g, x, y, batch);
   }
@@ -727,6 +754,12 @@ conv_backward(GbLayer *l, const float *x, const float *y, const float *dy, float
 {
   (void)y;
   ConvGeom g = conv_geom(l);
+  ConvScratch *s = l->scratch;
+  if (!gb_engine_get_reference_kernels() && s->direct != NULL) {
+    gb_conv_direct_backward(s->direct, l->p[0], x, dy, dx, param_grads ? l->g[0] : NULL,
+                            param_grads ? l->g[1] : NULL, batch);
+    return;
+  }
   if (!gb_engine_get_reference_kernels()) {
     conv_backward_fast(l, &g, x, dy, dx, batch, param_grads);
     return;

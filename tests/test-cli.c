@@ -320,6 +320,34 @@ test_explain(void)
   expect(&r, 3, NULL, "t.bmp");
 }
 
+/* evaluate: gradient x input beats the random ranking on a trained model; the CSV holds both
+ * curves at every grid point. */
+static void
+test_evaluate(void)
+{
+  Run r = run_cli("train", "--arch", "input(1,12,12), flatten, dense(32), relu, dense(10)",
+                  "--data", "synthetic-images:1500:12", "--epochs", "5", "--out",
+                  "ev.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
+              "--methods", "grad-x-input,saliency", "--samples", "100", "--random", "5", "--out",
+              "curves.csv", NULL);
+  const char *delta = strstr(r.out, "delta ");
+  g_assert_nonnull(delta);
+  g_assert_cmpfloat(g_ascii_strtod(delta + strlen("delta "), NULL), >, 0.05);
+  expect(&r, 0, "wrote curves.csv (100 samples)", NULL);
+  g_autofree char *path = g_build_filename(tmpdir, "curves.csv", NULL), *csv = NULL;
+  g_assert_true(g_file_get_contents(path, &csv, NULL, NULL));
+  g_auto(GStrv) rows = g_strsplit(g_strstrip(csv), "\n", -1);
+  g_assert_cmpint(g_strv_length(rows), ==, 1 + 2 * 2 * 10); /* 2 methods x 2 curves x 10 */
+  r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
+              "--methods", "grad-x-input,astrology", "--out", "c.csv", NULL);
+  expect(&r, 2, NULL, "unknown method 'astrology'");
+  r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
+              "--methods", "saliency", "--mode", "morf", "--out", "c.csv", NULL);
+  expect(&r, 0, "AOPC", NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -336,6 +364,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/cv-and-search", test_cv_and_search);
   g_test_add_func("/cli/p300-models", test_p300_models_on_regenerated_data);
   g_test_add_func("/cli/explain", test_explain);
+  g_test_add_func("/cli/evaluate", test_evaluate);
   int status = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)

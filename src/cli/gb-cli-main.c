@@ -27,6 +27,7 @@ print_help(void)
          "  predict   class probabilities for samples of a data set\n"
          "  info      architecture, shapes, parameter counts and metadata of a model file\n"
          "  explain   which input features made the model decide: a heatmap or the values\n"
+         "  evaluate  explainability-performance curves of several methods over a data set\n"
          "  data      fetch the digit data sets; describe a data set or file\n"
          "  eeg       simulate P300 speller EEG trials with ground truth\n\n"
          "  --version   print the version and the OpenBLAS kernels in use\n"
@@ -75,7 +76,8 @@ main(int argc, char **argv)
                   {"info", gb_cli_info},
                   {"data", gb_cli_data},
                   {"eeg", gb_cli_eeg},
-                  {"explain", gb_cli_explain}};
+                  {"explain", gb_cli_explain},
+                  {"evaluate", gb_cli_evaluate}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
       g_autofree char *prg = g_strdup_printf("glassbox-cli %s", cmd);

@@ -672,6 +672,25 @@ test_curves_errors(void)
   g_assert_cmpint(gb_curves_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
   c.y_hi = NAN;
   g_assert_cmpint(gb_curves_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
+
+  /* non-finite points break the line and the band but are not errors; all of them: still a
+   * chart, on a default range */
+  static const double xs[4] = { 0, 0.3, 0.6, 1 }, ys[4] = { 0.1, NAN, 0.5, 0.9 };
+  static const double sds[4] = { 0.1, 0.1, INFINITY, 0.1 }, none[4] = { NAN, NAN, NAN, NAN };
+  GbCurve ks[2] = { { .name = "gappy", .x = xs, .y = ys, .sd = sds, .n = 4, .markers = true },
+                    { .name = "empty", .x = xs, .y = none, .n = 4 } };
+  GbCurves cs = { .curves = ks, .n_curves = 2, .grid = true };
+  cairo_t *cr;
+  cairo_surface_t *s = white_surface(300, 200, &cr);
+  g_assert_cmpint(gb_curves_draw(cr, &cs, area, &err), ==, GB_OK);
+  cs.n_curves = 1;
+  ks[0].y = none;
+  GbCurvesLayout l;
+  gb_curves_layout(cr, &cs, area, &l);
+  g_assert_true(isfinite(l.y_lo) && isfinite(l.y_hi) && l.y_hi > l.y_lo);
+  g_assert_cmpint(gb_curves_draw(cr, &cs, area, &err), ==, GB_OK);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
 }
 
 /* ---- export ---- */

@@ -321,7 +321,7 @@ test_explain(void)
 }
 
 /* evaluate: gradient x input beats the random ranking on a trained model; the CSV holds both
- * curves at every grid point. */
+ * curves at every grid point; --plot writes the chart, and a bad chart name is refused first. */
 static void
 test_evaluate(void)
 {
@@ -331,11 +331,17 @@ test_evaluate(void)
   expect(&r, 0, NULL, NULL);
   r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
               "--methods", "grad-x-input,saliency", "--samples", "100", "--random", "5", "--out",
-              "curves.csv", NULL);
+              "curves.csv", "--plot", "curves.png", NULL);
   const char *delta = strstr(r.out, "delta ");
   g_assert_nonnull(delta);
   g_assert_cmpfloat(g_ascii_strtod(delta + strlen("delta "), NULL), >, 0.05);
+  g_assert_nonnull(strstr(r.out, "wrote curves.png"));
   expect(&r, 0, "wrote curves.csv (100 samples)", NULL);
+  g_autofree char *png = g_build_filename(tmpdir, "curves.png", NULL), *bytes = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(png, &bytes, &len, NULL));
+  g_assert_cmpuint(len, >, 1000);
+  g_assert_cmpmem(bytes, 8, "\x89PNG\r\n\x1a\n", 8);
   g_autofree char *path = g_build_filename(tmpdir, "curves.csv", NULL), *csv = NULL;
   g_assert_true(g_file_get_contents(path, &csv, NULL, NULL));
   g_auto(GStrv) rows = g_strsplit(g_strstrip(csv), "\n", -1);
@@ -346,6 +352,21 @@ test_evaluate(void)
   r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
               "--methods", "saliency", "--mode", "morf", "--out", "c.csv", NULL);
   expect(&r, 0, "AOPC", NULL);
+  /* A chart name Cairo cannot write is refused before any curve is computed or file written. */
+  r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
+              "--methods", "saliency", "--out", "refused.csv", "--plot", "c.bmp", NULL);
+  g_assert_null(strstr(r.out, "AUC"));
+  expect(&r, 3, NULL, "c.bmp");
+  g_autofree char *refused = g_build_filename(tmpdir, "refused.csv", NULL);
+  g_assert_false(g_file_test(refused, G_FILE_TEST_EXISTS));
+  r = run_cli("evaluate", "--model", "missing.safetensors", "--data", "nowhere",
+              "--methods", "saliency", "--out", "refused.csv", "--plot", "c.jpg", NULL);
+  expect(&r, 3, NULL, "c.jpg");
+  /* deletion modes: a PDF with the AOPC chart */
+  r = run_cli("evaluate", "--model", "ev.safetensors", "--data", "synthetic-images:200:12:3",
+              "--methods", "saliency", "--mode", "morf", "--samples", "50", "--out", "m.csv",
+              "--plot", "morf.pdf", NULL);
+  expect(&r, 0, "wrote morf.pdf", NULL);
 }
 
 int

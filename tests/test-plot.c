@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/plot: renderers checked by their pixels, colour maps against their published control
  * points, exports by their files. With GB_PLOT_SAMPLES=DIR, /plot/samples also writes a
- * heatmap over a digit and a bar chart into DIR for a person to look at. */
+ * heatmap over a digit, bar charts and curves into DIR for a person to look at. */
 #include "config.h"
 
 #include <cairo.h>
@@ -13,6 +13,7 @@
 
 #include "gb-barchart.h"
 #include "gb-colormap.h"
+#include "gb-curves.h"
 #include "gb-heatmap.h"
 #include "gb-plot-export.h"
 #include "gb-test-util.h"
@@ -461,6 +462,237 @@ test_barchart_signed(void)
   g_assert_cmpint(gb_barchart_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
 }
 
+/* ---- curves ---- */
+
+/* How many pixels of @r (clamped to the surface) are within @tol of @want. */
+static int
+count_px(cairo_surface_t *s, GbPlotRect r, Px want, int tol)
+{
+  int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s), n = 0;
+  int x0 = (int)fmax(floor(r.x), 0), y0 = (int)fmax(floor(r.y), 0);
+  int x1 = (int)fmin(ceil(r.x + r.width), w), y1 = (int)fmin(ceil(r.y + r.height), h);
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      Px p = pixel(s, x, y);
+      n += abs(p.r - want.r) <= tol && abs(p.g - want.g) <= tol && abs(p.b - want.b) <= tol;
+    }
+  return n;
+}
+
+/* A (2 @half + 1)-pixel square around the device point of (@x, @y). */
+static GbPlotRect
+box_at(const GbCurvesLayout *l, double x, double y, double half)
+{
+  double dx, dy;
+  gb_curves_to_device(l, x, y, &dx, &dy);
+  return (GbPlotRect){ floor(dx) - half, floor(dy) - half, 2 * half + 1, 2 * half + 1 };
+}
+
+/* The band colour: @hex at GB_CURVES_BAND_ALPHA over white. */
+static Px
+px_band(unsigned hex)
+{
+  Px c = px_hex(hex);
+  double a = GB_CURVES_BAND_ALPHA;
+  return (Px){ (int)lround(255 - a * (255 - c.r)), (int)lround(255 - a * (255 - c.g)),
+               (int)lround(255 - a * (255 - c.b)) };
+}
+
+/* Each curve's colour where it passes through a known point, and not where the other one is
+ * or where neither is. */
+static void
+test_curves_points(void)
+{
+  static const double x[3] = { 0, 0.5, 1 }, ya[3] = { 0.6, 0.8, 0.6 }, yb[3] = { 0.2, 0.2, 0.2 };
+  GbCurve k[2] = { { .name = "A", .x = x, .y = ya, .n = 3 },
+                   { .name = "B", .x = x, .y = yb, .n = 3 } };
+  GbCurves c = { .curves = k, .n_curves = 2, .x_fixed = true, .x_hi = 1, .y_fixed = true,
+                 .y_hi = 1, .title = "Two curves", .x_label = "x", .y_label = "y" };
+  cairo_t *cr;
+  cairo_surface_t *s = white_surface(400, 300, &cr);
+  GbPlotRect area = { 0, 0, 400, 300 };
+  g_assert_cmpint(gb_curves_draw(cr, &c, area, NULL), ==, GB_OK);
+  GbCurvesLayout l;
+  gb_curves_layout(cr, &c, area, &l);
+  Px a = px_hex(gb_curves_colour(&c, 0)), b = px_hex(gb_curves_colour(&c, 1));
+  g_assert_cmpuint(gb_curves_colour(&c, 0), ==, GB_CURVES_BLUE_RGB);
+  g_assert_cmpuint(gb_curves_colour(&c, 1), ==, GB_CURVES_VERMILLION_RGB);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.8, 3), a, 8), >, 0);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.25, 0.7, 3), a, 8), >, 0);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.8, 3), b, 60), ==, 0);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.2, 3), b, 8), >, 0);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.2, 3), a, 60), ==, 0);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.45, 10), a, 60), ==, 0);
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.45, 10), b, 60), ==, 0);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+}
+
+/* The band fills mean - sd .. mean + sd in its tint and nothing beyond; an automatic y range
+ * takes it in. */
+static void
+test_curves_band(void)
+{
+  static const double x[3] = { 0, 0.5, 1 }, y[3] = { 0.5, 0.5, 0.5 }, sd[3] = { 0.2, 0.2, 0.2 };
+  GbCurve k = { .name = "random", .x = x, .y = y, .sd = sd, .n = 3, .dashed = true,
+                .fixed_rgb = true, .rgb = GB_CURVES_BLACK_RGB };
+  GbCurves c = { .curves = &k, .n_curves = 1, .legend = GB_CURVES_LEGEND_NONE };
+  cairo_t *cr;
+  cairo_surface_t *s = white_surface(400, 300, &cr);
+  GbPlotRect area = { 0, 0, 400, 300 };
+  g_assert_cmpint(gb_curves_draw(cr, &c, area, NULL), ==, GB_OK);
+  GbCurvesLayout l;
+  gb_curves_layout(cr, &c, area, &l);
+  g_assert_cmpfloat(l.y_lo, <, 0.3);
+  g_assert_cmpfloat(l.y_hi, >, 0.7);
+  g_assert_cmpfloat(l.x_lo, ==, 0.0);
+  g_assert_cmpfloat(l.x_hi, ==, 1.0);
+  g_assert_cmpfloat(l.legend.width, ==, 0.0);
+  Px band = px_band(GB_CURVES_BLACK_RGB), white = { 255, 255, 255 };
+  double dx, dy;
+  for (int i = 0; i < 5; i++) {
+    double yy = 0.32 + 0.09 * i; /* 0.32 .. 0.68, off the mean line */
+    if (fabs(yy - 0.5) < 0.05)
+      continue;
+    gb_curves_to_device(&l, 0.3, yy, &dx, &dy);
+    assert_px_near(pixel(s, dx, dy), band, 2);
+  }
+  gb_curves_to_device(&l, 0.3, 0.714, &dx, &dy);
+  assert_px_near(pixel(s, dx, dy), white, 0);
+  gb_curves_to_device(&l, 0.3, 0.286, &dx, &dy);
+  assert_px_near(pixel(s, dx, dy), white, 0);
+  /* the mean line itself is dark */
+  g_assert_cmpint(count_px(s, box_at(&l, 0.5, 0.5, 3), px_hex(0), 40), >, 0);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+}
+
+/* Every legend swatch shows its curve's colour; the colours are distinct, and a fixed colour
+ * does not use up a palette one. */
+static void
+test_curves_legend(void)
+{
+  static const double x[2] = { 0, 1 }, y[4][2] = { { 0, 1 }, { 0.2, 0.9 }, { 0.5, 0.6 },
+                                                   { 0.9, 0.1 } };
+  static const double sd[2] = { 0.1, 0.1 };
+  GbCurve k[4] = {
+    { .name = "random", .annotation = "EPC 0.50", .x = x, .y = y[0], .sd = sd, .n = 2,
+      .dashed = true, .fixed_rgb = true, .rgb = GB_CURVES_BLACK_RGB },
+    { .name = "grad-x-input", .annotation = "EPC 0.978", .x = x, .y = y[1], .n = 2,
+      .markers = true },
+    { .name = "saliency", .annotation = "EPC 0.71", .x = x, .y = y[2], .n = 2 },
+    { .name = "lrp-epsilon", .x = x, .y = y[3], .n = 2 },
+  };
+  GbCurves c = { .curves = k, .n_curves = 4, .grid = true, .title = "Legend" };
+  g_assert_cmpuint(gb_curves_colour(&c, 1), ==, gb_curves_palette(0));
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < i; j++)
+      g_assert_cmpuint(gb_curves_colour(&c, i), !=, gb_curves_colour(&c, j));
+  cairo_t *cr;
+  cairo_surface_t *s = white_surface(600, 360, &cr);
+  GbPlotRect area = { 0, 0, 600, 360 };
+  g_assert_cmpint(gb_curves_draw(cr, &c, area, NULL), ==, GB_OK);
+  GbCurvesLayout l;
+  gb_curves_layout(cr, &c, area, &l);
+  g_assert_cmpfloat(l.legend.x, >=, l.plot.x + l.plot.width);
+  for (int i = 0; i < 4; i++) {
+    GbPlotRect r = gb_curves_legend_swatch(&c, &l, i);
+    g_assert_cmpfloat(r.width, >, 0.0);
+    g_assert_cmpint(count_px(s, r, px_hex(gb_curves_colour(&c, i)), 8), >, 0);
+    /* and no other curve's colour */
+    for (int j = 1; j < 4; j++)
+      if (j != i)
+        g_assert_cmpint(count_px(s, r, px_hex(gb_curves_colour(&c, j)), 30), ==, 0);
+    /* the label beside it */
+    GbPlotRect text = { r.x + r.width + 2, r.y, l.legend.width - r.width - 2, r.height };
+    g_assert_true(has_dark_pixel(s, text));
+  }
+  g_assert_cmpint(count_px(s, gb_curves_legend_swatch(&c, &l, 0), px_band(0), 3), >, 0);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+}
+
+static bool
+chromatic(Px p)
+{
+  int hi = MAX(p.r, MAX(p.g, p.b)), lo = MIN(p.r, MIN(p.g, p.b));
+  return hi - lo > 24;
+}
+
+/* Points and bands outside a fixed range are clipped: outside the plot area there is only
+ * grey (text, ticks, frame) and white. */
+static void
+test_curves_clipping(void)
+{
+  static const double x[5] = { -1, 0.3, 0.6, 0.8, 2 }, y[5] = { -3, 5, 0.5, 0.4, 20 };
+  static const double sd[5] = { 2, 2, 2, 2, 2 };
+  GbCurve k[2] = { { .name = "wild", .x = x, .y = y, .sd = sd, .n = 5, .markers = true },
+                   { .name = "flat", .x = x, .y = sd, .n = 5, .dashed = true } };
+  GbCurves c = { .curves = k, .n_curves = 2, .x_fixed = true, .x_hi = 1, .y_fixed = true,
+                 .y_hi = 1, .grid = true, .title = "Clipped", .x_label = "fraction kept",
+                 .y_label = "agreement", .legend = GB_CURVES_LEGEND_NONE };
+  cairo_t *cr;
+  int w = 400, h = 300;
+  cairo_surface_t *s = white_surface(w, h, &cr);
+  GbPlotRect area = { 0, 0, w, h };
+  g_assert_cmpint(gb_curves_draw(cr, &c, area, NULL), ==, GB_OK);
+  GbCurvesLayout l;
+  gb_curves_layout(cr, &c, area, &l);
+  int inside = 0;
+  for (int py = 0; py < h; py++)
+    for (int px = 0; px < w; px++) {
+      bool in = px >= l.plot.x - 1 && px < l.plot.x + l.plot.width + 1 && py >= l.plot.y - 1
+                && py < l.plot.y + l.plot.height + 1;
+      bool col = chromatic(pixel(s, px, py));
+      if (col && !in)
+        g_error("curve colour at (%d, %d), outside the plot area", px, py);
+      inside += col && in;
+    }
+  g_assert_cmpint(inside, >, 100);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+}
+
+static void
+test_curves_errors(void)
+{
+  static const double x[2] = { 0, 1 };
+  GbCurve k = { .name = "a", .x = x, .y = x, .n = 2 };
+  GbCurves c = { .curves = &k, .n_curves = 0 };
+  GbPlotRect area = { 0, 0, 100, 100 };
+  GbError err = { 0 };
+  g_assert_cmpint(gb_curves_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
+  c.n_curves = 1;
+  k.n = 0;
+  g_assert_cmpint(gb_curves_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
+  g_assert_nonnull(strstr(err.message, "'a'"));
+  k.n = 2;
+  c.y_fixed = true;
+  c.y_lo = c.y_hi = 1;
+  g_assert_cmpint(gb_curves_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
+  c.y_hi = NAN;
+  g_assert_cmpint(gb_curves_draw(NULL, &c, area, &err), ==, GB_ERR_INVALID);
+
+  /* non-finite points break the line and the band but are not errors; all of them: still a
+   * chart, on a default range */
+  static const double xs[4] = { 0, 0.3, 0.6, 1 }, ys[4] = { 0.1, NAN, 0.5, 0.9 };
+  static const double sds[4] = { 0.1, 0.1, INFINITY, 0.1 }, none[4] = { NAN, NAN, NAN, NAN };
+  GbCurve ks[2] = { { .name = "gappy", .x = xs, .y = ys, .sd = sds, .n = 4, .markers = true },
+                    { .name = "empty", .x = xs, .y = none, .n = 4 } };
+  GbCurves cs = { .curves = ks, .n_curves = 2, .grid = true };
+  cairo_t *cr;
+  cairo_surface_t *s = white_surface(300, 200, &cr);
+  g_assert_cmpint(gb_curves_draw(cr, &cs, area, &err), ==, GB_OK);
+  cs.n_curves = 1;
+  ks[0].y = none;
+  GbCurvesLayout l;
+  gb_curves_layout(cr, &cs, area, &l);
+  g_assert_true(isfinite(l.y_lo) && isfinite(l.y_hi) && l.y_hi > l.y_lo);
+  g_assert_cmpint(gb_curves_draw(cr, &cs, area, &err), ==, GB_OK);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+}
+
 /* ---- export ---- */
 
 typedef struct {
@@ -667,6 +899,30 @@ draw_shap_cb(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   return gb_barchart_draw(cr, &c, area, err);
 }
 
+/* Made-up explainability-performance curves: two methods beside a random ranking. */
+static GbStatus
+draw_curves_cb(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
+{
+  (void)user;
+  static const double x[8] = { 0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1 };
+  static const double good[8] = { 0.1, 0.55, 0.8, 0.93, 0.98, 0.99, 1, 1 };
+  static const double fair[8] = { 0.1, 0.3, 0.5, 0.7, 0.85, 0.92, 0.97, 1 };
+  static const double rnd[8] = { 0.1, 0.12, 0.15, 0.2, 0.32, 0.45, 0.7, 1 };
+  static const double sd[8] = { 0, 0.02, 0.03, 0.04, 0.05, 0.05, 0.04, 0 };
+  GbCurve k[3] = {
+    { .name = "random", .annotation = "EPC 0.35 \u00b1 0.02", .x = x, .y = rnd, .sd = sd,
+      .n = 8, .dashed = true, .fixed_rgb = true, .rgb = GB_CURVES_BLACK_RGB },
+    { .name = "lrp-epsilon", .annotation = "EPC 0.93", .x = x, .y = good, .n = 8,
+      .markers = true },
+    { .name = "saliency", .annotation = "EPC 0.78", .x = x, .y = fair, .n = 8, .markers = true },
+  };
+  GbCurves c = { .curves = k, .n_curves = 3, .title = "Explainability-performance (made up)",
+                 .x_label = "fraction of features kept", .y_label = "agreement",
+                 .x_fixed = true, .x_hi = 1, .y_fixed = true, .y_lo = -0.02, .y_hi = 1.04,
+                 .grid = true };
+  return gb_curves_draw(cr, &c, area, err);
+}
+
 static void
 test_samples(void)
 {
@@ -691,6 +947,8 @@ test_samples(void)
     { "barchart-probabilities.png", draw_bars_cb, &hor, 480, 360 },
     { "barchart-probabilities-vertical.png", draw_bars_cb, &ver, 480, 360 },
     { "barchart-shap.png", draw_shap_cb, NULL, 480, 360 },
+    { "curves.png", draw_curves_cb, NULL, 720, 440 },
+    { "curves.svg", draw_curves_cb, NULL, 720, 440 },
   };
   for (size_t i = 0; i < G_N_ELEMENTS(figs); i++) {
     g_autofree char *path = g_build_filename(dir, figs[i].name, NULL);
@@ -716,6 +974,11 @@ main(int argc, char **argv)
   g_test_add_func("/plot/heatmap/errors", test_heatmap_errors);
   g_test_add_func("/plot/barchart/highlight", test_barchart_highlight);
   g_test_add_func("/plot/barchart/signed", test_barchart_signed);
+  g_test_add_func("/plot/curves/points", test_curves_points);
+  g_test_add_func("/plot/curves/band", test_curves_band);
+  g_test_add_func("/plot/curves/legend", test_curves_legend);
+  g_test_add_func("/plot/curves/clipping", test_curves_clipping);
+  g_test_add_func("/plot/curves/errors", test_curves_errors);
   g_test_add_func("/plot/export/formats", test_export_formats);
   g_test_add_func("/plot/export/failures", test_export_failures);
   g_test_add_func("/plot/samples", test_samples);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "gb-cli.h"
+#include "gb-curves.h"
 #include "gb-faithfulness.h"
+#include "gb-plot-export.h"
 
 /* glassbox-cli evaluate: explainability-performance curves of several methods over a data set,
  * each beside the random ranking, with their summaries (AUC, AOPC, EPC: our definition). */
@@ -89,9 +91,124 @@ print_summary(const char *method, const GbFaithfulnessCurve *c)
   printf("\n");
 }
 
+/* ---- --plot: every method's curve beside the random ranking's mean and sd band ---- */
+
+static bool
+is_deletion(GbFaithfulnessMode mode)
+{
+  return mode == GB_FAITHFULNESS_MORF || mode == GB_FAITHFULNESS_LERF;
+}
+
+/* "EPC 0.978" (keep, insert) or "AOPC 0.123" (deletion) for the explainer or, with @random,
+ * "mean ± sd" over the random rankings; false when the summary is undefined (a model at
+ * chance). */
+static bool
+summary_label(const GbFaithfulnessCurve *c, bool random, char *buf, size_t size)
+{
+  GbError err;
+  if (is_deletion(c->mode)) {
+    GbFaithfulnessAopc a;
+    if (gb_faithfulness_aopc(c, &a, &err) != GB_OK)
+      return false;
+    if (random)
+      snprintf(buf, size, "AOPC %.3f \u00b1 %.3f", a.random_mean, a.random_sd);
+    else
+      snprintf(buf, size, "AOPC %.3f", a.explainer);
+    return true;
+  }
+  GbEpcSummary e;
+  if (gb_epc_summarise(c, &e, &err) != GB_OK)
+    return false;
+  if (random)
+    snprintf(buf, size, "EPC %.3f \u00b1 %.3f", e.random_area_mean, e.random_area_sd);
+  else
+    snprintf(buf, size, "EPC %.3f", e.explainer.area);
+  return true;
+}
+
+static const char *
+mode_x_label(GbFaithfulnessMode mode)
+{
+  static const char *const labels[] = {"fraction of features kept (most relevant first)",
+                                       "fraction of features removed (most relevant first)",
+                                       "fraction of features removed (least relevant first)",
+                                       "fraction of features inserted (most relevant first)"};
+  return labels[mode];
+}
+
+static const char *
+measure_y_label(GbFaithfulnessMeasure measure)
+{
+  static const char *const labels[] = {"agreement with the original prediction", "accuracy",
+                                       "probability of the original prediction",
+                                       "balanced accuracy"};
+  return labels[measure];
+}
+
+#define LABEL_MAX 64
+
+typedef struct {
+  char **methods;
+  const GbFaithfulnessCurve *curves; /* one per method */
+  int n_methods;
+  char title[256];
+} Chart;
+
+static GbStatus
+draw_chart(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
+{
+  const Chart *ch = user;
+  const GbFaithfulnessCurve *first = &ch->curves[0];
+  int n = 0;
+  g_autofree GbCurve *k = g_new0(GbCurve, ch->n_methods + 1);
+  g_autofree char *labels = g_malloc0((size_t)(ch->n_methods + 1) * LABEL_MAX);
+  /* The random rankings are the same for every method (same seed, same data): drawn once. */
+  if (first->n_random > 0) {
+    k[n] = (GbCurve){.name = "random ranking", .x = first->grid, .y = first->random_mean,
+                     .sd = first->n_random > 1 ? first->random_sd : NULL, .n = first->n_grid,
+                     .fixed_rgb = true, .rgb = GB_CURVES_BLACK_RGB, .dashed = true};
+    if (summary_label(first, true, labels, LABEL_MAX))
+      k[n].annotation = labels;
+    n++;
+  }
+  for (int i = 0; i < ch->n_methods; i++, n++) {
+    const GbFaithfulnessCurve *c = &ch->curves[i];
+    char *label = labels + (size_t)(i + 1) * LABEL_MAX;
+    k[n] = (GbCurve){.name = ch->methods[i], .x = c->grid, .y = c->explainer, .n = c->n_grid,
+                     .markers = true};
+    if (summary_label(c, false, label, LABEL_MAX))
+      k[n].annotation = label;
+  }
+  GbCurves chart = {.curves = k, .n_curves = n, .title = ch->title,
+                    .x_label = mode_x_label(first->mode),
+                    .y_label = measure_y_label(first->measure), .x_fixed = true, .x_lo = 0,
+                    .x_hi = 1, .y_fixed = true, .y_lo = -0.02, .y_hi = 1.04, .grid = true};
+  return gb_curves_draw(cr, &chart, area, err);
+}
+
+static int
+write_plot(const char *path, const char *model_path, const char *data, char **methods,
+           const GbFaithfulnessCurve *curves, int n_methods)
+{
+  static const char *const modes[] = {"explainability-performance (keep)", "deletion (MoRF)",
+                                      "deletion (LeRF)", "insertion"};
+  Chart ch = {.methods = methods, .curves = curves, .n_methods = n_methods};
+  g_autofree char *base = g_path_get_basename(model_path);
+  char *dot = strrchr(base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  snprintf(ch.title, sizeof ch.title, "%s on %s (%d samples): %s", base, data,
+           curves[0].n_samples, modes[curves[0].mode]);
+  GbError err;
+  if (gb_plot_export(path, 900, 480, draw_chart, &ch, &err) != GB_OK)
+    return gb_cli_report(&err);
+  printf("wrote %s\n", path);
+  return GB_EXIT_OK;
+}
+
 static int
 evaluate(const char *model_path, const char *data, char **methods, int samples,
-         GbFaithfulnessConfig *cfg, const char *out)
+         GbFaithfulnessConfig *cfg, const char *out, const char *plot)
 {
   GbError err;
   GbModel *m = gb_cli_load_model(model_path, &err);
@@ -105,26 +222,26 @@ evaluate(const char *model_path, const char *data, char **methods, int samples,
   int n = gb_dataset_size(ds);
   GbDataView v = gb_dataset_view_range(ds, 0, samples > 0 && samples < n ? samples : n);
   g_autoptr(GString) csv = g_string_new("method,curve,fraction,performance,sd\n");
-  int code = GB_EXIT_OK;
+  int code = GB_EXIT_OK, n_methods = (int)g_strv_length(methods);
+  /* Kept for the plot, which needs every method's curve at once. */
+  GbFaithfulnessCurve *curves = g_new0(GbFaithfulnessCurve, n_methods);
   GbCliProgress prog;
-  for (int i = 0; methods[i] != NULL && code == GB_EXIT_OK; i++) {
+  for (int i = 0; i < n_methods && code == GB_EXIT_OK; i++) {
     const Explainer *e = find_explainer(methods[i]);
-    GbFaithfulnessCurve c = {0};
     gb_cli_progress_init(&prog);
     cfg->explain = e->fn;
     cfg->explain_user = NULL;
     cfg->progress = gb_cli_progress_cb;
     cfg->user = &prog;
-    GbStatus st = gb_faithfulness_curve(m, &v, cfg, &c, &err);
+    GbStatus st = gb_faithfulness_curve(m, &v, cfg, &curves[i], &err);
     gb_cli_progress_finish(&prog);
     if (st != GB_OK) {
       gb_error_prefix(&err, "%s", methods[i]);
       code = gb_cli_report(&err);
     } else {
-      print_summary(methods[i], &c);
-      append_curve(csv, methods[i], &c);
+      print_summary(methods[i], &curves[i]);
+      append_curve(csv, methods[i], &curves[i]);
     }
-    gb_faithfulness_curve_clear(&c);
   }
   if (code == GB_EXIT_OK) {
     g_autoptr(GError) error = NULL;
@@ -135,6 +252,11 @@ evaluate(const char *model_path, const char *data, char **methods, int samples,
       printf("wrote %s (%d samples)\n", out, v.n);
     }
   }
+  if (code == GB_EXIT_OK && plot != NULL)
+    code = write_plot(plot, model_path, data, methods, curves, n_methods);
+  for (int i = 0; i < n_methods; i++)
+    gb_faithfulness_curve_clear(&curves[i]);
+  g_free(curves);
   gb_dataset_free(ds);
   gb_model_free(m);
   return code;
@@ -144,7 +266,7 @@ int
 gb_cli_evaluate(int argc, char **argv)
 {
   g_autofree char *model = NULL, *data = NULL, *methods = NULL, *out = NULL, *mode = NULL,
-                  *measure = NULL;
+                  *measure = NULL, *plot = NULL;
   int samples = 1000, random = 10, seed = 1;
   gboolean abs_rank = FALSE;
   GOptionEntry entries[] = {
@@ -163,6 +285,8 @@ gb_cli_evaluate(int argc, char **argv)
       {"random", 0, 0, G_OPTION_ARG_INT, &random, "Random rankings beside each curve (10)", "R"},
       {"seed", 's', 0, G_OPTION_ARG_INT, &seed, "Seed of the random rankings (1)", "N"},
       {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Curves as CSV", "FILE"},
+      {"plot", 'p', 0, G_OPTION_ARG_FILENAME, &plot,
+       "Chart of the curves and the random ranking (.png, .svg, .pdf)", "FILE"},
       {NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("- how faithful are explanations?");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -172,7 +296,7 @@ gb_cli_evaluate(int argc, char **argv)
            "random ranking. EPC is our own definition (the published one is not available).\n"
            "Example:\n  glassbox-cli evaluate --model data/models/digits-cnn.safetensors "
            "--data mnist-test \\\n    --methods grad-x-input,ig,lrp-epsilon --samples 500 "
-           "--out curves.csv\n"
+           "--out curves.csv \\\n    --plot curves.png\n"
            "Exit status: 0 success, 2 bad command line, 3 bad model, data or settings.");
   int code;
   if (!gb_cli_parse(ctx, &argc, &argv, &code))
@@ -195,5 +319,10 @@ gb_cli_evaluate(int argc, char **argv)
   cfg.ranking = abs_rank ? GB_FAITHFULNESS_RANK_ABS : GB_FAITHFULNESS_RANK_SIGNED;
   cfg.n_random = random;
   cfg.seed = (uint64_t)seed;
-  return evaluate(model, data, names, samples, &cfg, out);
+  /* Refuse a bad chart name before any work is done. */
+  GbPlotFormat fmt;
+  GbError err;
+  if (plot && gb_plot_format_from_path(plot, &fmt, &err) != GB_OK)
+    return gb_cli_report(&err);
+  return evaluate(model, data, names, samples, &cfg, out, plot);
 }

@@ -55,28 +55,12 @@ widest_label(cairo_t *cr, const GbBarChart *c)
   return w;
 }
 
-/* Round values from @lo to @hi, about four of them, 1-2-5 spaced; returns how many. */
-static int
-axis_ticks(double lo, double hi, double *ticks, int max)
-{
-  double raw = (hi - lo) / 4.0;
-  double mag = pow(10.0, floor(log10(raw)));
-  double f = raw / mag;
-  double step = (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
-  int n = 0;
-  for (double k = ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step && n < max; k++)
-    ticks[n++] = k * step;
-  return n;
-}
-
-#define MAX_TICKS 16
-
 static double
 widest_tick(cairo_t *cr, double lo, double hi)
 {
-  double ticks[MAX_TICKS], w = 0.0;
+  double ticks[GB_PLOT_MAX_TICKS], w = 0.0;
   char buf[32];
-  int n = axis_ticks(lo, hi, ticks, MAX_TICKS);
+  int n = gb_plot_axis_ticks(lo, hi, ticks, GB_PLOT_MAX_TICKS);
   for (int i = 0; i < n; i++) {
     gb_plot_format_value(buf, sizeof buf, ticks[i]);
     w = fmax(w, gb_plot_text_width(cr, buf));
@@ -216,9 +200,9 @@ draw_zero_line(cairo_t *cr, const GbBarChart *c, const GbBarChartLayout *l)
 static void
 draw_value_axis(cairo_t *cr, const GbBarChart *c, const GbBarChartLayout *l)
 {
-  double ticks[MAX_TICKS];
+  double ticks[GB_PLOT_MAX_TICKS];
   char buf[32];
-  int n = axis_ticks(l->lo, l->hi, ticks, MAX_TICKS);
+  int n = gb_plot_axis_ticks(l->lo, l->hi, ticks, GB_PLOT_MAX_TICKS);
   bool hor = c->orientation == GB_BARCHART_HORIZONTAL;
   double fs = l->font_size;
   cairo_set_line_width(cr, 1.0);

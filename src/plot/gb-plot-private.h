@@ -23,3 +23,8 @@ void gb_plot_set_rgb(cairo_t *cr, GbRgb c);
 void gb_plot_format_value(char *buf, size_t size, double v);
 /* Turns a cairo_t in error into a GbStatus with @what in the message. */
 GbStatus gb_plot_check_cairo(cairo_t *cr, const char *what, GbError *err);
+
+#define GB_PLOT_MAX_TICKS 16
+/* Round values from @lo to @hi, about four of them, 1-2-5 spaced, into @ticks (at most @max);
+ * returns how many. */
+int gb_plot_axis_ticks(double lo, double hi, double *ticks, int max);

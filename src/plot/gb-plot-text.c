@@ -66,3 +66,17 @@ gb_plot_check_cairo(cairo_t *cr, const char *what, GbError *err)
   return gb_error_set(err, s == CAIRO_STATUS_NO_MEMORY ? GB_ERR_NOMEM : GB_ERR_INVALID,
                       "%s: cairo: %s", what, cairo_status_to_string(s));
 }
+
+/* Round values from @lo to @hi, about four of them, 1-2-5 spaced; returns how many. */
+int
+gb_plot_axis_ticks(double lo, double hi, double *ticks, int max)
+{
+  double raw = (hi - lo) / 4.0;
+  double mag = pow(10.0, floor(log10(raw)));
+  double f = raw / mag;
+  double step = (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
+  int n = 0;
+  for (double k = ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step && n < max; k++)
+    ticks[n++] = k * step;
+  return n;
+}

@@ -587,6 +587,60 @@ test_bad_inputs(void)
   gb_model_free(flat);
 }
 
+/* Every allocation failure gives GB_ERR_NOMEM and leaves the outputs untouched. */
+static void
+test_nomem(void)
+{
+  GbError err;
+  GbModel *m;
+  g_assert_cmpint(gb_model_new_from_spec("input(100), dense(8), relu, dense(3)", 2, &m, &err),
+                  ==, GB_OK);
+  float x[2 * D];
+  test_inputs(x, 2);
+  GbSanityConfig cfg = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSensitivityConfig scfg;
+  gb_sensitivity_config_init(&scfg);
+  scfg.n_samples = 4;
+  GbFaithCorrConfig fcfg;
+  gb_faith_corr_config_init(&fcfg);
+  fcfg.n_runs = 5;
+  bool all_ok = false;
+  for (long k = 1; !all_ok; k++) {
+    GbStatus st[4];
+    GbRandomisationResult r = {.n_steps = -1};
+    GbSensitivity s = {-1, -1};
+    double logit = -7, corr = -7;
+    gb_alloc_fail_after(k);
+    st[0] = gb_sanity_model_randomisation(m, x, 2, NULL, GB_RANDOMISATION_INDEPENDENT, &cfg,
+                                          &r, &err);
+    gb_alloc_fail_after(k);
+    st[1] = gb_sanity_random_logit(m, x, 2, NULL, &cfg, &logit, &err);
+    gb_alloc_fail_after(k);
+    st[2] = gb_sanity_sensitivity(m, x, 2, NULL, &scfg, &cfg, &s, &err);
+    gb_alloc_fail_after(k);
+    st[3] = gb_sanity_faithfulness_correlation(m, x, 2, NULL, &fcfg, &cfg, &corr, &err);
+    gb_alloc_fail_after(0);
+    all_ok = true;
+    for (int i = 0; i < 4; i++) {
+      g_assert_true(st[i] == GB_OK || st[i] == GB_ERR_NOMEM);
+      all_ok = all_ok && st[i] == GB_OK;
+    }
+    g_assert_true(st[0] == GB_OK ? r.n_steps == 2 : r.n_steps == -1);
+    g_assert_true(st[1] == GB_OK ? logit != -7 : logit == -7);
+    g_assert_true(st[2] == GB_OK ? s.max >= 0 : s.max == -1);
+    g_assert_true(st[3] == GB_OK ? corr != -7 : corr == -7);
+    gb_randomisation_result_clear(&r);
+    g_assert_cmpint(k, <, 1000);
+  }
+  float a[] = {1, 2, 3}, b[] = {3, 1, 2};
+  double v = -7;
+  gb_alloc_fail_after(1);
+  g_assert_cmpint(gb_score_spearman(a, b, 3, false, &v, &err), ==, GB_ERR_NOMEM);
+  gb_alloc_fail_after(0);
+  g_assert_cmpfloat(v, ==, -7);
+  gb_model_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -602,6 +656,7 @@ main(int argc, char **argv)
   g_test_add_func("/xai/sanity/faithfulness-correlation", test_faithfulness_correlation);
   g_test_add_func("/xai/sanity/cancel", test_cancel);
   g_test_add_func("/xai/sanity/bad-inputs", test_bad_inputs);
+  g_test_add_func("/xai/sanity/nomem", test_nomem);
   int rc = g_test_run();
   gb_model_free(model);
   return rc;

@@ -29,7 +29,8 @@ typedef enum {
 typedef struct {
   GbExplainBatchFn explain; /* required */
   void *explain_user;
-  bool absolute;  /* compare |a| (default true, as in Quantus) */
+  bool absolute;  /* Spearman of |a| in the randomisation and random-logit tests (default
+                   * true, as in Quantus) */
   uint64_t seed;  /* default 42: new weights, random classes, perturbations and subsets */
   GbProgressFn progress;
   void *user;
@@ -80,7 +81,9 @@ void gb_sensitivity_config_init(GbSensitivityConfig *cfg);
 typedef struct {
   /* Means over the inputs of max_k and mean_k of ||a(x + delta_k) - a(x)|| / ||a(x)||
    * (Frobenius norms; 0 when the maps are equal, even both zero; +inf when only the original
-   * is zero). Lower is more stable; max >= avg >= 0. The class stays the original one. */
+   * is zero). Lower is more stable; max >= avg >= 0. The class stays the original one, even
+   * where the prediction changes, and maps are not normalised first (Quantus normalises by
+   * default; the ratio is scale-free either way). */
   double max;
   double avg;
 } GbSensitivity;

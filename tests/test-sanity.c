@@ -71,6 +71,11 @@ test_gini_entropy(void)
   g_assert_cmpfloat_with_epsilon(g0, 0, 1e-9);
   g_assert_cmpfloat(gr, >, g0);
   g_assert_cmpfloat(gr, <, g1);
+  /* By hand: |a| sorted 0, 0, 1, 3 with weights -3, -1, 1, 3 gives 10 / (4 * 4). */
+  float h[] = {3, 0, -1, 0};
+  double gh;
+  g_assert_cmpint(gb_score_gini(h, 4, &gh, &err), ==, GB_OK);
+  g_assert_cmpfloat_with_epsilon(gh, 0.625, 1e-6);
   /* Uniform |a| on [0, 1]: G tends to 1/3. */
   g_assert_cmpfloat_with_epsilon(gr, 1.0 / 3, 0.1);
 
@@ -174,6 +179,20 @@ test_eeg_truth(void)
   double chance = (double)k / d;
   g_assert_cmpfloat(fabs(l.rank_accuracy - chance), <, 0.15);
   g_assert_cmpfloat(fabs(l.mass_accuracy - chance), <, 0.15);
+
+  /* Over the whole set: the truth as its own map scores 1 on every target trial, and the
+   * non-target trials are skipped. */
+  int n = gb_dataset_size(set->data), targets = 0;
+  for (int i = 0; i < n; i++) targets += set->data->labels[i] == 1;
+  GbLocalisationMean lm;
+  g_assert_cmpint(gb_score_localisation_mean(set->truth, set->truth, n, d, 0, false, &lm, &err),
+                  ==, GB_OK);
+  g_assert_cmpint(lm.n_scored, ==, targets);
+  g_assert_cmpfloat_with_epsilon(lm.mass_accuracy, 1, 1e-12);
+  g_assert_cmpfloat_with_epsilon(lm.rank_accuracy, 1, 1e-12);
+  g_assert_cmpfloat(lm.pointing_rate, ==, 1);
+  g_assert_cmpint(gb_score_localisation_mean(set->truth + other * d, set->truth + other * d, 1,
+                                             d, 0, false, &lm, &err), ==, GB_ERR_INVALID);
 
   /* A non-target trial has no class signal to find. */
   g_assert_cmpint(gb_score_mask_from_truth(set->truth + other * d, d, 0, mask, &k, &err), ==,
@@ -437,6 +456,28 @@ test_sensitivity(void)
   g_assert_cmpfloat(c.avg, ==, 0);
 }
 
+/* Gradient x input of a linear model at x = 1 moves by w (.) delta, so each ratio is
+ * ||w (.) delta|| / ||w||: at most the radius, and about radius / sqrt(3) on average. */
+static void
+test_sensitivity_linear(void)
+{
+  GbError err;
+  GbModel *m;
+  g_assert_cmpint(gb_model_new_from_spec("input(400), dense(2)", 6, &m, &err), ==, GB_OK);
+  float x[400];
+  for (int j = 0; j < 400; j++) x[j] = 1;
+  GbSensitivityConfig scfg;
+  gb_sensitivity_config_init(&scfg);
+  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSensitivity s;
+  g_assert_cmpint(gb_sanity_sensitivity(m, x, 1, NULL, &scfg, &gxi, &s, &err), ==, GB_OK);
+  g_test_message("linear: max-sensitivity %.4f, avg %.4f", s.max, s.avg);
+  g_assert_cmpfloat(s.max, <=, scfg.radius);
+  g_assert_cmpfloat_with_epsilon(s.avg, scfg.radius / sqrt(3), 0.01);
+  g_assert_cmpfloat(s.max, >, s.avg);
+  gb_model_free(m);
+}
+
 /* dense(3) on 100 inputs: gradient x input with a zero baseline is exactly the drop. A random
  * map correlates with it only by chance: per input, about as much as two random vectors of
  * 100 features (sd 0.1), so the mean over 20 inputs has sd about 0.02. */
@@ -653,6 +694,7 @@ main(int argc, char **argv)
   g_test_add_func("/xai/sanity/randomisation-seed", test_randomisation_seed);
   g_test_add_func("/xai/sanity/random-logit", test_random_logit);
   g_test_add_func("/xai/sanity/sensitivity", test_sensitivity);
+  g_test_add_func("/xai/sanity/sensitivity-linear", test_sensitivity_linear);
   g_test_add_func("/xai/sanity/faithfulness-correlation", test_faithfulness_correlation);
   g_test_add_func("/xai/sanity/cancel", test_cancel);
   g_test_add_func("/xai/sanity/bad-inputs", test_bad_inputs);

@@ -237,3 +237,62 @@ gb_score_localisation(const float *a, const bool *mask, size_t n, bool absolute,
   out->n_truth = k;
   return GB_OK;
 }
+
+/* Adds the localisation of @a against @truth (d) to @sum; skips a sample without a usable
+ * mask. */
+static GbStatus
+localisation_add(const float *a, const float *truth, size_t d, double fraction, bool absolute,
+                 bool *mask, GbLocalisationMean *sum, int *n_mass, GbError *err)
+{
+  double peak = 0;
+  for (size_t j = 0; j < d; j++) peak = fmax(peak, fabs((double)truth[j]));
+  if (peak <= 0)
+    return GB_OK;
+  size_t k;
+  GbStatus st = gb_score_mask_from_truth(truth, d, fraction, mask, &k, err);
+  if (st != GB_OK || k == d)
+    return st;
+  GbLocalisation l;
+  if ((st = gb_score_localisation(a, mask, d, absolute, &l, err)) != GB_OK)
+    return st;
+  if (isfinite(l.mass_accuracy)) {
+    sum->mass_accuracy += l.mass_accuracy;
+    (*n_mass)++;
+  }
+  sum->rank_accuracy += l.rank_accuracy;
+  sum->pointing_rate += l.pointing_hit;
+  sum->n_scored++;
+  return GB_OK;
+}
+
+GbStatus
+gb_score_localisation_mean(const float *maps, const float *truth, int n, size_t d,
+                           double fraction, bool absolute, GbLocalisationMean *out,
+                           GbError *err)
+{
+  if (maps == NULL || truth == NULL || out == NULL || n < 1 || d == 0)
+    return gb_error_set(err, GB_ERR_INVALID, "localisation: no maps, truths or output");
+  bool *mask = gb_malloc(d * sizeof *mask);
+  if (mask == NULL)
+    return gb_error_set(err, GB_ERR_NOMEM, "localisation: a mask of %zu features", d);
+  GbLocalisationMean sum = {0};
+  int n_mass = 0;
+  GbStatus st = GB_OK;
+  for (int i = 0; i < n && st == GB_OK; i++) {
+    st = localisation_add(maps + (size_t)i * d, truth + (size_t)i * d, d, fraction, absolute,
+                          mask, &sum, &n_mass, err);
+    if (st != GB_OK)
+      gb_error_prefix(err, "sample %d: ", i);
+  }
+  gb_free(mask);
+  if (st != GB_OK)
+    return st;
+  if (sum.n_scored == 0)
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "localisation: none of the %d samples has a ground truth to score", n);
+  out->mass_accuracy = n_mass > 0 ? sum.mass_accuracy / n_mass : NAN;
+  out->rank_accuracy = sum.rank_accuracy / sum.n_scored;
+  out->pointing_rate = sum.pointing_rate / sum.n_scored;
+  out->n_scored = sum.n_scored;
+  return GB_OK;
+}

@@ -58,3 +58,17 @@ typedef struct {
  * covers nothing or everything cannot locate anything. */
 GbStatus gb_score_localisation(const float *a, const bool *mask, size_t n, bool absolute,
                                GbLocalisation *out, GbError *err);
+
+typedef struct {
+  double mass_accuracy; /* mean over the scored samples with positive relevance */
+  double rank_accuracy; /* mean */
+  double pointing_rate; /* fraction of hits */
+  int n_scored;         /* samples with a ground truth */
+} GbLocalisationMean;
+
+/* Scores @n maps (n, d) against per-sample truths (n, d) such as GbEegSet.truth, each masked by
+ * gb_score_mask_from_truth with @fraction. Samples whose truth is zero everywhere (non-target
+ * trials) or marks every feature are skipped; GB_ERR_INVALID when none is left. */
+GbStatus gb_score_localisation_mean(const float *maps, const float *truth, int n, size_t d,
+                                    double fraction, bool absolute, GbLocalisationMean *out,
+                                    GbError *err);

@@ -55,19 +55,6 @@ widest_label(cairo_t *cr, const GbBarChart *c)
   return w;
 }
 
-static double
-widest_tick(cairo_t *cr, double lo, double hi)
-{
-  double ticks[GB_PLOT_MAX_TICKS], w = 0.0;
-  char buf[32];
-  int n = gb_plot_axis_ticks(lo, hi, ticks, GB_PLOT_MAX_TICKS);
-  for (int i = 0; i < n; i++) {
-    gb_plot_format_value(buf, sizeof buf, ticks[i]);
-    w = fmax(w, gb_plot_text_width(cr, buf));
-  }
-  return w;
-}
-
 void
 gb_barchart_layout(cairo_t *cr, const GbBarChart *c, GbPlotRect area, GbBarChartLayout *out)
 {
@@ -95,7 +82,7 @@ gb_barchart_layout(cairo_t *cr, const GbBarChart *c, GbPlotRect area, GbBarChart
     out->plot = (GbPlotRect){ body.x + pad + left, body.y + pad, body.width - 2 * pad - left,
                               body.height - 2 * pad - 1.3 * fs };
   } else {
-    double left = widest_tick(cr, out->lo, out->hi) + 0.8 * fs;
+    double left = gb_plot_widest_tick(cr, out->lo, out->hi) + 0.8 * fs;
     out->plot = (GbPlotRect){ body.x + pad + left, body.y + pad, body.width - 2 * pad - left,
                               body.height - 2 * pad - 1.4 * fs };
   }

@@ -131,19 +131,6 @@ legend_width(cairo_t *cr, const GbCurves *c, double fs)
   return 2.4 * fs + 0.5 * fs + w;
 }
 
-static double
-widest_tick(cairo_t *cr, double lo, double hi)
-{
-  double ticks[GB_PLOT_MAX_TICKS], w = 0.0;
-  char buf[32];
-  int n = gb_plot_axis_ticks(lo, hi, ticks, GB_PLOT_MAX_TICKS);
-  for (int i = 0; i < n; i++) {
-    gb_plot_format_value(buf, sizeof buf, ticks[i]);
-    w = fmax(w, gb_plot_text_width(cr, buf));
-  }
-  return w;
-}
-
 void
 gb_curves_layout(cairo_t *cr, const GbCurves *c, GbPlotRect area, GbCurvesLayout *out)
 {
@@ -159,7 +146,7 @@ gb_curves_layout(cairo_t *cr, const GbCurves *c, GbPlotRect area, GbCurvesLayout
   }
   double pad = 0.8 * fs;
   gb_plot_font(cr, 0.75 * fs, false);
-  double left = pad + widest_tick(cr, out->y_lo, out->y_hi) + 0.6 * fs;
+  double left = pad + gb_plot_widest_tick(cr, out->y_lo, out->y_hi) + 0.6 * fs;
   if (c->y_label)
     left += 1.5 * fs;
   double bottom = pad + 1.4 * fs + (c->x_label ? 1.5 * fs : 0.0);
@@ -277,7 +264,7 @@ draw_frame_and_labels(cairo_t *cr, const GbCurves *c, const GbCurvesLayout *l)
   if (c->y_label) {
     cairo_save(cr);
     gb_plot_font(cr, 0.75 * fs, false);
-    double tick_w = widest_tick(cr, l->y_lo, l->y_hi);
+    double tick_w = gb_plot_widest_tick(cr, l->y_lo, l->y_hi);
     gb_plot_font(cr, 0.85 * fs, false);
     cairo_translate(cr, p.x - tick_w - 1.4 * fs, p.y + p.height / 2.0);
     cairo_rotate(cr, -M_PI / 2.0);

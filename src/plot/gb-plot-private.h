@@ -28,3 +28,5 @@ GbStatus gb_plot_check_cairo(cairo_t *cr, const char *what, GbError *err);
 /* Round values from @lo to @hi, about four of them, 1-2-5 spaced, into @ticks (at most @max);
  * returns how many. */
 int gb_plot_axis_ticks(double lo, double hi, double *ticks, int max);
+/* Width of the widest tick label gb_plot_axis_ticks() gives for [lo, hi]. */
+double gb_plot_widest_tick(cairo_t *cr, double lo, double hi);

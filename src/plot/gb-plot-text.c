@@ -80,3 +80,16 @@ gb_plot_axis_ticks(double lo, double hi, double *ticks, int max)
     ticks[n++] = k * step;
   return n;
 }
+
+double
+gb_plot_widest_tick(cairo_t *cr, double lo, double hi)
+{
+  double ticks[GB_PLOT_MAX_TICKS], w = 0.0;
+  char buf[32];
+  int n = gb_plot_axis_ticks(lo, hi, ticks, GB_PLOT_MAX_TICKS);
+  for (int i = 0; i < n; i++) {
+    gb_plot_format_value(buf, sizeof buf, ticks[i]);
+    w = fmax(w, gb_plot_text_width(cr, buf));
+  }
+  return w;
+}

@@ -284,7 +284,7 @@ test_explain(void)
               "synthetic-images:500:12", "--epochs", "2", "--out", "relu.safetensors", NULL);
   expect(&r, 0, NULL, NULL);
   const char *methods[] = {"lrp-0", "grad-x-input"};
-  g_autofree double *maps[2] = {NULL, NULL};
+  double *maps[2] = {NULL, NULL};
   for (int k = 0; k < 2; k++) {
     r = run_cli("explain", "--model", "relu.safetensors", "--data", "synthetic-images:20:12:5",
                 "--index", "2", "--method", methods[k], "--out", "m.csv", NULL);
@@ -298,6 +298,8 @@ test_explain(void)
   }
   for (int i = 0; i < 144; i++)
     g_assert_cmpfloat(fabs(maps[0][i] - maps[1][i]), <, 1e-5 * (1 + fabs(maps[1][i])));
+  g_free(maps[0]);
+  g_free(maps[1]);
   r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
               "--method", "occlusion", "--out", "occ.png", NULL);
   expect(&r, 0, "wrote occ.png", NULL);

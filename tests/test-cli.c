@@ -309,6 +309,37 @@ test_explain(void)
   r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
               "--method", "lime", "--samples", "300", "--out", "lime.png", NULL);
   expect(&r, 0, "local fit R^2", NULL);
+  /* SLIC superpixels: as many as 4 x 4 patches would give (9 on 12 x 12), within a factor. */
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "lime", "--segments", "slic", "--samples", "300", "--out", "slic.png",
+              NULL);
+  const char *slic_line = strstr(r.out, "LIME: ");
+  g_assert_nonnull(slic_line);
+  int n_slic = atoi(slic_line + strlen("LIME: "));
+  g_assert_cmpint(n_slic, >=, 3);
+  g_assert_cmpint(n_slic, <=, 27);
+  expect(&r, 0, "SLIC: ", NULL);
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "shap", "--segments", "slic", "--out", "slic.csv", NULL);
+  expect(&r, 0, "KernelSHAP: ", NULL);
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "lime", "--segments", "watershed", "--out", "t.png", NULL);
+  expect(&r, 2, NULL, "grid or slic");
+  r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "ig", "--segments", "slic", "--out", "t.png", NULL);
+  expect(&r, 2, NULL, "shap and lime only");
+  /* EEG keeps time x channel blocks: slic is refused with the reason. */
+  r = run_cli("eeg", "simulate", "--subjects", "1", "--characters", "2", "--channels", "8",
+              "--out", "slic-eeg.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("train", "--arch", "input(103,8), flatten, dense(2)", "--data",
+              "slic-eeg.safetensors", "--epochs", "1", "--out", "slic-eeg-model.safetensors",
+              NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("explain", "--model", "slic-eeg-model.safetensors", "--data",
+              "slic-eeg.safetensors", "--method", "shap", "--segments", "slic", "--out", "t.png",
+              NULL);
+  expect(&r, 3, NULL, "--segments slic needs an image input");
   r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
               "--method", "telepathy", "--out", "t.png", NULL);
   expect(&r, 3, NULL, "unknown method 'telepathy'");

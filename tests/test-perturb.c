@@ -144,6 +144,175 @@ test_segments_grid(void)
   g_assert_cmpint(gb_segments_grid(&s, &vec, 0, 1, &err), ==, GB_ERR_INVALID);
 }
 
+/* Every pixel has an id in 0..M-1 shared by its channels, every segment is 4-connected and the
+ * sizes count the features. */
+static void
+assert_slic_valid(const GbSegments *s, int c, int h, int w)
+{
+  size_t np = (size_t)h * w;
+  g_assert_cmpuint(s->n, ==, (size_t)c * np);
+  g_assert_cmpint(s->n_segments, >=, 1);
+  for (size_t i = 0; i < np; i++) {
+    g_assert_cmpint(s->ids[i], >=, 0);
+    g_assert_cmpint(s->ids[i], <, s->n_segments);
+    for (int ch = 1; ch < c; ch++) g_assert_cmpint(s->ids[ch * np + i], ==, s->ids[i]);
+  }
+  int *seen = g_new0(int, np), *queue = g_new(int, np);
+  for (int k = 0; k < s->n_segments; k++) {
+    size_t first = 0, reached = 0, head = 0, tail = 0;
+    while (s->ids[first] != k) first++;
+    memset(seen, 0, np * sizeof *seen);
+    seen[first] = 1, queue[tail++] = (int)first;
+    while (head < tail) {
+      int i = queue[head++], r = i / w, col = i % w;
+      reached++;
+      int nb[4] = {r > 0 ? i - w : -1, r < h - 1 ? i + w : -1, col > 0 ? i - 1 : -1,
+                   col < w - 1 ? i + 1 : -1};
+      for (int d = 0; d < 4; d++)
+        if (nb[d] >= 0 && !seen[nb[d]] && s->ids[nb[d]] == k)
+          seen[nb[d]] = 1, queue[tail++] = nb[d];
+    }
+    g_assert_cmpuint(reached * c, ==, (size_t)s->sizes[k]); /* one piece */
+  }
+  g_free(seen);
+  g_free(queue);
+}
+
+/* A digit-like 28 x 28 image: a ring of radius 8 and width 3 in [0, 1] on black, plus a bar. */
+static float *
+new_ring_digit(void)
+{
+  float *x = g_new0(float, 28 * 28);
+  for (int r = 0; r < 28; r++)
+    for (int c = 0; c < 28; c++) {
+      double d = hypot(r - 13.5, c - 13.5);
+      x[r * 28 + c] = fabs(d - 8) < 1.5 ? 1.0f : (c >= 20 && c <= 22 && r >= 14) ? 0.8f : 0.0f;
+    }
+  return x;
+}
+
+static void
+test_segments_slic(void)
+{
+  GbError err;
+  GbSegments s, again;
+  GbShape digit = gb_shape_3d(1, 28, 28);
+  float *x = new_ring_digit();
+  g_assert_cmpint(gb_segments_slic(&s, &digit, x, GB_SLIC_DEFAULT_SEGMENTS,
+                                   GB_SLIC_DEFAULT_COMPACTNESS, 0, &err), ==, GB_OK);
+  assert_slic_valid(&s, 1, 28, 28);
+  g_assert_cmpint(s.n_segments, >=, GB_SLIC_DEFAULT_SEGMENTS / 2);
+  g_assert_cmpint(s.n_segments, <=, GB_SLIC_DEFAULT_SEGMENTS * 2);
+  /* Deterministic: the same input gives the same map. */
+  g_assert_cmpint(gb_segments_slic(&again, &digit, x, GB_SLIC_DEFAULT_SEGMENTS,
+                                   GB_SLIC_DEFAULT_COMPACTNESS, 0, &err), ==, GB_OK);
+  g_assert_cmpint(again.n_segments, ==, s.n_segments);
+  g_assert_cmpmem(again.ids, s.n * sizeof *s.ids, s.ids, s.n * sizeof *s.ids);
+  gb_segments_clear(&again);
+  gb_segments_clear(&s);
+  g_free(x);
+
+  /* Random colour images of other sizes and counts, including 1 and h*w segments. */
+  const int cases[][4] = {{3, 20, 30, 12}, {2, 9, 7, 10}, {1, 5, 5, 25}, {3, 8, 8, 1}};
+  for (size_t t = 0; t < G_N_ELEMENTS(cases); t++) {
+    int c = cases[t][0], h = cases[t][1], w = cases[t][2], k = cases[t][3];
+    GbShape shape = gb_shape_3d(c, h, w);
+    float *img = g_new(float, (size_t)c * h * w);
+    gb_test_fill_uniform(img, (size_t)c * h * w, 0.0f, 1.0f, 40 + t);
+    g_assert_cmpint(gb_segments_slic(&s, &shape, img, k, 0.5, 10, &err), ==, GB_OK);
+    assert_slic_valid(&s, c, h, w);
+    g_assert_cmpint(s.n_segments, >=, (k + 3) / 4);
+    g_assert_cmpint(s.n_segments, <=, 4 * k);
+    gb_segments_clear(&s);
+    g_free(img);
+  }
+}
+
+/* Two flat halves (left 0, right 1, on both channels): no segment holds pixels of both. */
+static void
+test_segments_slic_boundary(void)
+{
+  GbError err;
+  GbSegments s;
+  for (int k = 4; k <= 64; k *= 2) {
+    GbShape shape = gb_shape_3d(2, 28, 28);
+    float *x = g_new0(float, 2 * 28 * 28);
+    for (int i = 0; i < 2 * 28 * 28; i++) x[i] = (i % 28) >= 14 ? 1.0f : 0.0f;
+    g_assert_cmpint(gb_segments_slic(&s, &shape, x, k, GB_SLIC_DEFAULT_COMPACTNESS, 10, &err),
+                    ==, GB_OK);
+    assert_slic_valid(&s, 2, 28, 28);
+    g_assert_cmpint(s.n_segments, >=, 2);
+    float *side = g_new(float, s.n_segments);
+    for (int k2 = 0; k2 < s.n_segments; k2++) side[k2] = -1;
+    for (int i = 0; i < 28 * 28; i++) {
+      int id = s.ids[i];
+      if (side[id] < 0)
+        side[id] = x[i];
+      g_assert_cmpfloat(side[id], ==, x[i]);
+    }
+    g_free(side);
+    gb_segments_clear(&s);
+    g_free(x);
+  }
+}
+
+/* KernelSHAP over SLIC superpixels keeps efficiency: sum phi = f(x) - f(baseline). */
+static void
+test_segments_slic_shap(void)
+{
+  GbModel *m = new_model(CNN_SPEC, 51);
+  float *x = new_vector(72, 52);
+  for (int i = 0; i < 72; i++) x[i] = 0.5f * (x[i] + 1.0f);
+  GbShape shape = gb_shape_3d(2, 6, 6);
+  GbSegments seg;
+  GbError err;
+  g_assert_cmpint(gb_segments_slic(&seg, &shape, x, 8, 0.5, 10, &err), ==, GB_OK);
+  assert_slic_valid(&seg, 2, 6, 6);
+  GbTarget t = gb_target_class(1);
+  GbShapConfig cfg;
+  gb_shap_config_init(&cfg);
+  GbSegmentAttribution r;
+  run_shap(m, x, &seg, &t, &cfg, &r);
+  double sum = 0;
+  for (int k = 0; k < seg.n_segments; k++) sum += r.segment_values[k];
+  double delta = target_value(m, x, &t) - r.base_value;
+  g_assert_cmpfloat(fabs(delta), >, 1e-3); /* not trivially zero */
+  g_assert_cmpfloat(fabs(sum - delta), <, 1e-5);
+  g_assert_cmpfloat(fabs(r.map.sum - delta), <, 1e-4);
+  g_assert_cmpfloat(r.map.gap, <, 1e-5);
+  gb_segment_attribution_clear(&r);
+  gb_segments_clear(&seg);
+  g_free(x);
+  gb_model_free(m);
+}
+
+static void
+test_segments_slic_invalid(void)
+{
+  GbError err;
+  GbSegments s;
+  float x[2 * 4 * 4] = {0};
+  GbShape img = gb_shape_3d(2, 4, 4), eeg = gb_shape_2d(8, 4), empty = gb_shape_3d(1, 0, 4);
+  g_assert_cmpint(gb_segments_slic(&s, &eeg, x, 4, 0.1, 10, &err), ==, GB_ERR_SHAPE);
+  g_assert_cmpint(gb_segments_slic(&s, &empty, x, 1, 0.1, 10, &err), ==, GB_ERR_SHAPE);
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 0, 0.1, 10, &err), ==, GB_ERR_INVALID);
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 17, 0.1, 10, &err), ==, GB_ERR_INVALID);
+  g_assert_nonnull(strstr(err.message, "1..16"));
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 4, -1.0, 10, &err), ==, GB_ERR_INVALID);
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 4, NAN, 10, &err), ==, GB_ERR_INVALID);
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 4, 0.1, -1, &err), ==, GB_ERR_INVALID);
+  g_assert_cmpint(gb_segments_slic(&s, &img, NULL, 4, 0.1, 10, &err), ==, GB_ERR_INVALID);
+  x[19] = NAN;
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 4, 0.1, 10, &err), ==, GB_ERR_NUMERIC);
+  g_assert_nonnull(strstr(err.message, "19"));
+  g_assert_null(s.ids);
+  /* 16 segments on 16 pixels: one pixel each. */
+  x[19] = 0;
+  g_assert_cmpint(gb_segments_slic(&s, &img, x, 16, 0.1, 10, &err), ==, GB_OK);
+  assert_slic_valid(&s, 2, 4, 4);
+  gb_segments_clear(&s);
+}
+
 static void
 test_segments_expand(void)
 {
@@ -978,6 +1147,10 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/xai/segments/grid", test_segments_grid);
   g_test_add_func("/xai/segments/expand", test_segments_expand);
+  g_test_add_func("/xai/segments/slic", test_segments_slic);
+  g_test_add_func("/xai/segments/slic-boundary", test_segments_slic_boundary);
+  g_test_add_func("/xai/segments/slic-kernel-shap", test_segments_slic_shap);
+  g_test_add_func("/xai/segments/slic-invalid", test_segments_slic_invalid);
   g_test_add_func("/xai/occlusion/linear-1x1", test_occlusion_linear);
   g_test_add_func("/xai/occlusion/windows", test_occlusion_windows);
   g_test_add_func("/xai/occlusion/eeg", test_occlusion_eeg);

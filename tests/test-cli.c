@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdbool.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,54 @@ test_p300_models_on_regenerated_data(void)
 
 /* explain: integrated gradients' values in CSV sum to f(x) - f(0) as printed; heatmaps in the
  * three formats; bad methods and settings refused. */
+/* Explaining a trial of a simulated EEG set scores the map against the simulator's truth:
+ * the localisation line for a target trial, "no truth region" for a non-target one. */
+static void
+test_explain_eeg_truth(void)
+{
+  Run r = run_cli("eeg", "simulate", "--subjects", "2", "--characters", "2", "--channels", "8",
+                  "--out", "truth-eeg.safetensors", NULL);
+  expect(&r, 0, "240 trials (40 targets) of 103 samples x 8 channels", NULL);
+  r = run_cli("train", "--arch", "input(103,8), flatten, dense(1)", "--loss", "bce", "--data",
+              "truth-eeg.safetensors", "--epochs", "10", "--out", "truth-model.safetensors",
+              NULL);
+  expect(&r, 0, NULL, NULL);
+  bool seen_target = false, seen_other = false;
+  for (int i = 0; i < 60 && !(seen_target && seen_other); i++) {
+    g_autofree char *index = g_strdup_printf("%d", i);
+    r = run_cli("explain", "--model", "truth-model.safetensors", "--data",
+                "truth-eeg.safetensors", "--index", index, "--method", "grad-x-input", "--out",
+                "eeg-map.csv", NULL);
+    bool target = strstr(r.out, "(label 1)") != NULL;
+    if (target && !seen_target) {
+      const char *line = strstr(r.out, "relevance mass accuracy ");
+      g_assert_nonnull(line);
+      double mass = g_ascii_strtod(line + strlen("relevance mass accuracy "), NULL);
+      g_assert_cmpfloat(mass, >=, 0);
+      g_assert_cmpfloat(mass, <=, 1);
+      expect(&r, 0, "relevance rank accuracy", NULL);
+      seen_target = true;
+    } else if (!target && !seen_other) {
+      g_assert_null(strstr(r.out, "relevance mass accuracy"));
+      g_autofree char *msg =
+          g_strdup_printf("trial %d is a non-target trial: no truth region", i);
+      expect(&r, 0, msg, NULL);
+      seen_other = true;
+    } else {
+      expect(&r, 0, target ? "pointing game" : "no truth region", NULL);
+    }
+  }
+  g_assert_true(seen_target && seen_other);
+  /* Other data sources have no truth: no localisation line. */
+  r = run_cli("train", "--arch", "input(1,12,12), flatten, dense(10)", "--data",
+              "synthetic-images:100:12", "--epochs", "1", "--out", "img.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("explain", "--model", "img.safetensors", "--data", "synthetic-images:20:12:5",
+              "--method", "saliency", "--out", "img.csv", NULL);
+  g_assert_null(strstr(r.out, "localisation"));
+  expect(&r, 0, "wrote img.csv", NULL);
+}
+
 static void
 test_explain(void)
 {
@@ -414,6 +463,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/version-and-help", test_version_and_help);
   g_test_add_func("/cli/train-info-eval-predict", test_train_info_eval_predict);
   g_test_add_func("/cli/input-errors", test_input_errors);
+  g_test_add_func("/cli/explain-eeg-truth", test_explain_eeg_truth);
   g_test_add_func("/cli/divergence-keeps-file", test_divergence_keeps_file);
   g_test_add_func("/cli/cv-and-search", test_cv_and_search);
   g_test_add_func("/cli/p300-models", test_p300_models_on_regenerated_data);

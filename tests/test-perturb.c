@@ -586,6 +586,80 @@ test_shap_sampled_converges(void)
   gb_model_free(m);
 }
 
+/* Every class in one run equals one run per class, exact (M = 6) and sampled (M = 16, a
+ * background of 3 rows), and each class's values sum to f_c(x) - f_c(baseline). */
+static void
+test_shap_all_classes(void)
+{
+  GbModel *m = new_model(MLP16_SPEC, 31);
+  float *x = new_vector(16, 32), *bg = new_vector(3 * 16, 33);
+  GbShape shape = gb_shape_1d(16);
+  for (int M = 6; M <= 16; M += 10) {
+    GbSegments seg;
+    GbError err;
+    int ids[16];
+    for (int i = 0; i < 16; i++) ids[i] = i % M;
+    g_assert_cmpint(gb_segments_from_ids(&seg, &shape, ids, 16, &err), ==, GB_OK);
+    GbShapConfig cfg;
+    gb_shap_config_init(&cfg);
+    cfg.background = bg;
+    cfg.n_background = 3;
+    cfg.samples = 300;
+    cfg.seed = 5;
+    cfg.batch = 13, cfg.chunk = 37;
+    GbShapAllClasses all;
+    g_assert_cmpint(gb_attribution_kernel_shap_all(m, x, 16, &seg, &cfg, &all, NULL, NULL, &err),
+                    ==, GB_OK);
+    g_assert_cmpint(all.n_classes, ==, 3);
+    g_assert_cmpint(all.n_segments, ==, M);
+    g_assert_true(all.exact == (M == 6));
+    for (int c = 0; c < 3; c++) {
+      GbTarget t = gb_target_class(c);
+      GbSegmentAttribution one;
+      run_shap(m, x, &seg, &t, &cfg, &one);
+      g_assert_cmpint(all.n_coalitions, ==, one.n_coalitions);
+      g_assert_true(all.exact == one.exact);
+      double worst = 0.0, sum = 0.0;
+      for (int i = 0; i < M; i++) {
+        worst = fmax(worst, fabs(all.values[c * M + i] - one.segment_values[i]));
+        sum += all.values[c * M + i];
+      }
+      g_test_message("M = %d, class %d: worst |all - one| %.2e", M, c, worst);
+      g_assert_cmpfloat(worst, <, 1e-9);
+      g_assert_cmpfloat(fabs(all.base_values[c] - one.base_value), <, 1e-12);
+      g_assert_cmpfloat(fabs(all.f_x[c] - target_value(m, x, &t)), <, 1e-5);
+      g_assert_cmpfloat(fabs(sum - (all.f_x[c] - all.base_values[c])), <, 1e-9);
+      gb_segment_attribution_clear(&one);
+    }
+    gb_shap_all_classes_clear(&all);
+    gb_shap_all_classes_clear(&all); /* twice is fine */
+    gb_segments_clear(&seg);
+  }
+  /* Bad input is refused and leaves the output empty. */
+  GbSegments seg;
+  GbError err;
+  g_assert_cmpint(gb_segments_features(&seg, &shape, &err), ==, GB_OK);
+  GbShapConfig cfg;
+  gb_shap_config_init(&cfg);
+  GbShapAllClasses all;
+  x[3] = NAN;
+  g_assert_cmpint(gb_attribution_kernel_shap_all(m, x, 16, &seg, &cfg, &all, NULL, NULL, &err),
+                  !=, GB_OK);
+  g_assert_null(all.values);
+  x[3] = 0.5f;
+  g_assert_cmpint(gb_attribution_kernel_shap_all(m, x, 15, &seg, &cfg, &all, NULL, NULL, &err),
+                  !=, GB_OK);
+  cfg.samples = -1;
+  g_assert_cmpint(gb_attribution_kernel_shap_all(m, x, 16, &seg, &cfg, &all, NULL, NULL, &err),
+                  ==, GB_ERR_INVALID);
+  g_assert_cmpint(gb_attribution_kernel_shap_all(m, x, 16, &seg, &cfg, NULL, NULL, NULL, &err),
+                  ==, GB_ERR_INVALID);
+  gb_segments_clear(&seg);
+  g_free(x);
+  g_free(bg);
+  gb_model_free(m);
+}
+
 /* A linear model: phi_i = w_i (x_i - b_i) whatever the sampling, and sums of those over groups. */
 static void
 test_shap_linear(void)
@@ -1112,6 +1186,14 @@ test_nomem(void)
     if (st != GB_OK)
       g_assert_null(r.segment_values);
     gb_segment_attribution_clear(&r);
+    GbShapAllClasses all;
+    gb_alloc_fail_after(k);
+    st = gb_attribution_kernel_shap_all(m, x, 10, &seg, &sc, &all, NULL, NULL, &err);
+    gb_alloc_fail_after(0);
+    g_assert_true(st == GB_OK || st == GB_ERR_NOMEM);
+    if (st != GB_OK)
+      g_assert_null(all.values);
+    gb_shap_all_classes_clear(&all);
     gb_alloc_fail_after(k);
     st = gb_attribution_lime(m, x, 10, &t, &seg, &lc, &r, NULL, NULL, &err);
     gb_alloc_fail_after(0);
@@ -1158,6 +1240,7 @@ main(int argc, char **argv)
   g_test_add_func("/xai/kernel-shap/exact-background", test_shap_exact_background);
   g_test_add_func("/xai/kernel-shap/sampled-converges", test_shap_sampled_converges);
   g_test_add_func("/xai/kernel-shap/linear", test_shap_linear);
+  g_test_add_func("/xai/kernel-shap/all-classes", test_shap_all_classes);
   g_test_add_func("/xai/permutation-shap/converges", test_permutation_converges);
   g_test_add_func("/xai/permutation-shap/linear", test_permutation_linear);
   g_test_add_func("/xai/lime/reference", test_lime_reference);

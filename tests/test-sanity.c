@@ -12,6 +12,7 @@
 #include "gb-rng.h"
 #include "gb-sanity.h"
 #include "gb-scores.h"
+#include "gb-synthetic.h"
 #include "gb-test-util.h"
 #include "gb-train.h"
 
@@ -344,7 +345,7 @@ test_randomisation(void)
   size_t len = gb_model_buffer_len(m);
   float *before = g_memdup2(gb_model_params(m), len * sizeof(float));
 
-  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSanityConfig gxi = sanity_config(g_getenv("SAL") ? gb_explain_batch_saliency : gb_explain_batch_grad_x_input, NULL);
   GbSanityConfig ident = sanity_config(explain_input, NULL);
   for (int order = GB_RANDOMISATION_CASCADING; order <= GB_RANDOMISATION_INDEPENDENT;
        order++) {
@@ -439,7 +440,7 @@ test_random_logit(void)
   float x[N_IN * D];
   test_inputs(x, N_IN);
   GbError err;
-  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSanityConfig gxi = sanity_config(g_getenv("SAL") ? gb_explain_batch_saliency : gb_explain_batch_grad_x_input, NULL);
   GbSanityConfig ident = sanity_config(explain_input, NULL);
   double r_gxi, r_ident, r_again;
   g_assert_cmpint(gb_sanity_random_logit(m, x, N_IN, NULL, &gxi, &r_gxi, &err), ==, GB_OK);
@@ -470,7 +471,7 @@ test_sensitivity(void)
   gb_sensitivity_config_init(&scfg);
   g_assert_cmpfloat(scfg.radius, ==, 0.2);
   g_assert_cmpint(scfg.n_samples, ==, 50);
-  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSanityConfig gxi = sanity_config(g_getenv("SAL") ? gb_explain_batch_saliency : gb_explain_batch_grad_x_input, NULL);
   GbSensitivity s, again, c;
   g_assert_cmpint(gb_sanity_sensitivity(m, x, N_IN, NULL, &scfg, &gxi, &s, &err), ==, GB_OK);
   g_assert_cmpint(gb_sanity_sensitivity(m, x, N_IN, NULL, &scfg, &gxi, &again, &err), ==,
@@ -503,7 +504,7 @@ test_sensitivity_linear(void)
   for (int j = 0; j < 400; j++) x[j] = 1;
   GbSensitivityConfig scfg;
   gb_sensitivity_config_init(&scfg);
-  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSanityConfig gxi = sanity_config(g_getenv("SAL") ? gb_explain_batch_saliency : gb_explain_batch_grad_x_input, NULL);
   GbSensitivity s;
   g_assert_cmpint(gb_sanity_sensitivity(m, x, 1, NULL, &scfg, &gxi, &s, &err), ==, GB_OK);
   g_test_message("linear: max-sensitivity %.4f, avg %.4f", s.max, s.avg);
@@ -528,7 +529,7 @@ test_faithfulness_correlation(void)
   gb_faith_corr_config_init(&fcfg);
   g_assert_cmpint(fcfg.n_runs, ==, 100);
   
-  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  GbSanityConfig gxi = sanity_config(g_getenv("SAL") ? gb_explain_batch_saliency : gb_explain_batch_grad_x_input, NULL);
   double r;
   g_assert_cmpint(gb_sanity_faithfulness_correlation(m, x, 20, NULL, &fcfg, &gxi, &r, &err),
                   ==, GB_OK);
@@ -663,6 +664,167 @@ test_bad_inputs(void)
   gb_model_free(flat);
 }
 
+/* ---- Data (label) randomisation ---- */
+
+#define IMG 10
+#define N_IMG 240
+
+/* A small MLP trained on synthetic images, their data set and the training configuration. */
+typedef struct {
+  GbDataset *ds;
+  GbModel *m;
+  GbTrainConfig tc;
+} ImageProblem;
+
+static void
+image_problem(ImageProblem *p)
+{
+  GbError err;
+  p->ds = gb_synthetic_images(N_IMG, 4, IMG, 1, 0.05, 11, &err);
+  g_assert_nonnull(p->ds);
+  g_assert_cmpint(gb_model_new_from_spec("input(1,10,10), flatten, dense(32), relu, dense(4)",
+                                         4, &p->m, &err),
+                  ==, GB_OK);
+  gb_train_config_init(&p->tc);
+  p->tc.epochs = 40;
+  p->tc.batch_size = 32;
+  p->tc.seed = 6;
+  GbDataView v = gb_dataset_view(p->ds);
+  g_assert_cmpint(gb_train(p->m, &v, NULL, &p->tc, NULL, &err), ==, GB_OK);
+}
+
+static void
+image_problem_clear(ImageProblem *p)
+{
+  gb_model_free(p->m);
+  gb_dataset_free(p->ds);
+}
+
+static GbLabelRandomisation
+label_randomise(ImageProblem *p, const GbSanityConfig *cfg)
+{
+  GbError err;
+  GbLabelRandomisation r;
+  GbDataView v = gb_dataset_view(p->ds);
+  GbStatus st = gb_sanity_label_randomisation(p->m, &v, &p->tc, p->ds->x->data, N_IN, NULL,
+                                              cfg, &r, &err);
+  if (st != GB_OK)
+    g_error("label randomisation: %s", err.message);
+  return r;
+}
+
+/* The gradient of a model that learnt the classes differs from that of a model fitted to
+ * shuffled labels; the input itself does not depend on the model at all. Gradient x input
+ * passes on signed maps but not on |a|: on these mostly dark images, |x| sets most of the
+ * ranking whatever the model (the "input structure" Adebayo et al. 2018 warn about). */
+static void
+test_label_randomisation(void)
+{
+  ImageProblem p;
+  image_problem(&p);
+  GbModel *before = gb_model_dup(p.m, NULL);
+  GbSanityConfig sal = sanity_config(gb_explain_batch_saliency, NULL);
+  GbLabelRandomisation r = label_randomise(&p, &sal);
+  g_test_message("saliency: similarity %.3f, train acc %.3f, randomised %.3f (true labels %.3f)",
+                 r.similarity, r.train_acc, r.random_train_acc, r.random_true_acc);
+  g_assert_cmpfloat(r.train_acc, >, 0.9);
+  g_assert_cmpfloat(r.random_true_acc, <, 0.6);
+  g_assert_cmpfloat(r.random_train_acc, >, 0.25); /* above chance: it memorised some */
+  g_assert_cmpfloat(r.similarity, <, 0.6);
+  /* The model is left as it was. */
+  g_assert_cmpmem(gb_model_params(p.m), gb_model_buffer_len(p.m) * sizeof(float),
+                  gb_model_params(before), gb_model_buffer_len(before) * sizeof(float));
+
+  GbSanityConfig gxi = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  gxi.absolute = false;
+  GbLabelRandomisation signed_gxi = label_randomise(&p, &gxi);
+  gxi.absolute = true;
+  GbLabelRandomisation abs_gxi = label_randomise(&p, &gxi);
+  g_test_message("grad x input: similarity %.3f signed, %.3f of |a|", signed_gxi.similarity,
+                 abs_gxi.similarity);
+  g_assert_cmpfloat(signed_gxi.similarity, <, 0.6);
+  g_assert_cmpfloat(abs_gxi.similarity, >, r.similarity);
+  g_assert_cmpfloat(abs_gxi.random_train_acc, ==, r.random_train_acc);
+
+  GbSanityConfig ident = sanity_config(explain_input, NULL);
+  GbLabelRandomisation ri = label_randomise(&p, &ident);
+  g_assert_cmpfloat(fabs(ri.similarity - 1), <, 1e-9);
+  g_assert_cmpfloat(ri.train_acc, ==, r.train_acc);
+
+  /* Deterministic for a seed; another seed permutes (and initialises) differently. */
+  GbLabelRandomisation again = label_randomise(&p, &sal);
+  g_assert_cmpfloat(again.similarity, ==, r.similarity);
+  g_assert_cmpfloat(again.random_true_acc, ==, r.random_true_acc);
+  sal.seed = 7;
+  GbLabelRandomisation other = label_randomise(&p, &sal);
+  g_assert_cmpfloat(other.similarity, !=, r.similarity);
+  g_assert_cmpfloat(other.similarity, <, 0.6);
+  gb_model_free(before);
+  image_problem_clear(&p);
+}
+
+static void
+test_label_randomisation_bad_inputs(void)
+{
+  GbError err;
+  GbModel *m;
+  g_assert_cmpint(gb_model_new_from_spec("input(1,10,10), flatten, dense(3)", 2, &m, &err), ==,
+                  GB_OK);
+  GbDataset *ds = gb_synthetic_images(12, 3, IMG, 1, 0.05, 1, &err);
+  GbDataView v = gb_dataset_view(ds);
+  GbTrainConfig tc;
+  gb_train_config_init(&tc);
+  tc.epochs = 1;
+  GbSanityConfig cfg = sanity_config(gb_explain_batch_grad_x_input, NULL);
+  const float *x = ds->x->data;
+  GbLabelRandomisation r = {.similarity = -7};
+  g_assert_cmpint(gb_sanity_label_randomisation(m, NULL, &tc, x, 2, NULL, &cfg, &r, &err), ==,
+                  GB_ERR_INVALID);
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &v, NULL, x, 2, NULL, &cfg, &r, &err), ==,
+                  GB_ERR_INVALID);
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &v, &tc, x, 0, NULL, &cfg, &r, &err), ==,
+                  GB_ERR_INVALID);
+  GbDataView one = v;
+  one.n = 1;
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &one, &tc, x, 2, NULL, &cfg, &r, &err), ==,
+                  GB_ERR_INVALID);
+  GbDataView nolabels = v;
+  nolabels.labels = NULL;
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &nolabels, &tc, x, 2, NULL, &cfg, &r, &err),
+                  ==, GB_ERR_INVALID);
+  GbDataView wrong = v;
+  wrong.shape = gb_shape_1d(50);
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &wrong, &tc, x, 2, NULL, &cfg, &r, &err), ==,
+                  GB_ERR_INVALID);
+  g_test_message("%s", err.message);
+  int bad_class[] = {0, 5};
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &v, &tc, x, 2, bad_class, &cfg, &r, &err),
+                  ==, GB_ERR_INVALID);
+  GbSanityConfig none = sanity_config(NULL, NULL);
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &v, &tc, x, 2, NULL, &none, &r, &err), ==,
+                  GB_ERR_INVALID);
+  GbTrainConfig bad_tc = tc;
+  bad_tc.epochs = 0;
+  GbStatus st = gb_sanity_label_randomisation(m, &v, &bad_tc, x, 2, NULL, &cfg, &r, &err);
+  g_assert_cmpint(st, !=, GB_OK);
+  GbSanityConfig nan = sanity_config(explain_nan, NULL);
+  g_assert_cmpint(gb_sanity_label_randomisation(m, &v, &tc, x, 2, NULL, &nan, &r, &err), ==,
+                  GB_ERR_NUMERIC);
+  g_assert_cmpfloat(r.similarity, ==, -7);
+  /* Every allocation failure gives GB_ERR_NOMEM and leaves the output untouched. */
+  GbStatus st_mem = GB_ERR_NOMEM;
+  for (long k = 1; st_mem != GB_OK; k++) {
+    gb_alloc_fail_after(k);
+    st_mem = gb_sanity_label_randomisation(m, &v, &tc, x, 2, NULL, &cfg, &r, &err);
+    gb_alloc_fail_after(0);
+    g_assert_true(st_mem == GB_OK || st_mem == GB_ERR_NOMEM);
+    g_assert_true(st_mem == GB_OK ? r.similarity != -7 : r.similarity == -7);
+    g_assert_cmpint(k, <, 1000);
+  }
+  gb_dataset_free(ds);
+  gb_model_free(m);
+}
+
 /* Every allocation failure gives GB_ERR_NOMEM and leaves the outputs untouched. */
 static void
 test_nomem(void)
@@ -728,6 +890,9 @@ main(int argc, char **argv)
   g_test_add_func("/xai/sanity/randomisation", test_randomisation);
   g_test_add_func("/xai/sanity/randomisation-layers", test_randomisation_layers);
   g_test_add_func("/xai/sanity/randomisation-seed", test_randomisation_seed);
+  g_test_add_func("/xai/sanity/label-randomisation", test_label_randomisation);
+  g_test_add_func("/xai/sanity/label-randomisation-bad-inputs",
+                  test_label_randomisation_bad_inputs);
   g_test_add_func("/xai/sanity/random-logit", test_random_logit);
   g_test_add_func("/xai/sanity/sensitivity", test_sensitivity);
   g_test_add_func("/xai/sanity/sensitivity-linear", test_sensitivity_linear);

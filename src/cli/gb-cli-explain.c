@@ -7,11 +7,14 @@
 
 #include "gb-attribution.h"
 #include "gb-cli.h"
+#include "gb-eeg-file.h"
+#include "gb-eeg.h"
 #include "gb-heatmap.h"
 #include "gb-lrp.h"
 #include "gb-image-import.h"
 #include "gb-perturb.h"
 #include "gb-plot-export.h"
+#include "gb-scores.h"
 #include "gb-segments.h"
 
 /* glassbox-cli explain: one input, one method, a heatmap (PNG/SVG/PDF) or the values (CSV). */
@@ -57,6 +60,47 @@ load_input(const ExplainOptions *o, GbModel *m, float **x, int *label, GbError *
   }
   gb_dataset_free(ds);
   return st;
+}
+
+/* Features whose simulated signal reaches this fraction of the trial's peak make up the truth
+ * region (as in the sanity tests of the simulator's truth). */
+#define TRUTH_FRACTION 0.2
+
+/* After the explanation of a trial of a simulated Glassbox EEG set: how well @a locates the
+ * class signal the simulator put in (methods.md §6 item 9). Silent for other data. */
+static void
+print_eeg_localisation(const ExplainOptions *o, const GbAttribution *a)
+{
+  if (o->data == NULL || !g_file_test(o->data, G_FILE_TEST_IS_REGULAR) ||
+      gb_eeg_path_is_recording(o->data) || !gb_eeg_file_is_eeg_set(o->data))
+    return;
+  GbError err;
+  GbEegSet *set = gb_eeg_set_open(o->data, &err);
+  if (set == NULL) {
+    g_printerr("glassbox-cli: localisation not scored: %s\n", err.message);
+    return;
+  }
+  size_t d = (size_t)set->n_times * set->n_channels;
+  if (set->truth == NULL) {
+    printf("localisation: %s carries no simulated ground truth\n", o->data);
+  } else if (a->n != d || o->index >= gb_dataset_size(set->data)) {
+    printf("localisation: the map does not match the trials of %s\n", o->data);
+  } else {
+    const float *truth = set->truth + (size_t)o->index * d;
+    g_autofree bool *mask = g_new(bool, d);
+    size_t k = 0;
+    GbLocalisation l;
+    if (gb_score_mask_from_truth(truth, d, TRUTH_FRACTION, mask, &k, &err) != GB_OK)
+      printf("localisation: trial %d is a non-target trial: no truth region to score against\n",
+             o->index);
+    else if (gb_score_localisation(a->values, mask, d, false, &l, &err) != GB_OK)
+      printf("localisation: not scored: %s\n", err.message);
+    else
+      printf("localisation against the simulated truth (%zu of %zu features): relevance mass "
+             "accuracy %.3f, relevance rank accuracy %.3f, pointing game %s\n",
+             k, d, l.mass_accuracy, l.rank_accuracy, l.pointing_hit ? "hit" : "miss");
+  }
+  gb_eeg_set_free(set);
 }
 
 static GbStatus
@@ -386,6 +430,7 @@ explain(ExplainOptions *o)
     printf("integrated gradients: sum %.4f, f(x) - f(baseline) = %.4f, completeness gap %.2e "
            "(%.2f%%)\n",
            a.sum, a.f_x - a.f_baseline, a.gap, 100.0 * a.gap_relative);
+  print_eeg_localisation(o, &a);
   if (csv) {
     code = write_csv(o->out, &a);
   } else {

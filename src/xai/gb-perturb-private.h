@@ -27,6 +27,9 @@ void gb_coalition_eval_clear(GbCoalitionEval *e);
 /* masks: (count, M) bytes, 1 = segment from x  ->  v: (count) */
 GbStatus gb_coalition_eval_run(GbCoalitionEval *e, const uint8_t *masks, int count, double *v,
                                GbError *err);
+/* masks: (count, M)  ->  v: (count, n_out), every logit of the model */
+GbStatus gb_coalition_eval_run_all(GbCoalitionEval *e, const uint8_t *masks, int count,
+                                   double *v, GbError *err);
 
 /* Checks shared by KernelSHAP and LIME: input, target, segments fit the model. */
 GbStatus gb_perturb_check(GbModel *m, const float *x, size_t n_x, const GbTarget *t,

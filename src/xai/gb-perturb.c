@@ -136,3 +136,32 @@ gb_coalition_eval_run(GbCoalitionEval *e, const uint8_t *masks, int count, doubl
   e->n_forward += total;
   return GB_OK;
 }
+
+/* As gb_coalition_eval_run, with every logit: v: (count, n_out). */
+GbStatus
+gb_coalition_eval_run_all(GbCoalitionEval *e, const uint8_t *masks, int count, double *v,
+                          GbError *err)
+{
+  size_t n = e->g.n_in, m = (size_t)e->seg->n_segments, n_out = (size_t)e->g.n_out;
+  long total = (long)count * e->n_bg, done = 0;
+  for (size_t j = 0; j < (size_t)count * n_out; j++) v[j] = 0.0;
+  while (done < total) {
+    int nb = total - done < e->g.batch ? (int)(total - done) : e->g.batch;
+    for (int r = 0; r < nb; r++) {
+      long k = done + r;
+      mix(e, masks + (size_t)(k / e->n_bg) * m, e->bg + (size_t)(k % e->n_bg) * n,
+          e->g.xb + (size_t)r * n);
+    }
+    const float *logits;
+    GbStatus st = gb_model_forward(e->g.model, e->g.xb, nb, false, &logits, err);
+    if (st != GB_OK)
+      return st;
+    for (int r = 0; r < nb; r++)
+      for (size_t c = 0; c < n_out; c++)
+        v[(size_t)((done + r) / e->n_bg) * n_out + c] += logits[(size_t)r * n_out + c];
+    done += nb;
+  }
+  for (size_t j = 0; j < (size_t)count * n_out; j++) v[j] /= e->n_bg;
+  e->n_forward += total;
+  return GB_OK;
+}

@@ -77,6 +77,27 @@ GbStatus gb_attribution_kernel_shap(GbModel *m, const float *x, size_t n_x, cons
                                     GbSegmentAttribution *out, GbProgressFn progress,
                                     void *user, GbError *err);
 
+/* KernelSHAP of every logit of a multi-class model in one run: the same coalitions, each
+ * evaluated once for all logits, and one weighted least squares per class sharing the design
+ * (one Cholesky factorisation, n_classes right-hand sides). Class c's values are those of
+ * gb_attribution_kernel_shap for target c with the same configuration and seed (up to
+ * rounding), and sum to f_c(x) - base_values[c]. */
+typedef struct {
+  int n_classes;       /* C: the model's outputs */
+  int n_segments;      /* M */
+  double *values;      /* owned (C, M): phi of class c at values[c * M + i] */
+  double *base_values; /* owned (C): f_c(baseline), the mean over the background */
+  double *f_x;         /* owned (C): f_c(x) */
+  long n_coalitions;
+  bool exact;
+} GbShapAllClasses;
+
+void gb_shap_all_classes_clear(GbShapAllClasses *r);
+GbStatus gb_attribution_kernel_shap_all(GbModel *m, const float *x, size_t n_x,
+                                        const GbSegments *seg, const GbShapConfig *cfg,
+                                        GbShapAllClasses *out, GbProgressFn progress,
+                                        void *user, GbError *err);
+
 /* ---- Permutation sampling Shapley (Castro et al. 2009; methods.md §5.3) ---- */
 typedef struct {
   int permutations;        /* R >= 1, default 100; each costs M + 1 coalitions (x2 antithetic) */

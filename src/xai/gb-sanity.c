@@ -263,6 +263,141 @@ gb_sanity_model_randomisation(GbModel *m, const float *x, int n, const int *clas
   return st;
 }
 
+/* ---- Data (label) randomisation ---- */
+
+/* @train with its labels (or targets) rows permuted by a shuffle seeded from @seed; the
+ * copies are owned by @labels / @targets. */
+static GbStatus
+permuted_view(const GbDataView *train, uint64_t seed, GbDataView *out, int **labels,
+              float **targets, GbError *err)
+{
+  int n = train->n;
+  size_t dim = train->targets != NULL ? (size_t)train->target_dim : 0;
+  int *perm = gb_malloc((size_t)n * sizeof *perm);
+  *labels = train->labels != NULL ? gb_malloc((size_t)n * sizeof **labels) : NULL;
+  *targets = train->targets != NULL ? gb_alloc_floats((size_t)n * dim) : NULL;
+  if (perm == NULL || (train->labels != NULL && *labels == NULL) ||
+      (train->targets != NULL && *targets == NULL)) {
+    gb_free(perm);
+    gb_free(*labels);
+    gb_free(*targets);
+    *labels = NULL;
+    *targets = NULL;
+    return gb_error_set(err, GB_ERR_NOMEM, "label randomisation: labels of %d samples", n);
+  }
+  GbRng rng;
+  gb_rng_seed(&rng, gb_rng_derive(seed, 1));
+  for (int i = 0; i < n; i++) perm[i] = i;
+  gb_rng_shuffle(&rng, perm, n);
+  for (int i = 0; i < n; i++) {
+    if (*labels != NULL)
+      (*labels)[i] = train->labels[perm[i]];
+    if (*targets != NULL)
+      memcpy(*targets + i * dim, train->targets + perm[i] * dim, dim * sizeof(float));
+  }
+  gb_free(perm);
+  *out = *train;
+  out->labels = *labels;
+  out->targets = *targets;
+  return GB_OK;
+}
+
+static GbStatus
+label_randomisation_check(GbModel *m, const GbDataView *train, const GbTrainConfig *tcfg,
+                          GbError *err)
+{
+  if (train == NULL || tcfg == NULL)
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "label randomisation: no training data or configuration");
+  if (train->n < 2)
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "label randomisation: %d training samples; a permutation needs 2",
+                        train->n);
+  if (train->labels == NULL && train->targets == NULL)
+    return gb_error_set(err, GB_ERR_INVALID, "label randomisation: no labels or targets");
+  if (gb_shape_size(&train->shape) != gb_model_input_size(m))
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "label randomisation: training samples have %zu values, the model "
+                        "takes %zu",
+                        gb_shape_size(&train->shape), gb_model_input_size(m));
+  GbStatus st = gb_data_view_validate(train, "label randomisation: training data", err);
+  return st;
+}
+
+/* Trains the label-randomised model into *@out (owned) and fills its accuracies. */
+static GbStatus
+train_randomised(GbModel *m, const GbDataView *train, const GbTrainConfig *tcfg,
+                 const GbSanityConfig *cfg, GbModel **out, GbLabelRandomisation *r,
+                 GbError *err)
+{
+  GbDataView perm;
+  int *labels = NULL;
+  float *targets = NULL;
+  GbStatus st = permuted_view(train, cfg->seed, &perm, &labels, &targets, err);
+  GbModel *fresh = NULL;
+  if (st == GB_OK)
+    st = gb_model_new(gb_model_get_arch(m), gb_rng_derive(cfg->seed, 2), &fresh, err);
+  GbTrainConfig tc = *tcfg;
+  tc.progress = cfg->progress;
+  tc.user = cfg->user;
+  double loss;
+  if (st == GB_OK)
+    st = gb_train(fresh, &perm, NULL, &tc, NULL, err);
+  if (st == GB_OK)
+    st = gb_evaluate(m, train, NULL, 0, &tc.loss, &loss, &r->train_acc, err);
+  if (st == GB_OK)
+    st = gb_evaluate(fresh, &perm, NULL, 0, &tc.loss, &loss, &r->random_train_acc, err);
+  if (st == GB_OK)
+    st = gb_evaluate(fresh, train, NULL, 0, &tc.loss, &loss, &r->random_true_acc, err);
+  gb_free(labels);
+  gb_free(targets);
+  if (st != GB_OK) {
+    gb_model_free(fresh);
+    if (st == GB_ERR_CANCELLED)
+      return cancelled("label randomisation", err);
+    gb_error_prefix(err, "label randomisation: ");
+    return st;
+  }
+  *out = fresh;
+  return GB_OK;
+}
+
+GbStatus
+gb_sanity_label_randomisation(GbModel *m, const GbDataView *train, const GbTrainConfig *tcfg,
+                              const float *x, int n, const int *classes,
+                              const GbSanityConfig *cfg, GbLabelRandomisation *out,
+                              GbError *err)
+{
+  GbStatus st = check_args(m, x, n, cfg, out, "label randomisation", err);
+  if (st == GB_OK)
+    st = label_randomisation_check(m, train, tcfg, err);
+  if (st != GB_OK)
+    return st;
+  size_t d = gb_model_input_size(m);
+  int *cls = NULL;
+  float *maps = gb_alloc_floats(2 * (size_t)n * d);
+  GbModel *fresh = NULL;
+  GbLabelRandomisation r = {.similarity = NAN};
+  if (maps == NULL)
+    st = gb_error_set(err, GB_ERR_NOMEM, "label randomisation: maps of %d inputs", n);
+  if (st == GB_OK)
+    st = resolve_classes(m, x, n, classes, &cls, err);
+  if (st == GB_OK)
+    st = explain(cfg, m, x, n, cls, maps, err);
+  if (st == GB_OK)
+    st = train_randomised(m, train, tcfg, cfg, &fresh, &r, err);
+  if (st == GB_OK)
+    st = explain(cfg, fresh, x, n, cls, maps + (size_t)n * d, err);
+  if (st == GB_OK)
+    st = mean_spearman(maps, maps + (size_t)n * d, n, d, cfg->absolute, &r.similarity, err);
+  gb_model_free(fresh);
+  gb_free(maps);
+  gb_free(cls);
+  if (st == GB_OK)
+    *out = r;
+  return st;
+}
+
 /* ---- Random logit ---- */
 
 GbStatus

@@ -8,6 +8,7 @@
 #include "gb-faithfulness.h"
 #include "gb-model.h"
 #include "gb-status.h"
+#include "gb-train.h"
 
 /* Sanity checks, robustness and faithfulness correlation of an explanation method
  * (methods.md §6 items 2, 5 and 8). Any method plugs in through a GbExplainBatchFn.
@@ -58,6 +59,30 @@ void gb_randomisation_result_clear(GbRandomisationResult *r);
 GbStatus gb_sanity_model_randomisation(GbModel *m, const float *x, int n, const int *classes,
                                        GbRandomisationOrder order, const GbSanityConfig *cfg,
                                        GbRandomisationResult *out, GbError *err);
+
+/* ---- Data (label) randomisation (Adebayo et al. 2018) ---- */
+
+typedef struct {
+  /* Mean over the inputs of the Spearman correlation between the map of @m and that of the
+   * model trained on permuted labels; constant maps are skipped, NaN when all are. A method
+   * passes when this is low: its maps depend on what the model learnt. */
+  double similarity;
+  double train_acc;        /* @m on @train, true labels (NAN for MSE) */
+  double random_train_acc; /* the label-randomised model on the permuted labels it was fitted
+                            * to: how much it memorised (NAN for MSE) */
+  double random_true_acc;  /* the label-randomised model on the true labels: near chance */
+} GbLabelRandomisation;
+
+/* Trains a fresh copy of @m's architecture (weights drawn from a seed derived from cfg->seed)
+ * with @tcfg on @train's inputs, its labels (or MSE targets) permuted by a shuffle seeded
+ * from cfg->seed, then compares the maps of @m and of that model on @x (n, d). @m is trained
+ * by the caller, normally on @train with @tcfg, and is not changed. @tcfg's progress and
+ * user are replaced by cfg's, reporting the fraction of the training. GB_ERR_INVALID also for
+ * a @train that does not fit @m or has fewer than 2 samples. */
+GbStatus gb_sanity_label_randomisation(GbModel *m, const GbDataView *train,
+                                       const GbTrainConfig *tcfg, const float *x, int n,
+                                       const int *classes, const GbSanityConfig *cfg,
+                                       GbLabelRandomisation *out, GbError *err);
 
 /* ---- Random logit (Sixt et al. 2020) ---- */
 

@@ -32,14 +32,19 @@ enum { DETERMINISTIC, RANDOM };
 
 /* Coalitions wait in a chunk until they are evaluated and folded into the normal equations
  * A[kind] phi = b[kind] of the eliminated problem (P = M - 1 unknowns, upper triangle of A).
- * Random samples carry weight 1 until the end, when they share the leftover kernel mass. */
+ * Random samples carry weight 1 until the end, when they share the leftover kernel mass.
+ * C targets share the coalitions, their evaluations and the design A: one right-hand side
+ * each (C = 1: the explained target; C = n_out: every logit). */
 typedef struct {
-  int M, P;
-  double f_base, delta; /* v(empty), v(full) - v(empty) */
-  double *A[2], *b[2];  /* (P, P) and (P) each */
+  int M, P, C;
+  bool all;              /* C = n_out: evaluate every logit */
+  double *f_base, *delta; /* (C) v(empty), v(full) - v(empty) */
+  double *A[2], *b[2];  /* (P, P) and (P, C) each */
   double *x;            /* (P) one design row */
+  double *y;            /* (C) its targets */
   uint8_t *masks;       /* (chunk, M) */
-  double *w, *v;        /* (chunk) */
+  double *w;            /* (chunk) */
+  double *v;            /* (chunk, C) */
   int chunk, pending, pending_kind;
   long n_random, done, total;
   GbCoalitionEval ev;
@@ -47,19 +52,21 @@ typedef struct {
   void *user;
 } GbShapState;
 
-/* Row j: x_i = z_i - z_m, y~ = v - f_base - z_m delta, with m = M - 1. */
+/* Row j: x_i = z_i - z_m, y~_c = v_c - f_base_c - z_m delta_c, with m = M - 1.
+ * v: (C) the coalition's values. */
 static void
-shap_fold(GbShapState *s, const uint8_t *z, double w, double v, int kind)
+shap_fold(GbShapState *s, const uint8_t *z, double w, const double *v, int kind)
 {
-  int P = s->P;
-  double zm = z[P], y = v - s->f_base - zm * s->delta;
+  int P = s->P, C = s->C;
+  double zm = z[P];
   double *A = s->A[kind], *b = s->b[kind];
+  for (int c = 0; c < C; c++) s->y[c] = v[c] - s->f_base[c] - zm * s->delta[c];
   for (int i = 0; i < P; i++) s->x[i] = (double)z[i] - zm;
   for (int i = 0; i < P; i++) {
     if (s->x[i] == 0.0)
       continue;
     double wx = w * s->x[i];
-    b[i] += wx * y;
+    for (int c = 0; c < C; c++) b[(size_t)i * C + c] += wx * s->y[c];
     for (int k = i; k < P; k++) A[(size_t)i * P + k] += wx * s->x[k];
   }
 }
@@ -69,11 +76,13 @@ shap_flush(GbShapState *s, GbError *err)
 {
   if (s->pending == 0)
     return GB_OK;
-  GbStatus st = gb_coalition_eval_run(&s->ev, s->masks, s->pending, s->v, err);
+  GbStatus st = s->all ? gb_coalition_eval_run_all(&s->ev, s->masks, s->pending, s->v, err)
+                       : gb_coalition_eval_run(&s->ev, s->masks, s->pending, s->v, err);
   if (st != GB_OK)
     return st;
   for (int j = 0; j < s->pending; j++)
-    shap_fold(s, s->masks + (size_t)j * s->M, s->w[j], s->v[j], s->pending_kind);
+    shap_fold(s, s->masks + (size_t)j * s->M, s->w[j], s->v + (size_t)j * s->C,
+              s->pending_kind);
   s->done += s->pending;
   s->pending = 0;
   return gb_perturb_report(s->progress, s->user, (double)s->done / s->total, "KernelSHAP",
@@ -218,11 +227,13 @@ shap_sample(GbShapState *s, const GbShapPlan *p, const double *weight, long left
   return shap_flush(s, err);
 }
 
-/* Solves (A + 1e-10 tr(A) I) phi = b by Cholesky; min-norm least squares if A is singular. */
+/* Solves (A + 1e-10 tr(A) I) phi = b, b: (P, C), by Cholesky; min-norm least squares if A
+ * is singular. */
 static GbStatus
-shap_solve(int P, double *A, double *b, GbError *err)
+shap_solve(int P, int C, double *A, double *b, GbError *err)
 {
-  double *copy = gb_malloc((size_t)P * P * sizeof *copy), *rhs = gb_malloc(P * sizeof *rhs);
+  double *copy = gb_malloc((size_t)P * P * sizeof *copy);
+  double *rhs = gb_malloc((size_t)P * C * sizeof *rhs);
   if (copy == NULL || rhs == NULL) {
     gb_free(copy);
     gb_free(rhs);
@@ -231,20 +242,20 @@ shap_solve(int P, double *A, double *b, GbError *err)
   for (int i = 0; i < P; i++) /* mirror the upper triangle */
     for (int k = 0; k < i; k++) A[(size_t)i * P + k] = A[(size_t)k * P + i];
   memcpy(copy, A, (size_t)P * P * sizeof *A);
-  memcpy(rhs, b, P * sizeof *b);
+  memcpy(rhs, b, (size_t)P * C * sizeof *b);
   double tr = 0.0;
   for (int i = 0; i < P; i++) tr += A[(size_t)i * P + i];
   for (int i = 0; i < P; i++) A[(size_t)i * P + i] += 1e-10 * tr;
   GbStatus st = GB_OK;
-  if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', P, 1, A, P, b, 1) != 0) {
+  if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', P, C, A, P, b, C) != 0) {
     double *sv = gb_malloc(P * sizeof *sv);
     lapack_int rank;
     if (sv == NULL)
       st = gb_error_set(err, GB_ERR_NOMEM, "KernelSHAP fallback of %d unknowns", P);
-    else if (LAPACKE_dgelsd(LAPACK_ROW_MAJOR, P, P, 1, copy, P, rhs, 1, sv, -1.0, &rank) != 0)
+    else if (LAPACKE_dgelsd(LAPACK_ROW_MAJOR, P, P, C, copy, P, rhs, C, sv, -1.0, &rank) != 0)
       st = gb_error_set(err, GB_ERR_NUMERIC, "KernelSHAP least squares did not converge");
     else
-      memcpy(b, rhs, P * sizeof *b);
+      memcpy(b, rhs, (size_t)P * C * sizeof *b);
     gb_free(sv);
   }
   gb_free(copy);
@@ -276,23 +287,31 @@ shap_budget(const GbShapConfig *cfg, int M)
   return all >= 0 && want > all ? all : want;
 }
 
+/* @C targets; @all: they are the model's n_out logits. */
 static GbStatus
-shap_state_init(GbShapState *s, int M, int chunk, GbError *err)
+shap_state_init(GbShapState *s, int M, int C, bool all, int chunk, GbError *err)
 {
   memset(s, 0, sizeof *s);
   s->M = M;
   s->P = M - 1;
-  s->chunk = chunk > 0 ? chunk : GB_PERTURB_DEFAULT_CHUNK;
+  s->C = C;
+  s->all = all;
+  /* At least 2: the endpoints are evaluated in one go. */
+  s->chunk = chunk > 1 ? chunk : chunk == 1 ? 2 : GB_PERTURB_DEFAULT_CHUNK;
   size_t pp = (size_t)s->P * s->P + 1;
   for (int k = 0; k < 2; k++) {
     s->A[k] = gb_calloc(pp, sizeof(double));
-    s->b[k] = gb_calloc((size_t)M, sizeof(double));
+    s->b[k] = gb_calloc((size_t)M * C, sizeof(double));
   }
+  s->f_base = gb_calloc((size_t)C, sizeof(double));
+  s->delta = gb_calloc((size_t)C, sizeof(double));
   s->x = gb_calloc((size_t)M, sizeof(double));
+  s->y = gb_calloc((size_t)C, sizeof(double));
   s->masks = gb_malloc((size_t)s->chunk * M);
   s->w = gb_calloc((size_t)s->chunk, sizeof(double));
-  s->v = gb_calloc((size_t)s->chunk, sizeof(double));
-  if (!s->A[0] || !s->A[1] || !s->b[0] || !s->b[1] || !s->x || !s->masks || !s->w || !s->v)
+  s->v = gb_calloc((size_t)s->chunk * C, sizeof(double));
+  if (!s->A[0] || !s->A[1] || !s->b[0] || !s->b[1] || !s->f_base || !s->delta || !s->x ||
+      !s->y || !s->masks || !s->w || !s->v)
     return gb_error_set(err, GB_ERR_NOMEM, "KernelSHAP scratch for %d segments", M);
   return GB_OK;
 }
@@ -304,7 +323,10 @@ shap_state_clear(GbShapState *s)
     gb_free(s->A[k]);
     gb_free(s->b[k]);
   }
+  gb_free(s->f_base);
+  gb_free(s->delta);
   gb_free(s->x);
+  gb_free(s->y);
   gb_free(s->masks);
   gb_free(s->w);
   gb_free(s->v);
@@ -318,13 +340,16 @@ shap_endpoints(GbShapState *s, GbError *err)
   uint8_t *z = s->masks;
   memset(z, 0, (size_t)2 * s->M);
   memset(z + s->M, 1, (size_t)s->M);
-  GbStatus st = gb_coalition_eval_run(&s->ev, z, 2, s->v, err);
-  s->f_base = s->v[0];
-  s->delta = s->v[1] - s->v[0];
+  GbStatus st = s->all ? gb_coalition_eval_run_all(&s->ev, z, 2, s->v, err)
+                       : gb_coalition_eval_run(&s->ev, z, 2, s->v, err);
+  for (int c = 0; c < s->C; c++) {
+    s->f_base[c] = s->v[c];
+    s->delta[c] = s->v[s->C + c] - s->v[c];
+  }
   return st;
 }
 
-/* Fill, sample, solve: phi into @phi (M). */
+/* Fill, sample, solve: phi into @phi (C, M). */
 static GbStatus
 shap_run(GbShapState *s, long budget, uint64_t seed, double *phi, bool *exact, GbError *err)
 {
@@ -351,15 +376,16 @@ shap_run(GbShapState *s, long budget, uint64_t seed, double *phi, bool *exact, G
     double c = s->n_random > 0 ? weight_left / s->n_random : 0.0;
     size_t pp = (size_t)s->P * s->P;
     for (size_t i = 0; i < pp; i++) s->A[0][i] += c * s->A[1][i];
-    for (int i = 0; i < s->P; i++) s->b[0][i] += c * s->b[1][i];
-    st = shap_solve(s->P, s->A[0], s->b[0], err);
+    for (size_t i = 0; i < (size_t)s->P * s->C; i++) s->b[0][i] += c * s->b[1][i];
+    st = shap_solve(s->P, s->C, s->A[0], s->b[0], err);
   }
-  if (st == GB_OK) {
-    double sum = 0.0;
-    for (int i = 0; i < s->P; i++) sum += phi[i] = s->b[0][i];
-    phi[s->P] = s->delta - sum;
+  for (int c = 0; c < s->C && st == GB_OK; c++) {
+    double sum = 0.0, *row = phi + (size_t)c * M;
+    for (int i = 0; i < s->P; i++) sum += row[i] = s->b[0][(size_t)i * s->C + c];
+    row[s->P] = s->delta[c] - sum;
+  }
+  if (st == GB_OK)
     *exact = plan.n_full == plan.n_sizes;
-  }
   gb_free(heap);
   gb_free(idx);
   gb_free(z);
@@ -373,15 +399,16 @@ shap_finish(GbSegmentAttribution *out, const GbShapState *s, const GbSegments *s
   double sum = 0.0;
   for (int i = 0; i < s->M; i++) sum += out->segment_values[i];
   gb_segments_expand(seg, out->segment_values, expand, out->map.values);
-  out->base_value = s->f_base;
-  out->local_prediction = s->f_base + sum;
+  double f_base = s->f_base[0], delta = s->delta[0];
+  out->base_value = f_base;
+  out->local_prediction = f_base + sum;
   out->n_coalitions = s->done;
   GbAttribution *a = &out->map;
-  a->f_x = s->f_base + s->delta;
-  a->f_baseline = s->f_base;
+  a->f_x = f_base + delta;
+  a->f_baseline = f_base;
   a->sum = sum;
-  a->gap = fabs(sum - s->delta);
-  a->gap_relative = s->delta != 0.0 ? a->gap / fabs(s->delta) : (a->gap == 0.0 ? 0.0 : INFINITY);
+  a->gap = fabs(sum - delta);
+  a->gap_relative = delta != 0.0 ? a->gap / fabs(delta) : (a->gap == 0.0 ? 0.0 : INFINITY);
   a->n_evaluations = (int)(s->ev.n_forward < INT32_MAX ? s->ev.n_forward : INT32_MAX);
 }
 
@@ -401,7 +428,7 @@ gb_attribution_kernel_shap(GbModel *m, const float *x, size_t n_x, const GbTarge
   float *xb = NULL;
   const float *bg;
   int n_bg;
-  st = shap_state_init(&s, seg->n_segments, cfg->chunk, err);
+  st = shap_state_init(&s, seg->n_segments, 1, false, cfg->chunk, err);
   if (st == GB_OK)
     st = gb_perturb_background(m, x, n_x, &cfg->baseline, cfg->background, cfg->n_background,
                                &xb, &bg, &n_bg, err);
@@ -420,6 +447,81 @@ gb_attribution_kernel_shap(GbModel *m, const float *x, size_t n_x, const GbTarge
     shap_finish(out, &s, seg, cfg->expand);
   else
     gb_segment_attribution_clear(out);
+  shap_state_clear(&s);
+  gb_free(xb);
+  return st;
+}
+
+/* ---- Every class at once ---- */
+
+void
+gb_shap_all_classes_clear(GbShapAllClasses *r)
+{
+  if (r == NULL)
+    return;
+  gb_free(r->values);
+  gb_free(r->base_values);
+  gb_free(r->f_x);
+  memset(r, 0, sizeof *r);
+}
+
+static GbStatus
+shap_all_alloc(GbShapAllClasses *out, int C, int M, GbError *err)
+{
+  *out = (GbShapAllClasses){.n_classes = C, .n_segments = M};
+  out->values = gb_calloc((size_t)C * M, sizeof *out->values);
+  out->base_values = gb_calloc((size_t)C, sizeof *out->base_values);
+  out->f_x = gb_calloc((size_t)C, sizeof *out->f_x);
+  if (out->values == NULL || out->base_values == NULL || out->f_x == NULL) {
+    gb_shap_all_classes_clear(out);
+    return gb_error_set(err, GB_ERR_NOMEM, "KernelSHAP values of %d classes", C);
+  }
+  return GB_OK;
+}
+
+GbStatus
+gb_attribution_kernel_shap_all(GbModel *m, const float *x, size_t n_x, const GbSegments *seg,
+                               const GbShapConfig *cfg, GbShapAllClasses *out,
+                               GbProgressFn progress, void *user, GbError *err)
+{
+  if (out == NULL || cfg == NULL)
+    return gb_error_set(err, GB_ERR_INVALID, "KernelSHAP: no configuration or output");
+  memset(out, 0, sizeof *out);
+  GbTarget t0 = {.class_a = 0, .class_b = -1};
+  GbStatus st = gb_perturb_check(m, x, n_x, &t0, seg, err);
+  if (st == GB_OK)
+    st = shap_check_config(cfg, err);
+  if (st != GB_OK)
+    return st;
+  int C = gb_model_n_outputs(m), M = seg->n_segments;
+  GbShapState s;
+  float *xb = NULL;
+  const float *bg;
+  int n_bg;
+  st = shap_state_init(&s, M, C, true, cfg->chunk, err);
+  if (st == GB_OK)
+    st = gb_perturb_background(m, x, n_x, &cfg->baseline, cfg->background, cfg->n_background,
+                               &xb, &bg, &n_bg, err);
+  if (st == GB_OK)
+    st = gb_coalition_eval_init(&s.ev, m, &t0, seg, x, bg, n_bg, cfg->batch, err);
+  if (st == GB_OK)
+    st = shap_all_alloc(out, C, M, err);
+  s.total = shap_budget(cfg, M);
+  s.progress = progress;
+  s.user = user;
+  if (st == GB_OK)
+    st = shap_endpoints(&s, err);
+  if (st == GB_OK)
+    st = shap_run(&s, s.total, cfg->seed, out->values, &out->exact, err);
+  if (st == GB_OK) {
+    for (int c = 0; c < C; c++) {
+      out->base_values[c] = s.f_base[c];
+      out->f_x[c] = s.f_base[c] + s.delta[c];
+    }
+    out->n_coalitions = s.done;
+  } else {
+    gb_shap_all_classes_clear(out);
+  }
   shap_state_clear(&s);
   gb_free(xb);
   return st;

@@ -147,3 +147,25 @@ gb_test_remove_tree(const char *dir)
   }
   g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
+
+void
+gb_test_assert_message(const GbError *err, const char *prefix, const char *substring)
+{
+  if (!g_str_has_prefix(err->message, prefix) || strstr(err->message, substring) == NULL)
+    g_error("message '%s' should start with '%s' and contain '%s'", err->message, prefix,
+            substring);
+}
+
+void
+gb_test_assert_failure(GbStatus got, GbStatus code, const GbError *err, const char *name,
+                       const char *substring)
+{
+  if (got != code)
+    g_error("expected %s, got %s: %s", gb_status_to_string(code), gb_status_to_string(got),
+            err->message);
+  g_autofree char *prefix = g_strdup_printf("%s: ", name);
+  gb_test_assert_message(err, prefix, substring);
+  g_assert_null(strstr(err->message + strlen(name), name)); /* prefixed once */
+  if (substring[0] != '\0')
+    g_test_message("%s", err->message);
+}

@@ -22,6 +22,13 @@ typedef struct {
  * generator is reseeded before each forward so dropout masks and noise stay fixed. */
 GbGradcheck gb_test_gradcheck(const char *spec, int batch, bool training, double h,
                               uint64_t seed);
+/* Asserts that @err's message starts with @prefix and contains @substring. */
+void gb_test_assert_message(const GbError *err, const char *prefix, const char *substring);
+/* Asserts that a loader of the file called @name failed with @code (it returned @got), with a
+ * message "@name: ..." that names the file once and contains @substring. */
+void gb_test_assert_failure(GbStatus got, GbStatus code, const GbError *err, const char *name,
+                            const char *substring);
+
 /* Runs gb_test_gradcheck and asserts both errors are below @tol. */
 void gb_test_assert_gradcheck(const char *spec, int batch, bool training, double tol);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gb-alloc.h"
+#include "gb-test-util.h"
 #include "gb-eeg-file.h"
 #include "gb-eeg-sim.h"
 #include "gb-json.h"
@@ -96,27 +97,13 @@ load_ok(const void *data, size_t len)
 }
 
 static void
-assert_message(const GbError *err, const char *prefix, const char *substring)
-{
-  if (!g_str_has_prefix(err->message, prefix) || strstr(err->message, substring) == NULL)
-    g_error("message '%s' should start with '%s' and contain '%s'", err->message, prefix,
-            substring);
-}
-
-static void
 assert_load_fails(const void *data, size_t len, GbStatus code, const char *substring)
 {
   GbEegSet *s = (GbEegSet *)0x1;
   GbError err = {0};
   GbStatus st = gb_eeg_set_load_from_memory(data, len, NAME, &s, &err);
-  if (st != code)
-    g_error("expected %s, got %s: %s", gb_status_to_string(code), gb_status_to_string(st),
-            err.message);
+  gb_test_assert_failure(st, code, &err, NAME, substring);
   g_assert_null(s);
-  assert_message(&err, NAME ": ", substring);
-  g_assert_null(strstr(err.message + strlen(NAME), NAME)); /* prefixed once */
-  if (substring[0] != '\0')
-    g_test_message("%s", err.message);
 }
 
 /* ---- Round trips --------------------------------------------------------------------------- */
@@ -540,7 +527,7 @@ test_reject_corrupted(void)
     } else {
       g_assert_cmpint(st, ==, GB_ERR_FORMAT);
       g_assert_null(back);
-      assert_message(&err, NAME ": ", "");
+      gb_test_assert_message(&err, NAME ": ", "");
     }
     g_free(copy);
   }
@@ -628,7 +615,7 @@ test_file(void)
   void *data = save_to_memory(s, &len);
   s->data->labels[0] = 7;
   g_assert_cmpint(gb_eeg_set_save(s, path, &err), ==, GB_ERR_INVALID);
-  assert_message(&err, path, ": trial 0 has label 7");
+  gb_test_assert_message(&err, path, ": trial 0 has label 7");
   char *contents;
   g_assert_true(g_file_get_contents(path, &contents, &file_len, NULL));
   g_assert_cmpmem(contents, file_len, data, len);
@@ -640,10 +627,10 @@ test_file(void)
   char *absent = g_build_filename(dir, "absent.safetensors", NULL);
   g_assert_cmpint(gb_eeg_set_load(absent, &back, &err), ==, GB_ERR_IO);
   g_assert_null(back);
-  assert_message(&err, absent, "cannot open");
+  gb_test_assert_message(&err, absent, "cannot open");
   g_assert_true(g_file_set_contents(absent, "\x02\0\0\0\0\0\0\0{}", 10, NULL));
   g_assert_cmpint(gb_eeg_set_load(absent, &back, &err), ==, GB_ERR_FORMAT);
-  assert_message(&err, absent, ": the header has no \"format\" metadata");
+  gb_test_assert_message(&err, absent, ": the header has no \"format\" metadata");
 
   g_assert_cmpint(g_unlink(absent), ==, 0);
   g_assert_cmpint(g_unlink(path), ==, 0);

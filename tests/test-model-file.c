@@ -81,27 +81,13 @@ load_ok(const void *data, size_t len)
 }
 
 static void
-assert_message(const GbError *err, const char *prefix, const char *substring)
-{
-  if (!g_str_has_prefix(err->message, prefix) || strstr(err->message, substring) == NULL)
-    g_error("message '%s' should start with '%s' and contain '%s'", err->message, prefix,
-            substring);
-}
-
-static void
 assert_load_fails(const void *data, size_t len, GbStatus code, const char *substring)
 {
   GbModel *m = (GbModel *)0x1;
   GbError err = {0};
   GbStatus st = gb_model_load_from_memory(data, len, NAME, &m, &err);
-  if (st != code)
-    g_error("expected %s, got %s: %s", gb_status_to_string(code), gb_status_to_string(st),
-            err.message);
+  gb_test_assert_failure(st, code, &err, NAME, substring);
   g_assert_null(m);
-  assert_message(&err, NAME ": ", substring);
-  g_assert_null(strstr(err.message + strlen(NAME), NAME)); /* prefixed once */
-  if (substring[0] != '\0')
-    g_test_message("%s", err.message);
 }
 
 static void
@@ -240,7 +226,7 @@ test_reserved_metadata(void)
   void *out = (void *)0x1;
   g_assert_cmpint(gb_model_save_to_memory(m, &out, &len, &err), ==, GB_ERR_INVALID);
   g_assert_null(out);
-  assert_message(&err, "", "the value of metadata 'latin1' is not valid UTF-8");
+  gb_test_assert_message(&err, "", "the value of metadata 'latin1' is not valid UTF-8");
   gb_model_free(m);
 }
 
@@ -687,7 +673,7 @@ test_reject_corrupted(void)
     } else {
       g_assert_true(st == GB_ERR_FORMAT || st == GB_ERR_UNSUPPORTED);
       g_assert_null(back);
-      assert_message(&err, NAME ": ", "");
+      gb_test_assert_message(&err, NAME ": ", "");
     }
     g_free(copy);
   }
@@ -840,13 +826,13 @@ test_load_errors(void)
   GbError err = {0};
   g_assert_cmpint(gb_model_load(path, &m, &err), ==, GB_ERR_IO);
   g_assert_null(m);
-  assert_message(&err, path, "cannot open: No such file or directory");
+  gb_test_assert_message(&err, path, "cannot open: No such file or directory");
   g_assert_cmpint(gb_model_load(dir, &m, &err), ==, GB_ERR_IO);
-  assert_message(&err, dir, "not a regular file");
+  gb_test_assert_message(&err, dir, "not a regular file");
   /* A truncated file on disk says which file. */
   g_assert_true(g_file_set_contents(path, "\x10\0\0\0\0\0\0\0{}", 10, NULL));
   g_assert_cmpint(gb_model_load(path, &m, &err), ==, GB_ERR_FORMAT);
-  assert_message(&err, path, "is larger than the 2 bytes that follow it");
+  gb_test_assert_message(&err, path, "is larger than the 2 bytes that follow it");
   remove_tree(dir);
   g_free(path);
   g_free(dir);
@@ -860,8 +846,8 @@ test_save_missing_directory(void)
   GbModel *m = new_model("input(3), dense(2)", 1);
   GbError err = {0};
   g_assert_cmpint(gb_model_save(m, path, &err), ==, GB_ERR_IO);
-  assert_message(&err, path, "cannot create a temporary file");
-  assert_message(&err, path, strerror(ENOENT));
+  gb_test_assert_message(&err, path, "cannot create a temporary file");
+  gb_test_assert_message(&err, path, strerror(ENOENT));
   gb_model_free(m);
   remove_tree(dir);
   g_free(path);
@@ -895,7 +881,7 @@ test_save_read_only_directory(void)
   g_assert_cmpint(g_chmod(dir, 0555), ==, 0);
   GbError err = {0};
   g_assert_cmpint(gb_model_save(b, path, &err), ==, GB_ERR_IO);
-  assert_message(&err, path, strerror(EACCES));
+  gb_test_assert_message(&err, path, strerror(EACCES));
   g_assert_cmpint(g_chmod(dir, 0755), ==, 0);
   assert_file_equals(path, old, len);
   g_assert_cmpint(count_entries(dir), ==, 1);
@@ -932,7 +918,7 @@ test_save_write_failure(void)
   g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
   GbError err = {0};
   g_assert_cmpint(gb_model_save(b, path, &err), ==, GB_ERR_IO);
-  assert_message(&err, path, strerror(EFBIG));
+  gb_test_assert_message(&err, path, strerror(EFBIG));
   assert_file_equals(path, old, len);
   g_assert_cmpint(count_entries(dir), ==, 1);
   gb_free(old);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gb-alloc.h"
+#include "gb-test-util.h"
 #include "gb-json.h"
 #include "gb-safetensors.h"
 
@@ -60,14 +61,6 @@ open_ok(const void *data, size_t len, const GbSafetensorsSchema *schema)
   return st;
 }
 
-static void
-assert_message(const GbError *err, const char *prefix, const char *substring)
-{
-  if (!g_str_has_prefix(err->message, prefix) || strstr(err->message, substring) == NULL)
-    g_error("message '%s' should start with '%s' and contain '%s'", err->message, prefix,
-            substring);
-}
-
 /* Opens and checks; the first failure must have @code and mention @substring. */
 static void
 assert_open_fails(const void *data, size_t len, const GbSafetensorsSchema *schema, GbStatus code,
@@ -85,7 +78,7 @@ assert_open_fails(const void *data, size_t len, const GbSafetensorsSchema *schem
   if (s != code)
     g_error("expected %s, got %s: %s", gb_status_to_string(code), gb_status_to_string(s),
             err.message);
-  assert_message(&err, NAME ": ", substring);
+  gb_test_assert_message(&err, NAME ": ", substring);
   g_assert_null(strstr(err.message + strlen(NAME), NAME)); /* prefixed once */
   if (substring[0] != '\0')
     g_test_message("%s", err.message);
@@ -273,7 +266,7 @@ test_hand_made(void)
   /* Only F32 and F64 can be checked for NaN. */
   g_assert_cmpint(gb_safetensors_read(st, "h", GB_DTYPE_F16, 1, h, 2, GB_SAFETENSORS_FINITE,
                                       &err), ==, GB_ERR_INVALID);
-  assert_message(&err, NAME ": ", "tensor 'h' is F16, whose finiteness cannot be checked");
+  gb_test_assert_message(&err, NAME ": ", "tensor 'h' is F16, whose finiteness cannot be checked");
   gb_safetensors_free(st);
   g_byte_array_free(f, TRUE);
 }
@@ -575,7 +568,7 @@ test_reject_corrupted(void)
       loaded++;
     else {
       g_assert_cmpint(s, ==, GB_ERR_FORMAT);
-      assert_message(&err, NAME ": ", "");
+      gb_test_assert_message(&err, NAME ": ", "");
     }
     g_free(copy);
   }
@@ -736,20 +729,20 @@ test_file(void)
   const GbSafetensorsMeta bad_meta[] = {{"k", "\xFF"}};
   const GbSafetensorsContents bad = {sample_tensors, 2, bad_meta, 1};
   g_assert_cmpint(gb_safetensors_save(&bad, path, &err), ==, GB_ERR_INVALID);
-  assert_message(&err, path, ": the value of metadata 'k' is not valid UTF-8");
+  gb_test_assert_message(&err, path, ": the value of metadata 'k' is not valid UTF-8");
   assert_file_equals(path, data, len);
   g_assert_cmpint(count_entries(dir), ==, 1);
 
   /* Opening errors name the file. */
   g_assert_cmpint(gb_safetensors_open(dir, &st, &err), ==, GB_ERR_IO);
   g_assert_null(st);
-  assert_message(&err, dir, "not a regular file");
+  gb_test_assert_message(&err, dir, "not a regular file");
   char *absent = g_build_filename(dir, "absent", NULL);
   g_assert_cmpint(gb_safetensors_open(absent, &st, &err), ==, GB_ERR_IO);
-  assert_message(&err, absent, "cannot open: No such file or directory");
+  gb_test_assert_message(&err, absent, "cannot open: No such file or directory");
   char *missing_dir = g_build_filename(dir, "no", "t.safetensors", NULL);
   g_assert_cmpint(gb_safetensors_save(&sample, missing_dir, &err), ==, GB_ERR_IO);
-  assert_message(&err, missing_dir, "cannot create a temporary file");
+  gb_test_assert_message(&err, missing_dir, "cannot create a temporary file");
 
   g_free(missing_dir);
   g_free(absent);
@@ -786,7 +779,7 @@ test_save_write_failure(void)
   lim.rlim_cur = 8192;
   g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
   g_assert_cmpint(gb_safetensors_save(&c, path, &err), ==, GB_ERR_IO);
-  assert_message(&err, path, strerror(EFBIG));
+  gb_test_assert_message(&err, path, strerror(EFBIG));
   assert_file_equals(path, old, len);
   g_assert_cmpint(count_entries(dir), ==, 1);
   g_free(big);

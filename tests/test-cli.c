@@ -5,9 +5,10 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdbool.h>
-#include <sys/wait.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+
+#include "gb-test-util.h"
 
 /* Runs the real glassbox-cli binary (path in GB_CLI) the way a user or a script does. */
 
@@ -470,9 +471,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/explain", test_explain);
   g_test_add_func("/cli/evaluate", test_evaluate);
   int status = g_test_run();
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0)
-    g_printerr("could not remove %s\n", tmpdir);
+  gb_test_remove_tree(tmpdir);
   g_free(tmpdir);
   return status;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb-alloc.h"
+#include "gb-test-util.h"
 #include "gb-eeg-mat.h"
 
 /* A small BCI Competition III data set II look-alike: 2 characters of 600 samples at 64
@@ -539,21 +540,6 @@ test_out_of_memory(void)
   g_free(path);
 }
 
-static void
-remove_tree(const char *dir)
-{
-  GDir *d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    char *p = g_build_filename(dir, name, NULL);
-    g_remove(p);
-    g_free(p);
-  }
-  if (d != NULL)
-    g_dir_close(d);
-  g_rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -574,7 +560,7 @@ main(int argc, char **argv)
   g_test_add_func("/datasets/eeg-mat/reject/garbage", test_reject_garbage);
   g_test_add_func("/datasets/eeg-mat/out-of-memory", test_out_of_memory);
   int status = g_test_run();
-  remove_tree(tmp_dir);
+  gb_test_remove_tree(tmp_dir);
   g_free(tmp_dir);
   return status;
 }

@@ -9,6 +9,7 @@
 #include <xdfio.h>
 
 #include "gb-alloc.h"
+#include "gb-test-util.h"
 #include "gb-eeg-xdf.h"
 
 /* Recordings written with libxdffileio itself: 10 s at 256 Hz of five EEG-like channels
@@ -550,21 +551,6 @@ test_out_of_memory(void)
   g_free(path);
 }
 
-static void
-remove_tree(const char *dir)
-{
-  GDir *d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    char *p = g_build_filename(dir, name, NULL);
-    g_remove(p);
-    g_free(p);
-  }
-  if (d != NULL)
-    g_dir_close(d);
-  g_rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -586,7 +572,7 @@ main(int argc, char **argv)
   g_test_add_func("/datasets/eeg-xdf/reject/garbage", test_reject_garbage);
   g_test_add_func("/datasets/eeg-xdf/out-of-memory", test_out_of_memory);
   int status = g_test_run();
-  remove_tree(tmp_dir);
+  gb_test_remove_tree(tmp_dir);
   g_free(tmp_dir);
   return status;
 }

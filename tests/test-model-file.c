@@ -727,25 +727,6 @@ test_out_of_memory(void)
 
 /* ---- Files --------------------------------------------------------------------------------- */
 
-static void
-remove_tree(const char *dir)
-{
-  GDir *d = g_dir_open(dir, 0, NULL);
-  if (d != NULL) {
-    const char *name;
-    while ((name = g_dir_read_name(d)) != NULL) {
-      char *path = g_build_filename(dir, name, NULL);
-      if (g_file_test(path, G_FILE_TEST_IS_DIR))
-        remove_tree(path);
-      else
-        g_assert_cmpint(g_unlink(path), ==, 0);
-      g_free(path);
-    }
-    g_dir_close(d);
-  }
-  g_assert_cmpint(g_rmdir(dir), ==, 0);
-}
-
 static int
 count_entries(const char *dir)
 {
@@ -812,7 +793,7 @@ test_file_round_trip(void)
 
   gb_model_free(a);
   gb_model_free(b);
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }
@@ -833,7 +814,7 @@ test_load_errors(void)
   g_assert_true(g_file_set_contents(path, "\x10\0\0\0\0\0\0\0{}", 10, NULL));
   g_assert_cmpint(gb_model_load(path, &m, &err), ==, GB_ERR_FORMAT);
   gb_test_assert_message(&err, path, "is larger than the 2 bytes that follow it");
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }
@@ -849,7 +830,7 @@ test_save_missing_directory(void)
   gb_test_assert_message(&err, path, "cannot create a temporary file");
   gb_test_assert_message(&err, path, strerror(ENOENT));
   gb_model_free(m);
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }
@@ -888,7 +869,7 @@ test_save_read_only_directory(void)
   gb_free(old);
   gb_model_free(a);
   gb_model_free(b);
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }
@@ -924,7 +905,7 @@ test_save_write_failure(void)
   gb_free(old);
   gb_model_free(a);
   gb_model_free(b);
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }

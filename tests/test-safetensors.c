@@ -668,22 +668,6 @@ test_out_of_memory(void)
 
 /* ---- Files --------------------------------------------------------------------------------- */
 
-static void
-remove_tree(const char *dir)
-{
-  GDir *d = g_dir_open(dir, 0, NULL);
-  if (d != NULL) {
-    const char *name;
-    while ((name = g_dir_read_name(d)) != NULL) {
-      char *path = g_build_filename(dir, name, NULL);
-      g_assert_cmpint(g_unlink(path), ==, 0);
-      g_free(path);
-    }
-    g_dir_close(d);
-  }
-  g_assert_cmpint(g_rmdir(dir), ==, 0);
-}
-
 static int
 count_entries(const char *dir)
 {
@@ -747,7 +731,7 @@ test_file(void)
   g_free(missing_dir);
   g_free(absent);
   gb_free(data);
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }
@@ -784,7 +768,7 @@ test_save_write_failure(void)
   g_assert_cmpint(count_entries(dir), ==, 1);
   g_free(big);
   gb_free(old);
-  remove_tree(dir);
+  gb_test_remove_tree(dir);
   g_free(path);
   g_free(dir);
 }

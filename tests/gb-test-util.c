@@ -169,3 +169,13 @@ gb_test_assert_failure(GbStatus got, GbStatus code, const GbError *err, const ch
   if (substring[0] != '\0')
     g_test_message("%s", err->message);
 }
+
+GbModel *
+gb_test_model_new(const char *spec, uint64_t seed)
+{
+  GbModel *m = NULL;
+  GbError err = {0};
+  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK)
+    g_error("%s: %s", spec, err.message);
+  return m;
+}

@@ -6,6 +6,9 @@
 
 #include "gb-model.h"
 
+/* The model @spec describes, initialised from @seed; a test error if it cannot be built. */
+GbModel *gb_test_model_new(const char *spec, uint64_t seed);
+
 /* Fills @x with uniform values in [lo, hi) from a GLib-independent seeded stream. */
 void gb_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);
 

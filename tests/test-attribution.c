@@ -18,10 +18,7 @@
 static GbModel *
 new_model(const char *spec, uint64_t seed)
 {
-  GbModel *m;
-  GbError err;
-  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK)
-    g_error("%s: %s", spec, err.message);
+  GbModel *m = gb_test_model_new(spec, seed);
   /* Nonzero biases, so f(0) is not 0 and a baseline matters. */
   for (int i = 0; i < gb_model_n_tensors(m); i++) {
     GbModelTensor t;

@@ -21,31 +21,6 @@
 /* ---- Helpers ------------------------------------------------------------------------------- */
 
 /* NULL (and the test skipped) while a layer kind is still being written. */
-static GbModel *
-new_model_or_skip(const char *spec, uint64_t seed)
-{
-  GbModel *m = NULL;
-  GbError err = {0};
-  GbStatus st = gb_model_new_from_spec(spec, seed, &m, &err);
-  if (st == GB_ERR_UNSUPPORTED) {
-    g_test_skip(err.message);
-    return NULL;
-  }
-  if (st != GB_OK)
-    g_error("%s: %s", spec, err.message);
-  return m;
-}
-
-static GbModel *
-new_model(const char *spec, uint64_t seed)
-{
-  GbModel *m = NULL;
-  GbError err = {0};
-  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK)
-    g_error("%s: %s", spec, err.message);
-  return m;
-}
-
 static void
 set_test_metadata(GbModel *m)
 {
@@ -156,9 +131,7 @@ assert_round_trip(GbModel *m)
 static void
 round_trip_spec(const char *spec)
 {
-  GbModel *m = new_model_or_skip(spec, 11);
-  if (m == NULL)
-    return;
+  GbModel *m = gb_test_model_new(spec, 11);
   set_test_metadata(m);
   assert_round_trip(m);
   gb_model_free(m);
@@ -195,7 +168,7 @@ test_round_trip_prm(void)
 static void
 test_round_trip_no_params(void)
 {
-  GbModel *m = new_model("input(5), softmax", 1);
+  GbModel *m = gb_test_model_new("input(5), softmax", 1);
   assert_round_trip(m);
   gb_model_free(m);
 }
@@ -205,7 +178,7 @@ test_round_trip_no_params(void)
 static void
 test_reserved_metadata(void)
 {
-  GbModel *m = new_model("input(3), dense(2)", 1);
+  GbModel *m = gb_test_model_new("input(3), dense(2)", 1);
   GbError err;
   g_assert_cmpint(gb_model_set_meta(m, "format", "np", &err), ==, GB_ERR_INVALID);
   g_assert_nonnull(strstr(err.message, "reserved"));
@@ -264,7 +237,7 @@ assert_header_metadata(const GbJson *meta, GbModel *m)
 static void
 test_layout(void)
 {
-  GbModel *m = new_model("input(6), dense(5), relu, dense(3)", 3);
+  GbModel *m = gb_test_model_new("input(6), dense(5), relu, dense(3)", 3);
   set_test_metadata(m);
   size_t len;
   guint8 *data = save_to_memory(m, &len);
@@ -429,7 +402,7 @@ assert_every_prefix_fails(const guint8 *data, size_t len)
 static void
 test_reject_truncated(void)
 {
-  GbModel *m = new_model("input(4), dense(3), relu, dense(2)", 5);
+  GbModel *m = gb_test_model_new("input(4), dense(3), relu, dense(2)", 5);
   set_test_metadata(m);
   size_t len;
   guint8 *data = save_to_memory(m, &len);
@@ -634,7 +607,7 @@ test_reject_non_finite(void)
   g_byte_array_free(f, TRUE);
 
   /* And in a bigger model, far into a tensor. */
-  GbModel *m = new_model("input(10), dense(8), relu, dense(4)", 2);
+  GbModel *m = gb_test_model_new("input(10), dense(8), relu, dense(4)", 2);
   size_t len;
   guint8 *data = save_to_memory(m, &len);
   size_t data_start = 8 + read_u64_le(data);
@@ -653,7 +626,7 @@ test_reject_non_finite(void)
 static void
 test_reject_corrupted(void)
 {
-  GbModel *m = new_model("input(4), dense(3), relu, dense(2)", 5);
+  GbModel *m = gb_test_model_new("input(4), dense(3), relu, dense(2)", 5);
   set_test_metadata(m);
   size_t len;
   guint8 *data = save_to_memory(m, &len);
@@ -687,7 +660,7 @@ test_reject_corrupted(void)
 static void
 test_out_of_memory(void)
 {
-  GbModel *m = new_model("input(4), dense(3), relu, dense(2)", 5);
+  GbModel *m = gb_test_model_new("input(4), dense(3), relu, dense(2)", 5);
   set_test_metadata(m);
   size_t len;
   void *data = save_to_memory(m, &len);
@@ -762,7 +735,7 @@ test_file_round_trip(void)
 {
   char *dir = g_dir_make_tmp("gb-model-file-XXXXXX", NULL);
   char *path = g_build_filename(dir, "model.safetensors", NULL);
-  GbModel *a = new_model("input(2,3), dense(4), tanh, dense(2)", 1);
+  GbModel *a = gb_test_model_new("input(2,3), dense(4), tanh, dense(2)", 1);
   set_test_metadata(a);
   save_ok(a, path);
   g_assert_cmpint(count_entries(dir), ==, 1); /* no temporary file left behind */
@@ -772,7 +745,7 @@ test_file_round_trip(void)
 
   /* Replacing keeps the file's permissions and leaves no temporary file. */
   g_assert_cmpint(g_chmod(path, 0600), ==, 0);
-  GbModel *b = new_model("input(2,3), dense(4), tanh, dense(2)", 2);
+  GbModel *b = gb_test_model_new("input(2,3), dense(4), tanh, dense(2)", 2);
   save_ok(b, path);
   struct stat st;
   g_assert_cmpint(g_stat(path, &st), ==, 0);
@@ -824,7 +797,7 @@ test_save_missing_directory(void)
 {
   char *dir = g_dir_make_tmp("gb-model-file-XXXXXX", NULL);
   char *path = g_build_filename(dir, "no", "such", "dir", "model.safetensors", NULL);
-  GbModel *m = new_model("input(3), dense(2)", 1);
+  GbModel *m = gb_test_model_new("input(3), dense(2)", 1);
   GbError err = {0};
   g_assert_cmpint(gb_model_save(m, path, &err), ==, GB_ERR_IO);
   gb_test_assert_message(&err, path, "cannot create a temporary file");
@@ -855,7 +828,7 @@ test_save_read_only_directory(void)
   }
   char *dir = g_dir_make_tmp("gb-model-file-XXXXXX", NULL);
   char *path = g_build_filename(dir, "model.safetensors", NULL);
-  GbModel *a = new_model("input(3), dense(2)", 1), *b = new_model("input(3), dense(2)", 2);
+  GbModel *a = gb_test_model_new("input(3), dense(2)", 1), *b = gb_test_model_new("input(3), dense(2)", 2);
   save_ok(a, path);
   size_t len;
   void *old = save_to_memory(a, &len);
@@ -886,8 +859,8 @@ test_save_write_failure(void)
   }
   char *dir = g_dir_make_tmp("gb-model-file-XXXXXX", NULL);
   char *path = g_build_filename(dir, "model.safetensors", NULL);
-  GbModel *a = new_model("input(64), dense(64), dense(10)", 1);
-  GbModel *b = new_model("input(64), dense(64), dense(10)", 2);
+  GbModel *a = gb_test_model_new("input(64), dense(64), dense(10)", 1);
+  GbModel *b = gb_test_model_new("input(64), dense(64), dense(10)", 2);
   save_ok(a, path);
   size_t len;
   void *old = save_to_memory(a, &len);

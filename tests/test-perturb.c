@@ -20,10 +20,7 @@
 static GbModel *
 new_model(const char *spec, uint64_t seed)
 {
-  GbModel *m;
-  GbError err;
-  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK)
-    g_error("%s: %s", spec, err.message);
+  GbModel *m = gb_test_model_new(spec, seed);
   for (int i = 0; i < gb_model_n_tensors(m); i++) {
     GbModelTensor t;
     gb_model_get_tensor(m, i, &t);

@@ -22,16 +22,6 @@
 static const char *const prm_suffix[] = {"weight_ih", "weight_hh", "bias_h", "weight_xc",
                                          "weight_hc", "bias_c",    "weight_e", "bias_e"};
 
-static GbModel *
-new_model(const char *spec, uint64_t seed)
-{
-  GbModel *m = NULL;
-  GbError err = {0};
-  if (gb_model_new_from_spec(spec, seed, &m, &err) != GB_OK)
-    g_error("%s: %s", spec, err.message);
-  return m;
-}
-
 static GbModelTensor
 get_tensor(GbModel *m, const char *name)
 {
@@ -152,7 +142,7 @@ replay_noise(uint64_t seed, size_t n)
 static void
 check_against_reference(const char *spec, int batch, float scale, bool training)
 {
-  GbModel *m = new_model(spec, 11);
+  GbModel *m = gb_test_model_new(spec, 11);
   GbError err;
   const float *y;
   /* Room for more than we use, so strides must follow the batch, not the capacity. */
@@ -217,8 +207,8 @@ static void
 check_additive(bool training)
 {
   const int batch = 9, T = 26;
-  GbModel *last = new_model("input(26,16), prm(16,post=8,noise=0.5)", 3);
-  GbModel *all = new_model("input(26,16), prm(16,post=8,seq=all,noise=0.5)", 4);
+  GbModel *last = gb_test_model_new("input(26,16), prm(16,post=8,noise=0.5)", 3);
+  GbModel *all = gb_test_model_new("input(26,16), prm(16,post=8,seq=all,noise=0.5)", 4);
   copy_weights(all, last);
   /* A bias big enough that its share b_e / T matters. */
   get_tensor(last, "prm1.bias_e").data[0] = get_tensor(all, "prm1.bias_e").data[0] = 1.7f;
@@ -267,7 +257,7 @@ static void
 test_param_layout(void)
 {
   const int C = 16, H = 12, K = 5;
-  GbModel *m = new_model("input(26,16), prm(12,post=5)", 2);
+  GbModel *m = gb_test_model_new("input(26,16), prm(12,post=5)", 2);
   const int rows[8] = {H, H, H, K, K, K, 1, 1};
   const int cols[8] = {C, H, 0, C, H, 0, K, 0};
   g_assert_cmpint(gb_model_n_tensors(m), ==, 8);
@@ -401,7 +391,7 @@ backward_copy(GbModel *m, const float *dy, int batch, float *dx, bool param_grad
 static void
 check_backward_semantics(const char *spec, bool training)
 {
-  GbModel *m = new_model(spec, 4);
+  GbModel *m = gb_test_model_new(spec, 4);
   GbError err;
   const float *y;
   const int batch = 3;
@@ -441,7 +431,7 @@ test_out_of_memory(void)
 {
   const char *specs[] = {"input(5,3), prm(4,post=3,noise=0.5)", "input(5,3), prm(4,seq=all)"};
   for (size_t s = 0; s < G_N_ELEMENTS(specs); s++) {
-    GbModel *m = new_model(specs[s], 1);
+    GbModel *m = gb_test_model_new(specs[s], 1);
     GbError err;
     const float *y;
     float x[2 * 15];
@@ -471,8 +461,8 @@ test_out_of_memory(void)
 static void
 test_noise_modes(void)
 {
-  GbModel *noisy = new_model("input(8,3), prm(5,post=3,noise=0.5)", 3);
-  GbModel *clean = new_model("input(8,3), prm(5,post=3)", 3);
+  GbModel *noisy = gb_test_model_new("input(8,3), prm(5,post=3,noise=0.5)", 3);
+  GbModel *clean = gb_test_model_new("input(8,3), prm(5,post=3)", 3);
   const int batch = 4;
   size_t n_in = (size_t)batch * gb_model_input_size(noisy);
   float *x = g_new(float, n_in);
@@ -539,7 +529,7 @@ test_learn(void)
   int n_pos = 0;
   for (int i = 0; i < tr.n; i++)
     n_pos += tr.labels[i];
-  GbModel *m = new_model("input(26,16), prm(16,post=8)", 5);
+  GbModel *m = gb_test_model_new("input(26,16), prm(16,post=8)", 5);
   GbTrainConfig cfg;
   gb_train_config_init(&cfg);
   cfg.epochs = 20;

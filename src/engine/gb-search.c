@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gb-alloc.h"
 #include "gb-train-private.h"
@@ -125,14 +124,6 @@ gb_search_expand_template(const char *tmpl, const char *units, GbError *err)
   return out;
 }
 
-static double
-now_seconds(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Trains one candidate on the shared split and fills its result. */
 static GbStatus
 run_trial(GbSearchTrial *t, const GbSearchSpace *space, const GbDataView *data,
@@ -153,14 +144,14 @@ run_trial(GbSearchTrial *t, const GbSearchSpace *space, const GbDataView *data,
   c.optim.lr = t->lr;
   c.batch_size = t->batch;
   GbTrainHistory h = {0};
-  double t0 = now_seconds();
+  double t0 = gb_train_now();
   if (st == GB_OK)
     st = gb_train_check_fit(m, data, &c.loss, "search data", err);
   if (st == GB_OK)
     st = gb_train_indexed(m, data, perm + n_val, data->n - n_val, data, perm, n_val, &c, &h, err);
   if (st == GB_OK)
     st = gb_evaluate(m, data, perm, n_val, &c.loss, &t->val_loss, &t->val_acc, err);
-  t->seconds = now_seconds() - t0;
+  t->seconds = gb_train_now() - t0;
   t->epochs_run = h.n_epochs;
   gb_train_history_clear(&h);
   gb_model_free(m);

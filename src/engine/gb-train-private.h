@@ -14,3 +14,5 @@ GbStatus gb_train_check_fit(GbModel *m, const GbDataView *d, const GbLossConfig 
                             const char *what, GbError *err);
 /* A seeded permutation of 0..n-1 (gb_free it). */
 int *gb_train_permutation(int n, uint64_t seed);
+/* Monotonic clock in seconds, for epoch and trial timings. */
+double gb_train_now(void);

@@ -117,8 +117,8 @@ gb_train_permutation(int n, uint64_t seed)
   return idx;
 }
 
-static double
-now_seconds(void)
+double
+gb_train_now(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -436,7 +436,7 @@ gb_train_indexed(GbModel *m, const GbDataView *train, const int *train_idx, int 
     GbEpochStats es = {.epoch = e + 1, .val_loss = NAN, .val_acc = NAN};
     float lr = gb_schedule_lr(&cfg->schedule, cfg->optim.lr, e, cfg->epochs);
     es.lr = lr;
-    double t0 = now_seconds();
+    double t0 = gb_train_now();
     memcpy(r.s.good, gb_model_params(m), len * sizeof(float));
     st = run_epoch(&r, e, lr, &rng, &es, err);
     if (st != GB_OK) {
@@ -449,7 +449,7 @@ gb_train_indexed(GbModel *m, const GbDataView *train, const int *train_idx, int 
       if (st != GB_OK)
         break;
     }
-    es.seconds = now_seconds() - t0;
+    es.seconds = gb_train_now() - t0;
     if ((st = append_history(hist, &es, err)) != GB_OK)
       break;
     if (cfg->on_epoch != NULL)

@@ -280,17 +280,22 @@ draw_stroke(GbDrawingInk *ink, cairo_t *cr, const double *xy, int n, gboolean er
   cairo_restore(cr);
 }
 
-/* The image smoothly resampled into its rectangle (bilinear up, box-filtered down). */
+/* The image resampled into its rectangle: smoothly (bilinear up, box-filtered down) on screen
+ * so it looks like ink. For the model's raster, an image covering the canvas whose pixels map
+ * to whole blocks of raster pixels is copied block by block: the preprocessing's area
+ * averaging then gives back exactly what preprocessing the image itself gives. */
 static void
-draw_background(cairo_t *cr, const Op *op, int size)
+draw_background(cairo_t *cr, const Op *op, int size, GbDrawingInkTarget target)
 {
   int w = cairo_image_surface_get_width(op->image);
   int h = cairo_image_surface_get_height(op->image);
+  gboolean blocks = target == GB_DRAWING_INK_RASTER && size % w == 0 && size % h == 0 &&
+                    op->rect[0] == 0 && op->rect[1] == 0 && op->rect[2] == 1 && op->rect[3] == 1;
   cairo_save(cr);
   cairo_translate(cr, op->rect[0] * size, op->rect[1] * size);
   cairo_scale(cr, op->rect[2] * size / w, op->rect[3] * size / h);
   cairo_set_source_surface(cr, op->image, 0, 0);
-  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+  cairo_pattern_set_filter(cairo_get_source(cr), blocks ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
   cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
   cairo_rectangle(cr, 0, 0, w, h);
   cairo_fill(cr);
@@ -309,7 +314,7 @@ surface_clear(cairo_t *cr)
 /* Brings c->committed up to the edits [0, n_done): from scratch when the drawing started over
  * or edits were undone since, else by drawing only the new strokes. */
 static void
-cache_update(GbDrawingInk *ink, Cache *c, int size)
+cache_update(GbDrawingInk *ink, Cache *c, int size, GbDrawingInkTarget target)
 {
   if (c->committed == NULL || c->size != size) {
     cache_clear(c);
@@ -322,7 +327,7 @@ cache_update(GbDrawingInk *ink, Cache *c, int size)
   if (!c->valid || c->n_ops > ink->n_done || c->n_ops < base) {
     surface_clear(cr);
     if (base > 0 && op_get(ink, base - 1)->kind == OP_BACKGROUND)
-      draw_background(cr, op_get(ink, base - 1), size);
+      draw_background(cr, op_get(ink, base - 1), size, target);
     c->n_ops = base;
     c->valid = TRUE;
   }
@@ -338,7 +343,7 @@ gb_drawing_ink_render(GbDrawingInk *ink, GbDrawingInkTarget target, int size)
 {
   g_return_val_if_fail(target < GB_DRAWING_INK_N_TARGETS && size > 0, NULL);
   Cache *c = &ink->cache[target];
-  cache_update(ink, c, size);
+  cache_update(ink, c, size, target);
   if (ink->current == NULL) {
     cairo_surface_flush(c->committed);
     return c->committed;

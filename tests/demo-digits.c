@@ -94,6 +94,8 @@ build_canvas_side(Demo *d)
   GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_box_append(GTK_BOX(row), GTK_WIDGET(d->input));
   gtk_label_set_wrap(d->verdict, TRUE);
+  gtk_widget_set_hexpand(GTK_WIDGET(d->verdict), TRUE);
+  gtk_label_set_xalign(d->verdict, 0.0f);
   gtk_box_append(GTK_BOX(row), GTK_WIDGET(d->verdict));
   gtk_box_append(GTK_BOX(box), row);
   return box;

@@ -51,8 +51,8 @@ gb_digit_thumb_measure(GtkWidget *widget, GtkOrientation orientation, int for_si
 {
   (void)orientation, (void)for_size, (void)minimum_baseline, (void)natural_baseline;
   GbDigitThumb *self = GB_DIGIT_THUMB(widget);
-  *minimum = GB_DIGIT_SIZE;
-  *natural = GB_DIGIT_SIZE * self->cell_size;
+  /* Lists allocate their cells' minimum height: ask for the full size. */
+  *minimum = *natural = GB_DIGIT_SIZE * self->cell_size;
 }
 
 static void

@@ -490,6 +490,79 @@ test_canvas_pixels(void)
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
+static GtkGesture *
+find_drag(GtkWidget *w)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers(w);
+  for (guint i = 0; i < g_list_model_get_n_items(controllers); i++) {
+    g_autoptr(GObject) ctl = g_list_model_get_item(controllers, i);
+    if (GTK_IS_GESTURE_DRAG(ctl))
+      return GTK_GESTURE(ctl);
+  }
+  return NULL;
+}
+
+/* Runs the main loop until @count changes or a second passes (several frames). */
+static void
+wait_for_change(int *count)
+{
+  int before = *count;
+  gint64 end = g_get_monotonic_time() + G_USEC_PER_SEC;
+  while (*count == before && g_get_monotonic_time() < end)
+    g_main_context_iteration(NULL, FALSE);
+}
+
+/* The drag gesture's signals as a pointer would send them: "changed" waits for the next frame
+ * and comes once per frame however many moves arrived; the stroke is committed at the end. */
+static void
+test_canvas_drag_once_per_frame(void)
+{
+  GtkWidget *canvas = gb_drawing_canvas_new();
+  GtkWidget *win = show_in_window(canvas, 300, 300);
+  GbDrawingCanvas *c = GB_DRAWING_CANVAS(canvas);
+  GtkGesture *drag = find_drag(canvas);
+  g_assert_nonnull(drag);
+  int changed = 0, finished = 0;
+  g_signal_connect(c, "changed", G_CALLBACK(count_cb), &changed);
+  g_signal_connect(c, "stroke-finished", G_CALLBACK(count_cb), &finished);
+  double x0, y0, side = MIN(gtk_widget_get_width(canvas), gtk_widget_get_height(canvas));
+  x0 = (gtk_widget_get_width(canvas) - side) / 2;
+  y0 = (gtk_widget_get_height(canvas) - side) / 2;
+  g_signal_emit_by_name(drag, "drag-begin", x0 + 0.5 * side, y0 + 0.2 * side);
+  for (int i = 1; i <= 60; i++)
+    g_signal_emit_by_name(drag, "drag-update", 0.0, i * 0.01 * side);
+  g_assert_cmpint(changed, ==, 0); /* nothing yet: the frame has not come */
+  wait_for_change(&changed);
+  g_assert_cmpint(changed, ==, 1);
+  g_assert_cmpint(finished, ==, 0);
+  /* Listeners already see the stroke in progress. */
+  g_assert_false(gb_drawing_canvas_get_is_empty(c));
+  g_assert_cmpfloat(raster_at(c, 0.5, 0.5), >, 0.99);
+  g_assert_false(gb_drawing_canvas_get_can_undo(c));
+  for (int i = 61; i <= 70; i++)
+    g_signal_emit_by_name(drag, "drag-update", 0.0, i * 0.01 * side);
+  g_signal_emit_by_name(drag, "drag-end", 0.0, 0.7 * side);
+  g_assert_cmpint(changed, ==, 2);
+  g_assert_cmpint(finished, ==, 1);
+  g_assert_true(gb_drawing_canvas_get_can_undo(c));
+  float out[N];
+  GbDigitPreprocessInfo info;
+  g_assert_true(gb_drawing_canvas_get_input(c, out, &info, NULL));
+  g_assert_cmpint(info.scaled_height, ==, 20);
+  g_assert_cmpint(info.scaled_width, <=, 6);
+  iterate();
+  g_assert_cmpint(changed, ==, 2); /* no late tick after the end */
+
+  /* With the eraser on, the same gesture erases. */
+  gb_drawing_canvas_set_eraser(c, TRUE);
+  g_signal_emit_by_name(drag, "drag-begin", x0 + 0.3 * side, y0 + 0.5 * side);
+  g_signal_emit_by_name(drag, "drag-update", 0.4 * side, 0.0);
+  g_signal_emit_by_name(drag, "drag-end", 0.4 * side, 0.0);
+  g_assert_cmpfloat(raster_at(c, 0.5, 0.5), ==, 0.0);
+  g_assert_cmpfloat(raster_at(c, 0.5, 0.3), >, 0.99);
+  gtk_window_destroy(GTK_WINDOW(win));
+}
+
 static void
 test_thumb_pixels(void)
 {
@@ -785,6 +858,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/canvas/background-round-trip", test_canvas_background_round_trip);
   g_test_add_func("/ui/canvas/bad-file-keeps-drawing", test_canvas_bad_file_keeps_drawing);
   g_test_add_func("/ui/canvas/pixels", test_canvas_pixels);
+  g_test_add_func("/ui/canvas/drag-once-per-frame", test_canvas_drag_once_per_frame);
   g_test_add_func("/ui/thumb/pixels", test_thumb_pixels);
   g_test_add_func("/ui/gallery/filters", test_gallery_filters);
   g_test_add_func("/ui/gallery/random-next", test_gallery_random_next);

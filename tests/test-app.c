@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "gb-application.h"
+#include "gb-test-util.h"
 #include "gb-window-private.h"
 
 /* Collects the text of every label under @w. */
@@ -56,9 +57,33 @@ test_window_opens(void)
   g_assert_nonnull(win->model);
   g_assert_cmpint(gb_model_handle_get_kind(win->model), ==, GB_MODEL_KIND_DIGITS);
   g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(win)));
-  /* Switching to EEG picks an EEG model. */
+  gtk_window_destroy(GTK_WINDOW(win));
+}
+
+/* Switching to EEG picks an EEG model and regenerates the held-out trials it was scored on from
+ * the recipe it stores; a second window reads the same trials from the cache. */
+static void
+test_eeg_trials_from_recipe(void)
+{
+  g_autoptr(GbApplication) app = NULL;
+  GbWindow *win = window_new(&app);
   gb_window_set_source(win, "eeg");
   g_assert_cmpint(gb_model_handle_get_kind(win->model), ==, GB_MODEL_KIND_EEG);
+  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(win), 100000));
+  g_assert_nonnull(win->eeg);
+  g_assert_cmpint(gb_dataset_size(win->eeg->data), ==, 2400);
+  g_assert_cmpint(win->eeg->n_times, ==, 26);
+  g_assert_cmpint(win->eeg->n_channels, ==, 16);
+  g_assert_cmpint(win->eeg->n_subjects, ==, 4);
+
+  GbWindow *again = gb_window_new(app);
+  gb_window_set_source(again, "eeg");
+  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(again), 100000));
+  g_assert_nonnull(again->eeg);
+  size_t n = (size_t)2400 * 26 * 16;
+  g_assert_cmpmem(again->eeg->data->x->data, n * sizeof(float), win->eeg->data->x->data,
+                  n * sizeof(float));
+  gtk_window_destroy(GTK_WINDOW(again));
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
@@ -116,6 +141,9 @@ test_bad_model_file(void)
 int
 main(int argc, char **argv)
 {
+  /* The EEG cache of this run only (before GLib reads the variable). */
+  g_autofree char *cache = g_dir_make_tmp("gb-test-app-XXXXXX", NULL);
+  g_setenv("XDG_CACHE_HOME", cache, TRUE);
   if (!gtk_init_check()) {
     printf("1..0 # SKIP no display\n");
     return 0;
@@ -123,6 +151,9 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/app/window/opens", test_window_opens);
   g_test_add_func("/app/window/explains-a-digit", test_explains_a_digit);
+  g_test_add_func("/app/window/eeg-trials-from-recipe", test_eeg_trials_from_recipe);
   g_test_add_func("/app/window/bad-model-file", test_bad_model_file);
-  return g_test_run();
+  int status = g_test_run();
+  gb_test_remove_tree(cache);
+  return status;
 }

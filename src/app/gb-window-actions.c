@@ -100,6 +100,23 @@ open_image_cb(GSimpleAction *a, GVariant *p, gpointer user)
 }
 
 static void
+data_chosen(GbWindow *self, const char *path)
+{
+  gb_window_open_data(self, path);
+}
+
+static void
+open_data_cb(GSimpleAction *a, GVariant *p, gpointer user)
+{
+  (void)a, (void)p;
+  static const char *const patterns[] = {"*.idx*", "*-ubyte*", "*.gz", "*.mat", "*.edf",
+                                         "*.bdf", "*.gdf", "*.safetensors", NULL};
+  choose_file(GB_WINDOW(user), _("Open Data"), GTK_FILE_CHOOSER_ACTION_OPEN, patterns,
+              _("Digits (IDX) and EEG (.mat, .edf, .bdf, .gdf, .safetensors)"), NULL,
+              data_chosen);
+}
+
+static void
 export_chosen(GbWindow *self, const char *path)
 {
   GbPlotView *figure = gb_window_get_figure(self);
@@ -171,6 +188,7 @@ gb_window_add_actions(GbWindow *self)
 {
   static const GActionEntry entries[] = {
       {"source", NULL, "s", "'digits'", source_change_cb, {0}},
+      {"open-data", open_data_cb, NULL, NULL, NULL, {0}},
       {"open-model", open_model_cb, NULL, NULL, NULL, {0}},
       {"open-image", open_image_cb, NULL, NULL, NULL, {0}},
       {"export", export_cb, NULL, NULL, NULL, {0}},

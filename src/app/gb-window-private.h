@@ -4,6 +4,7 @@
 #include "gb-window.h"
 
 #include "gb-dataset.h"
+#include "gb-eeg.h"
 #include "gb-explain.h"
 #include "gb-method-popover.h"
 #include "gb-model-handle.h"
@@ -44,6 +45,9 @@ struct _GbWindow {
   float input[784];
   gboolean have_input;
 
+  /* EEG: the trials shown (the current model's held-out subjects, or a file). */
+  GbEegSet *eeg;
+
   /* The last explanation shown, for the input above. */
   GbExplanation explanation;
   float logits[16];
@@ -64,6 +68,19 @@ void gb_window_set_digit(GbWindow *self, const float *pixels, int index);
 void gb_window_explain(GbWindow *self);
 /* The figure of the visible page (NULL when it has none). */
 GbPlotView *gb_window_get_figure(GbWindow *self);
+
+void gb_window_job_progress_cb(GObject *owner, double fraction, const char *stage,
+                               double seconds_left);
+/* Take ownership of newly loaded data. */
+void gb_window_take_digits(GbWindow *self, GbDataset *digits);
+void gb_window_take_eeg(GbWindow *self, GbEegSet *eeg);
+
+/* gb-window-data.c */
+/* Regenerates (or reads from the cache) the held-out trials the current EEG model was scored
+ * on, from the recipe in its metadata. */
+void gb_window_load_model_eeg(GbWindow *self);
+/* Opens a digits data set (IDX) or EEG trials (.mat, .edf, .bdf, .gdf, Glassbox EEG set). */
+void gb_window_open_data(GbWindow *self, const char *path);
 
 /* gb-window-actions.c */
 void gb_window_add_actions(GbWindow *self);

@@ -45,8 +45,8 @@ busy_changed_cb(GbWindow *self)
     gtk_progress_bar_set_fraction(self->progress_bar, 0);
 }
 
-static void
-job_progress_cb(GObject *owner, double fraction, const char *stage, double seconds_left)
+void
+gb_window_job_progress_cb(GObject *owner, double fraction, const char *stage, double seconds_left)
 {
   GbWindow *self = GB_WINDOW(owner);
   gtk_progress_bar_set_fraction(self->progress_bar, fraction);
@@ -258,7 +258,7 @@ gb_window_explain(GbWindow *self)
   gb_method_popover_get_config(self->method_popover, &j->method);
   j->target_index = (int)gtk_drop_down_get_selected(self->target_dropdown);
   gb_worker_submit(self->worker, "explain", G_OBJECT(self), explain_run, j, explain_job_free,
-                   job_progress_cb, explain_done);
+                   gb_window_job_progress_cb, explain_done);
 }
 
 /* ---- Inputs, models, methods ---- */
@@ -290,6 +290,47 @@ gb_window_pick_digit(GbWindow *self, int index, GError **error)
   }
   gb_window_set_digit(self, self->digits->x->data + (size_t)index * 784, index);
   return TRUE;
+}
+
+void
+gb_window_take_digits(GbWindow *self, GbDataset *digits)
+{
+  GbShape s = gb_dataset_sample_shape(digits);
+  if (gb_shape_size(&s) != 784) {
+    g_autofree char *msg = g_strdup_printf(
+        _("%s holds samples of %zu values, not 28 x 28 digits"), digits->name, gb_shape_size(&s));
+    gb_window_show_message(self, msg);
+    gb_dataset_free(digits);
+    return;
+  }
+  gb_dataset_free(self->digits);
+  self->digits = digits;
+  gb_window_set_source(self, "digits");
+  gb_window_pick_digit(self, 0, NULL);
+  g_autofree char *text = g_strdup_printf(_("%s: %d digits"), digits->name,
+                                          gb_dataset_size(digits));
+  set_status(self, text);
+}
+
+void
+gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
+{
+  gb_eeg_set_free(self->eeg);
+  self->eeg = eeg;
+  gb_window_set_source(self, "eeg");
+  g_autofree char *text = g_strdup_printf(
+      _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
+      gb_dataset_size(eeg->data), eeg->n_times, eeg->n_channels, eeg->n_subjects);
+  set_status(self, text);
+  const GbShape *in = gb_model_input_shape(gb_model_handle_get_model(self->model));
+  if (in->ndim != 2 || in->dim[0] != eeg->n_times || in->dim[1] != eeg->n_channels) {
+    g_autofree char *msg = g_strdup_printf(
+        _("%s takes trials of %d samples x %d channels; these have %d x %d: open a model that "
+          "fits them"),
+        gb_model_handle_get_title(self->model), in->ndim == 2 ? in->dim[0] : 0,
+        in->ndim == 2 ? in->dim[1] : 0, eeg->n_times, eeg->n_channels);
+    gb_window_show_message(self, msg);
+  }
 }
 
 static void
@@ -422,6 +463,9 @@ gb_window_set_source(GbWindow *self, const char *source)
   }
   if (self->settings != NULL)
     g_settings_set_string(self->settings, "last-data-source", source);
+  if (kind == GB_MODEL_KIND_EEG && self->eeg == NULL && self->model != NULL &&
+      gb_model_handle_get_kind(self->model) == GB_MODEL_KIND_EEG)
+    gb_window_load_model_eeg(self);
 }
 
 gboolean
@@ -698,6 +742,7 @@ gb_window_finalize(GObject *object)
   GbWindow *self = GB_WINDOW(object);
   gb_explanation_clear(&self->explanation);
   gb_dataset_free(self->digits);
+  gb_eeg_set_free(self->eeg);
   g_free(self->source);
   G_OBJECT_CLASS(gb_window_parent_class)->finalize(object);
 }

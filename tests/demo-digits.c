@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The digits input widgets side by side with real data, to look at them like a user:
- * the drawing canvas (pen, eraser, undo, redo, clear), the 28x28 image the model sees with its
+ * the drawing canvas with its toolbar (pen, eraser, undo, redo, clear), the 28x28 image the model sees with its
  * live prediction, and the gallery of mnist-test with the bundled CNN's predictions.
  * Run: build/tests/demo-digits (under Xvfb for screenshots). Not installed, not a test. */
 #include "config.h"
@@ -12,6 +12,7 @@
 #include "gb-digit-gallery.h"
 #include "gb-digit-thumb.h"
 #include "gb-drawing-canvas.h"
+#include "gb-drawing-toolbar.h"
 
 typedef struct {
   GbDrawingCanvas *canvas;
@@ -65,29 +66,10 @@ canvas_error_cb(GbDrawingCanvas *canvas, const char *message, Demo *d)
 }
 
 static GtkWidget *
-button(const char *label, GCallback cb, gpointer canvas)
-{
-  GtkWidget *b = gtk_button_new_with_label(label);
-  g_signal_connect_swapped(b, "clicked", cb, canvas);
-  return b;
-}
-
-static GtkWidget *
 build_canvas_side(Demo *d)
 {
   GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *bar = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *eraser = gtk_toggle_button_new_with_label(_("Eraser"));
-  g_object_bind_property(d->canvas, "eraser", eraser, "active",
-                         G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  GtkWidget *undo = button(_("Undo"), G_CALLBACK(gb_drawing_canvas_undo), d->canvas);
-  GtkWidget *redo = button(_("Redo"), G_CALLBACK(gb_drawing_canvas_redo), d->canvas);
-  g_object_bind_property(d->canvas, "can-undo", undo, "sensitive", G_BINDING_SYNC_CREATE);
-  g_object_bind_property(d->canvas, "can-redo", redo, "sensitive", G_BINDING_SYNC_CREATE);
-  gtk_box_append(GTK_BOX(bar), eraser);
-  gtk_box_append(GTK_BOX(bar), undo);
-  gtk_box_append(GTK_BOX(bar), redo);
-  gtk_box_append(GTK_BOX(bar), button(_("Clear"), G_CALLBACK(gb_drawing_canvas_clear), d->canvas));
+  GtkWidget *bar = gb_drawing_toolbar_new(d->canvas);
   gtk_box_append(GTK_BOX(box), bar);
   gtk_widget_set_vexpand(GTK_WIDGET(d->canvas), TRUE);
   gtk_box_append(GTK_BOX(box), GTK_WIDGET(d->canvas));

@@ -10,6 +10,7 @@
 #include "gb-digit-gallery.h"
 #include "gb-digit-thumb.h"
 #include "gb-drawing-canvas.h"
+#include "gb-drawing-toolbar.h"
 
 #define EMPTY_MESSAGE "the canvas is empty: draw a digit first"
 #define N             784
@@ -563,6 +564,67 @@ test_canvas_drag_once_per_frame(void)
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
+/* The toolbar's button whose label is @label. */
+static GtkWidget *
+find_button(GtkWidget *w, const char *label)
+{
+  if (GTK_IS_BUTTON(w) && g_strcmp0(gtk_button_get_label(GTK_BUTTON(w)), label) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_button(c, label);
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static void
+test_canvas_toolbar_and_actions(void)
+{
+  GbDrawingCanvas *c = new_canvas();
+  GtkWidget *bar = g_object_ref_sink(gb_drawing_toolbar_new(c));
+  GtkWidget *undo = find_button(bar, "_Undo"), *redo = find_button(bar, "_Redo");
+  GtkWidget *clear = find_button(bar, "_Clear");
+  GtkWidget *pen = find_button(bar, "_Pen"), *eraser = find_button(bar, "_Eraser");
+  g_assert_true(undo && redo && clear && pen && eraser);
+  g_assert_false(gtk_widget_get_sensitive(undo));
+  g_assert_false(gtk_widget_get_sensitive(redo));
+  g_assert_false(gtk_widget_get_sensitive(clear));
+  g_assert_true(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pen)));
+  g_assert_false(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(eraser)));
+
+  gb_drawing_canvas_add_stroke(c, vertical, 5, FALSE);
+  g_assert_true(gtk_widget_get_sensitive(undo));
+  g_assert_true(gtk_widget_get_sensitive(clear));
+  g_signal_emit_by_name(undo, "clicked");
+  assert_empty_input(c);
+  g_assert_false(gtk_widget_get_sensitive(undo));
+  g_assert_true(gtk_widget_get_sensitive(redo));
+  g_signal_emit_by_name(redo, "clicked");
+  g_assert_false(gb_drawing_canvas_get_is_empty(c));
+  g_signal_emit_by_name(clear, "clicked");
+  assert_empty_input(c);
+
+  /* The tool buttons and the property follow each other. */
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(eraser), TRUE);
+  g_assert_true(gb_drawing_canvas_get_eraser(c));
+  g_assert_false(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pen)));
+  gb_drawing_canvas_set_eraser(c, FALSE);
+  g_assert_true(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pen)));
+  g_assert_false(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(eraser)));
+
+  /* The canvas's own actions (bound to Ctrl+Z, Ctrl+Y, Delete). */
+  gtk_widget_activate_action(GTK_WIDGET(c), "canvas.undo", NULL); /* undoes the clear */
+  g_assert_false(gb_drawing_canvas_get_is_empty(c));
+  gtk_widget_activate_action(GTK_WIDGET(c), "canvas.redo", NULL);
+  assert_empty_input(c);
+  gtk_widget_activate_action(GTK_WIDGET(c), "canvas.undo", NULL);
+  gtk_widget_activate_action(GTK_WIDGET(c), "canvas.clear", NULL);
+  assert_empty_input(c);
+  g_object_unref(bar);
+  g_object_unref(c);
+}
+
 static void
 test_thumb_pixels(void)
 {
@@ -859,6 +921,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/canvas/bad-file-keeps-drawing", test_canvas_bad_file_keeps_drawing);
   g_test_add_func("/ui/canvas/pixels", test_canvas_pixels);
   g_test_add_func("/ui/canvas/drag-once-per-frame", test_canvas_drag_once_per_frame);
+  g_test_add_func("/ui/canvas/toolbar-and-actions", test_canvas_toolbar_and_actions);
   g_test_add_func("/ui/thumb/pixels", test_thumb_pixels);
   g_test_add_func("/ui/gallery/filters", test_gallery_filters);
   g_test_add_func("/ui/gallery/random-next", test_gallery_random_next);

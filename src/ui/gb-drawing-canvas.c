@@ -23,6 +23,8 @@ struct _GbDrawingCanvas {
   gboolean eraser, can_undo, can_redo, is_empty;
   guint changed_tick; /* tick callback due to emit "changed", 0 if none */
   double drag_x, drag_y;
+  double pointer_x, pointer_y; /* widget coordinates, for the eraser's outline */
+  gboolean pointer_inside, erasing;
   float *raster; /* GB_DRAWING_RASTER_SIZE^2, ink high */
   gboolean raster_valid, raster_has_ink;
 };
@@ -100,6 +102,8 @@ update_state(GbDrawingCanvas *self)
   set_flag(self, &self->can_undo, gb_drawing_ink_can_undo(self->ink), PROP_CAN_UNDO);
   set_flag(self, &self->can_redo, gb_drawing_ink_can_redo(self->ink), PROP_CAN_REDO);
   set_flag(self, &self->is_empty, empty, PROP_IS_EMPTY);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "canvas.undo", self->can_undo);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "canvas.redo", self->can_redo);
   g_object_thaw_notify(G_OBJECT(self));
 }
 
@@ -159,7 +163,8 @@ drag_begin_cb(GtkGestureDrag *gesture, double x, double y, GbDrawingCanvas *self
   self->drag_y = y;
   double u, v;
   to_canvas(self, x, y, &u, &v);
-  gb_drawing_ink_begin(self->ink, u, v, self->eraser || button == GDK_BUTTON_SECONDARY);
+  self->erasing = self->eraser || button == GDK_BUTTON_SECONDARY;
+  gb_drawing_ink_begin(self->ink, u, v, self->erasing);
   schedule_changed(self);
 }
 
@@ -168,7 +173,9 @@ drag_to(GbDrawingCanvas *self, double offset_x, double offset_y)
 {
   double x0, y0, side = sheet_rect(self, &x0, &y0);
   double u, v;
-  to_canvas(self, self->drag_x + offset_x, self->drag_y + offset_y, &u, &v);
+  self->pointer_x = self->drag_x + offset_x;
+  self->pointer_y = self->drag_y + offset_y;
+  to_canvas(self, self->pointer_x, self->pointer_y, &u, &v);
   if (gb_drawing_ink_extend(self->ink, u, v, MIN_STEP_PX / MAX(side, 1.0)))
     schedule_changed(self);
 }
@@ -189,6 +196,7 @@ drag_end_cb(GtkGestureDrag *gesture, double offset_x, double offset_y, GbDrawing
     return;
   drag_to(self, offset_x, offset_y);
   gb_drawing_ink_end(self->ink);
+  self->erasing = FALSE;
   finish_edit(self, TRUE);
 }
 
@@ -199,6 +207,7 @@ drag_cancel_cb(GtkGesture *gesture, GdkEventSequence *sequence, GbDrawingCanvas 
   if (!gb_drawing_ink_is_drawing(self->ink))
     return;
   gb_drawing_ink_cancel(self->ink);
+  self->erasing = FALSE;
   finish_edit(self, FALSE);
 }
 
@@ -260,6 +269,42 @@ draw_hint(GtkWidget *widget, GtkSnapshot *snapshot, double x0, double y0, double
   g_object_unref(layout);
 }
 
+/* Where the eraser will act: a thin circle of its width around the pointer. */
+static void
+draw_eraser_outline(GbDrawingCanvas *self, GtkSnapshot *snapshot, double side)
+{
+  double r = GB_DRAWING_ERASER_WIDTH * side / 2;
+  graphene_rect_t box =
+      GRAPHENE_RECT_INIT((float)(self->pointer_x - r - 2), (float)(self->pointer_y - r - 2),
+                         (float)(2 * r + 4), (float)(2 * r + 4));
+  cairo_t *cr = gtk_snapshot_append_cairo(snapshot, &box);
+  cairo_arc(cr, self->pointer_x, self->pointer_y, r, 0, 2 * G_PI);
+  cairo_set_line_width(cr, 1.5);
+  cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+  cairo_stroke(cr);
+  cairo_destroy(cr);
+}
+
+static void
+motion_cb(GtkEventControllerMotion *motion, double x, double y, GbDrawingCanvas *self)
+{
+  (void)motion;
+  self->pointer_x = x;
+  self->pointer_y = y;
+  self->pointer_inside = TRUE;
+  if (self->eraser || self->erasing)
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+static void
+leave_cb(GtkEventControllerMotion *motion, GbDrawingCanvas *self)
+{
+  (void)motion;
+  self->pointer_inside = FALSE;
+  if (self->eraser)
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
 /* Black sheet, white ink: the ink surface (alpha) as a mask at the widget's device pixels. */
 static void
 gb_drawing_canvas_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
@@ -282,6 +327,8 @@ gb_drawing_canvas_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_destroy(cr);
   if (self->is_empty && !gb_drawing_ink_is_drawing(self->ink))
     draw_hint(widget, snapshot, x0, y0, side);
+  if ((self->eraser && self->pointer_inside) || self->erasing)
+    draw_eraser_outline(self, snapshot, side);
 }
 
 static void
@@ -327,6 +374,41 @@ gb_drawing_canvas_finalize(GObject *object)
 }
 
 static void
+undo_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void)name, (void)param;
+  gb_drawing_canvas_undo(GB_DRAWING_CANVAS(widget));
+}
+
+static void
+redo_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void)name, (void)param;
+  gb_drawing_canvas_redo(GB_DRAWING_CANVAS(widget));
+}
+
+static void
+clear_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+  (void)name, (void)param;
+  gb_drawing_canvas_clear(GB_DRAWING_CANVAS(widget));
+}
+
+/* canvas.undo, canvas.redo, canvas.clear, and their keys while the canvas has the focus. */
+static void
+install_actions(GtkWidgetClass *wclass)
+{
+  gtk_widget_class_install_action(wclass, "canvas.undo", NULL, undo_action);
+  gtk_widget_class_install_action(wclass, "canvas.redo", NULL, redo_action);
+  gtk_widget_class_install_action(wclass, "canvas.clear", NULL, clear_action);
+  gtk_widget_class_add_binding_action(wclass, GDK_KEY_z, GDK_CONTROL_MASK, "canvas.undo", NULL);
+  gtk_widget_class_add_binding_action(wclass, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                      "canvas.redo", NULL);
+  gtk_widget_class_add_binding_action(wclass, GDK_KEY_y, GDK_CONTROL_MASK, "canvas.redo", NULL);
+  gtk_widget_class_add_binding_action(wclass, GDK_KEY_Delete, 0, "canvas.clear", NULL);
+}
+
+static void
 install_properties(GObjectClass *oclass)
 {
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
@@ -357,6 +439,7 @@ gb_drawing_canvas_class_init(GbDrawingCanvasClass *klass)
                    NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_ERROR] = g_signal_new("error", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  install_actions(wclass);
   gtk_widget_class_set_css_name(wclass, "drawingcanvas");
 }
 
@@ -376,6 +459,11 @@ add_controllers(GbDrawingCanvas *self)
   gtk_drop_target_set_gtypes(drop, types, G_N_ELEMENTS(types));
   g_signal_connect(drop, "drop", G_CALLBACK(drop_cb), self);
   gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
+
+  GtkEventController *motion = gtk_event_controller_motion_new();
+  g_signal_connect(motion, "motion", G_CALLBACK(motion_cb), self);
+  g_signal_connect(motion, "leave", G_CALLBACK(leave_cb), self);
+  gtk_widget_add_controller(GTK_WIDGET(self), motion);
 }
 
 static void
@@ -386,6 +474,10 @@ gb_drawing_canvas_init(GbDrawingCanvas *self)
   self->is_empty = TRUE;
   gtk_widget_set_cursor_from_name(GTK_WIDGET(self), "crosshair");
   add_controllers(self);
+  gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
+  gtk_widget_set_focus_on_click(GTK_WIDGET(self), TRUE);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "canvas.undo", FALSE);
+  gtk_widget_action_set_enabled(GTK_WIDGET(self), "canvas.redo", FALSE);
 }
 
 GtkWidget *
@@ -554,6 +646,7 @@ gb_drawing_canvas_set_eraser(GbDrawingCanvas *self, gboolean eraser)
 {
   g_return_if_fail(GB_IS_DRAWING_CANVAS(self));
   set_flag(self, &self->eraser, !!eraser, PROP_ERASER);
+  gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 gboolean

@@ -17,7 +17,10 @@ G_BEGIN_DECLS
  * "stroke-finished" (a stroke was committed), "error" (const char *message: a dropped file
  * could not be read; the drawing is unchanged).
  * Properties: "eraser" (boolean, read-write), "can-undo", "can-redo", "is-empty" (read-only).
- * The right mouse button always erases; the left one draws or erases by "eraser". */
+ * The right mouse button always erases; the left one draws or erases by "eraser".
+ * Actions "canvas.undo", "canvas.redo", "canvas.clear" (disabled when there is nothing to undo
+ * or redo), bound to Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y, and Delete while the canvas has the
+ * focus. */
 #define GB_TYPE_DRAWING_CANVAS (gb_drawing_canvas_get_type())
 G_DECLARE_FINAL_TYPE(GbDrawingCanvas, gb_drawing_canvas, GB, DRAWING_CANVAS, GtkWidget)
 

@@ -443,9 +443,26 @@ gb_digit_gallery_finalize(GObject *object)
   G_OBJECT_CLASS(gb_digit_gallery_parent_class)->finalize(object);
 }
 
+/* A misclassified digit's red label would be unreadable on the selection's blue: there it
+ * takes the selection's text colour (the red frame still marks it). */
+static void
+install_css(void)
+{
+  GdkDisplay *display = gdk_display_get_default();
+  if (display == NULL)
+    return;
+  GtkCssProvider *css = gtk_css_provider_new();
+  gtk_css_provider_load_from_data(
+      css, "digitgallery gridview > child:selected label.error { color: inherit; }", -1);
+  gtk_style_context_add_provider_for_display(display, GTK_STYLE_PROVIDER(css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_unref(css);
+}
+
 static void
 gb_digit_gallery_class_init(GbDigitGalleryClass *klass)
 {
+  install_css();
   G_OBJECT_CLASS(klass)->dispose = gb_digit_gallery_dispose;
   G_OBJECT_CLASS(klass)->finalize = gb_digit_gallery_finalize;
   signals[SIGNAL_DIGIT_ACTIVATED] =

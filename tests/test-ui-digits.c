@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb-digit-gallery.h"
@@ -860,6 +861,71 @@ test_gallery_wrong_model(void)
   g_object_unref(g);
 }
 
+static int
+count_red(GtkWidget *w)
+{
+  g_autoptr(GdkTexture) tex = render_widget(w);
+  Pixels p = download(tex);
+  int n = 0, rgb[3];
+  for (int y = 0; y < p.height; y++)
+    for (int x = 0; x < p.width; x++) {
+      pixel(&p, x, y, rgb);
+      n += rgb[0] > 180 && rgb[1] < 80 && rgb[2] < 80;
+    }
+  g_free(p.data);
+  return n;
+}
+
+/* Each cell on screen shows its item: the thumbnail framed and the label red exactly when the
+ * digit is misclassified. */
+static void
+check_cells(GtkWidget *w, int *n_cells)
+{
+  if (GB_IS_DIGIT_THUMB(w)) {
+    GtkWidget *box = gtk_widget_get_parent(w);
+    GtkWidget *label = gtk_widget_get_next_sibling(w);
+    const char *text = gtk_label_get_text(GTK_LABEL(label));
+    /* "label" or "label → prediction" */
+    const char *arrow = strstr(text, "→");
+    int truth = atoi(text), pred = arrow != NULL ? atoi(arrow + strlen("→")) : -1;
+    gboolean wrong = pred >= 0 && pred != truth;
+    g_assert_cmpint(gb_digit_thumb_get_marked(GB_DIGIT_THUMB(w)), ==, wrong);
+    g_assert_cmpint(gtk_widget_has_css_class(label, "error"), ==, wrong);
+    g_assert_nonnull(gtk_widget_get_tooltip_text(box));
+    (*n_cells)++;
+  }
+  for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+    check_cells(c, n_cells);
+}
+
+static void
+test_gallery_cells_show_mistakes(void)
+{
+  GtkWidget *gallery = gb_digit_gallery_new();
+  GtkWidget *win = show_in_window(gallery, 700, 500);
+  GbDigitGallery *g = GB_DIGIT_GALLERY(gallery);
+  gb_digit_gallery_set_dataset(g, make_dataset(30));
+  iterate();
+  int n_cells = 0;
+  check_cells(gallery, &n_cells);
+  g_assert_cmpint(n_cells, >=, 10);
+  g_assert_cmpint(count_red(gallery), ==, 0);
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) model = constant_model(7);
+  gb_digit_gallery_set_model(g, worker, model);
+  g_assert_true(gb_worker_wait_idle(worker, 10000));
+  iterate();
+  n_cells = 0;
+  check_cells(gallery, &n_cells);
+  g_assert_cmpint(n_cells, >=, 10);
+  g_assert_cmpint(count_red(gallery), >, 500); /* frames and labels */
+  /* Only sevens: the model is right about every one shown. */
+  gb_digit_gallery_set_class_filter(g, 7);
+  iterate();
+  g_assert_cmpint(count_red(gallery), ==, 0);
+  gtk_window_destroy(GTK_WINDOW(win));
+}
+
 static void
 collect_labels(GtkWidget *w, GString *out)
 {
@@ -927,6 +993,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/gallery/random-next", test_gallery_random_next);
   g_test_add_func("/ui/gallery/predictions-match-model", test_gallery_predictions_match_model);
   g_test_add_func("/ui/gallery/wrong-model", test_gallery_wrong_model);
+  g_test_add_func("/ui/gallery/cells-show-mistakes", test_gallery_cells_show_mistakes);
   g_test_add_func("/ui/gallery/placeholder", test_gallery_placeholder);
   return g_test_run();
 }

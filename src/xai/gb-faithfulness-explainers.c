@@ -94,3 +94,24 @@ gb_explain_batch_lrp(void *user, GbModel *m, const float *x, int nb, const int *
   }
   return GB_OK;
 }
+
+GbStatus
+gb_explain_batch_occlusion(void *user, GbModel *m, const float *x, int nb, const int *classes,
+                           float *maps, GbError *err)
+{
+  GbOcclusionConfig defaults;
+  gb_occlusion_config_init(&defaults);
+  const GbOcclusionConfig *cfg = user != NULL ? user : &defaults;
+  size_t d = gb_model_input_size(m);
+  for (int i = 0; i < nb; i++) {
+    GbTarget t = gb_target_class(classes[i]);
+    GbAttribution a;
+    GbStatus st = gb_attribution_occlusion(m, x + i * d, d, &t, cfg, &a, NULL, NULL, err);
+    if (st == GB_OK)
+      memcpy(maps + i * d, a.values, d * sizeof *maps);
+    gb_attribution_clear(&a);
+    if (st != GB_OK)
+      return st;
+  }
+  return GB_OK;
+}

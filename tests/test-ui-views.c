@@ -346,12 +346,35 @@ test_sanity_randomisation(void)
   g_assert_cmpint(count_rgb(s, 0x0072b2, 10), >, 50);
   cairo_surface_destroy(s);
 
-  /* An unsupported method says so instead of crashing. */
-  GbMethodConfig lime = {.method = GB_METHOD_LIME};
-  gb_sanity_view_set_input(view, x, d, &t, &lime);
+  /* A method through gb_explain: integrated gradients, the engine's numbers again. */
+  GbMethodConfig ig;
+  gb_method_config_init(&ig, GB_METHOD_INTEGRATED_GRADIENTS);
+  ig.steps = 16;
+  gb_sanity_view_set_input(view, x, d, &t, &ig);
+  g_assert_cmpint(gb_sanity_view_get_n_steps(view), ==, 0);
+  gb_sanity_view_run(view);
+  g_assert_true(gb_worker_wait_idle(worker, 60000));
+  g_assert_true(gb_sanity_view_is_complete(view));
+  cfg.explain = gb_explain_batch_method;
+  cfg.explain_user = &ig;
+  m = gb_model_handle_dup_model(fixture_model, &error);
+  g_assert_cmpint(gb_sanity_model_randomisation(m, x, 1, &cls, GB_RANDOMISATION_CASCADING, &cfg,
+                                                &r, &err), ==, GB_OK);
+  for (int k = 0; k < r.n_steps; k++)
+    g_assert_cmpfloat(gb_sanity_view_get_similarity(view, k + 1), ==, r.similarity[k]);
+  gb_randomisation_result_clear(&r);
+  gb_model_free(m);
+
+  /* A non-finite input: the engine's message, no crash, and the view stays usable. */
+  float bad[144];
+  memcpy(bad, x, sizeof bad);
+  bad[7] = NAN;
+  gb_sanity_view_set_input(view, bad, d, &t, &method);
   gb_sanity_view_run(view);
   g_assert_true(gb_worker_wait_idle(worker, 10000));
-  g_assert_nonnull(strstr(gb_sanity_view_get_status(view), "not available"));
+  g_test_message("NaN input: %s", gb_sanity_view_get_status(view));
+  g_assert_nonnull(strstr(gb_sanity_view_get_status(view), "not finite"));
+  g_assert_false(gb_sanity_view_is_running(view));
   g_object_unref(view);
 }
 

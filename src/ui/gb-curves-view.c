@@ -9,6 +9,7 @@
 
 #include "gb-alloc.h"
 #include "gb-curves.h"
+#include "gb-explain.h"
 #include "gb-view-util.h"
 
 #define LANE "curves-view"
@@ -67,6 +68,7 @@ gb_curves_method_title(GbCurvesMethod method)
   case GB_CURVES_METHOD_LRP_EPSILON: return _("LRP-ε");
   case GB_CURVES_METHOD_LRP_COMPOSITE: return _("LRP ε-γ-box");
   case GB_CURVES_METHOD_OCCLUSION: return _("Occlusion");
+  case GB_CURVES_METHOD_KERNEL_SHAP: return _("KernelSHAP");
   default: return "?";
   }
 }
@@ -109,6 +111,10 @@ typedef struct {
   guint generation;
   GbJob *job;
   char stage[96];
+  /* The current method's explainer, wrapped so that a cancel stops between samples. */
+  GbExplainBatchFn explain;
+  void *explain_user;
+  gboolean per_sample;
 } CurvesJob;
 
 typedef struct {
@@ -158,6 +164,26 @@ data_range(const GbDataView *d, float *lo, float *hi)
   }
 }
 
+/* Slow explainers (many model runs per sample) go one sample at a time, so that a cancel is
+ * seen within one sample's time instead of a whole batch's. */
+static GbStatus
+cancellable_explain(void *user, GbModel *m, const float *x, int nb, const int *classes,
+                    float *maps, GbError *err)
+{
+  CurvesJob *j = user;
+  size_t d = gb_model_input_size(m);
+  int step = j->per_sample ? 1 : nb;
+  for (int i = 0; i < nb; i += step) {
+    if (gb_job_is_cancelled(j->job))
+      return gb_error_set(err, GB_ERR_CANCELLED, "cancelled");
+    GbStatus st = j->explain(j->explain_user, m, x + i * d, MIN(step, nb - i), classes + i,
+                             maps + i * d, err);
+    if (st != GB_OK)
+      return st;
+  }
+  return GB_OK;
+}
+
 static GbStatus
 curves_job_one(CurvesJob *j, int method, GbFaithfulnessCurve *out, GbError *err)
 {
@@ -170,6 +196,7 @@ curves_job_one(CurvesJob *j, int method, GbFaithfulnessCurve *out, GbError *err)
   cfg.user = j;
   GbIgConfig ig;
   GbLrpPolicy lrp;
+  GbMethodConfig shap;
   float lo, hi;
   switch (method) {
   case GB_CURVES_METHOD_SALIENCY: cfg.explain = gb_explain_batch_saliency; break;
@@ -189,8 +216,18 @@ curves_job_one(CurvesJob *j, int method, GbFaithfulnessCurve *out, GbError *err)
     cfg.explain = gb_explain_batch_lrp;
     cfg.explain_user = &lrp;
     break;
-  default: cfg.explain = gb_explain_batch_occlusion; break;
+  case GB_CURVES_METHOD_OCCLUSION: cfg.explain = gb_explain_batch_occlusion; break;
+  default:
+    gb_method_config_init(&shap, GB_METHOD_KERNEL_SHAP);
+    cfg.explain = gb_explain_batch_method;
+    cfg.explain_user = &shap;
+    break;
   }
+  j->explain = cfg.explain;
+  j->explain_user = cfg.explain_user;
+  j->per_sample = method != GB_CURVES_METHOD_SALIENCY && method != GB_CURVES_METHOD_GRAD_X_INPUT;
+  cfg.explain = cancellable_explain;
+  cfg.explain_user = j;
   return gb_faithfulness_curve(j->model, &j->data, &cfg, out, err);
 }
 

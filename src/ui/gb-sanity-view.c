@@ -53,62 +53,18 @@ G_DEFINE_FINAL_TYPE(GbSanityView, gb_sanity_view, GTK_TYPE_WIDGET)
 
 /* ---- From a method's settings to a batch explainer (worker thread) ---- */
 
-typedef struct {
-  GbIgConfig ig;
-  GbLrpPolicy lrp;
-  GbOcclusionConfig occlusion;
-} Explainer;
-
-/* Range of @x, for the box rule of LRP composites. */
+/* Saliency and gradient x input in one batched pass; every other method through gb_explain
+ * with the method's own settings. */
 static void
-value_range(const float *x, size_t n, float *lo, float *hi)
+explainer_init(const GbMethodConfig *c, GbSanityConfig *cfg)
 {
-  *lo = *hi = n > 0 ? x[0] : 0;
-  for (size_t i = 1; i < n; i++) {
-    *lo = MIN(*lo, x[i]);
-    *hi = MAX(*hi, x[i]);
-  }
-}
-
-static gboolean
-explainer_init(Explainer *e, const GbMethodConfig *c, const float *baseline, const float *x,
-               size_t d, const GbShape *shape, GbSanityConfig *cfg)
-{
-  GbBaseline b = {.kind = c->baseline, .data = baseline};
-  float lo, hi;
-  switch (c->method) {
-  case GB_METHOD_SALIENCY: cfg->explain = gb_explain_batch_saliency; return TRUE;
-  case GB_METHOD_GRAD_X_INPUT: cfg->explain = gb_explain_batch_grad_x_input; return TRUE;
-  case GB_METHOD_INTEGRATED_GRADIENTS:
-    gb_ig_config_init(&e->ig);
-    if (c->steps > 0)
-      e->ig.steps = c->steps;
-    e->ig.baseline.kind = b.kind;
-    e->ig.baseline.data = b.data;
-    cfg->explain = gb_explain_batch_integrated_gradients;
-    cfg->explain_user = &e->ig;
-    return TRUE;
-  case GB_METHOD_LRP:
-    value_range(x, d, &lo, &hi);
-    gb_lrp_policy_init_preset(&e->lrp, c->lrp_preset, MIN(lo, 0.0f), MAX(hi, 1.0f));
-    cfg->explain = gb_explain_batch_lrp;
-    cfg->explain_user = &e->lrp;
-    return TRUE;
-  case GB_METHOD_OCCLUSION:
-    gb_occlusion_config_init(&e->occlusion);
-    if (c->patch > 0) {
-      e->occlusion.window_rows = e->occlusion.window_cols = c->patch;
-      int stride = c->stride > 0 ? c->stride : (c->patch + 1) / 2;
-      e->occlusion.stride_rows = e->occlusion.stride_cols = stride;
-    }
-    if (shape->ndim == 2)
-      e->occlusion.window_cols = 0; /* EEG: all channels at once */
-    e->occlusion.baseline.kind = b.kind;
-    e->occlusion.baseline.data = b.data;
-    cfg->explain = gb_explain_batch_occlusion;
-    cfg->explain_user = &e->occlusion;
-    return TRUE;
-  default: return FALSE;
+  if (c->method == GB_METHOD_SALIENCY) {
+    cfg->explain = gb_explain_batch_saliency;
+  } else if (c->method == GB_METHOD_GRAD_X_INPUT) {
+    cfg->explain = gb_explain_batch_grad_x_input;
+  } else {
+    cfg->explain = gb_explain_batch_method;
+    cfg->explain_user = (void *)c;
   }
 }
 
@@ -221,12 +177,7 @@ sanity_job_run(GbJob *job, gpointer data, GError **error)
   j->n_layers = count_parameterised(j->model);
   GbSanityConfig cfg;
   gb_sanity_config_init(&cfg);
-  Explainer e;
-  if (!explainer_init(&e, &j->method, j->baseline, j->x, j->d, &j->shape, &cfg)) {
-    g_set_error_literal(error, GB_ERROR, GB_ERR_UNSUPPORTED,
-                        _("This method is not available for the randomisation check"));
-    return FALSE;
-  }
+  explainer_init(&j->method, &cfg);
   j->explain = cfg.explain;
   j->explain_user = cfg.explain_user;
   cfg.explain = recording_explain;
@@ -289,12 +240,7 @@ label_job_run(GbJob *job, gpointer data, GError **error)
   LabelJob *j = data;
   GbSanityConfig cfg;
   gb_sanity_config_init(&cfg);
-  Explainer e;
-  if (!explainer_init(&e, &j->method, j->baseline, j->x, j->d, &j->shape, &cfg)) {
-    g_set_error_literal(error, GB_ERROR, GB_ERR_UNSUPPORTED,
-                        _("This method is not available for the randomisation check"));
-    return FALSE;
-  }
+  explainer_init(&j->method, &cfg);
   j->explain = cfg.explain;
   j->explain_user = cfg.explain_user;
   j->last_map = g_new0(float, j->d);

@@ -22,8 +22,8 @@ GtkWidget *gb_sanity_view_new(void);
 /* @worker and @model are referenced. Cancels running checks and clears the results. */
 void gb_sanity_view_set_context(GbSanityView *self, GbWorker *worker, GbModelHandle *model);
 /* Copies @x (@n = the model's input size), the target and the method (its baseline data,
- * when set, is copied too). Saliency, gradient x input, integrated gradients, LRP and
- * occlusion are supported; other methods show a message. Clears the results. */
+ * when set, is copied too). Every method of gb-explain.h; the maps are the method's with
+ * its settings. Clears the results. */
 void gb_sanity_view_set_input(GbSanityView *self, const float *x, size_t n,
                               const GbTarget *target, const GbMethodConfig *method);
 /* Training data for the label randomisation (copied, at most 2000 samples). NULL: none (the

@@ -47,6 +47,10 @@ GbStatus gb_explain_batch_lrp(void *user, GbModel *m, const float *x, int nb,
  * stride 2, zeros). */
 GbStatus gb_explain_batch_occlusion(void *user, GbModel *m, const float *x, int nb,
                                     const int *classes, float *maps, GbError *err);
+/* Any method of gb-explain.h, one sample at a time through gb_explain(); @user: a const
+ * GbMethodConfig * (required). */
+GbStatus gb_explain_batch_method(void *user, GbModel *m, const float *x, int nb,
+                                 const int *classes, float *maps, GbError *err);
 
 /* ---- The curve ---- */
 

@@ -42,8 +42,10 @@ struct _GbSanityView {
   char *label_text;
   guint generation, label_generation;
   gboolean running, label_running;
+  gboolean absolute;
   char *status;
 
+  GtkWidget *absolute_check;
   GtkWidget *box, *run_button, *labels_button, *cancel_button, *progress, *status_label;
   GtkWidget *label_result;
   GbPlotView *maps_plot, *curve_plot;
@@ -77,6 +79,7 @@ typedef struct {
   GbShape shape;
   int cls;
   GbMethodConfig method;
+  gboolean absolute;
   guint generation;
   int n_layers;
   /* The recorder: every map the engine asks the explainer for, in order (the original,
@@ -151,7 +154,7 @@ recording_explain(void *user, GbModel *m, const float *x, int nb, const int *cla
     j->first = g_memdup2(maps, j->d * sizeof(float));
     g_strlcpy(p->name, _("original"), sizeof p->name);
   } else {
-    gb_score_spearman(j->first, maps, j->d, true, &p->similarity, err);
+    gb_score_spearman(j->first, maps, j->d, j->absolute, &p->similarity, err);
     step_layer_name(j->model, p->step, p->name, sizeof p->name);
   }
   gb_job_publish(j->job, map_arrived_cb, p, map_partial_free);
@@ -182,6 +185,7 @@ sanity_job_run(GbJob *job, gpointer data, GError **error)
   j->explain_user = cfg.explain_user;
   cfg.explain = recording_explain;
   cfg.explain_user = j;
+  cfg.absolute = j->absolute;
   cfg.progress = gb_job_progress;
   cfg.user = job;
   GbError err = {0};
@@ -203,6 +207,7 @@ typedef struct {
   GbShape shape;
   int cls;
   GbMethodConfig method;
+  gboolean absolute;
   guint generation;
   GbExplainBatchFn explain;
   void *explain_user;
@@ -246,6 +251,7 @@ label_job_run(GbJob *job, gpointer data, GError **error)
   j->last_map = g_new0(float, j->d);
   cfg.explain = label_recording_explain;
   cfg.explain_user = j;
+  cfg.absolute = j->absolute;
   cfg.progress = gb_job_progress;
   cfg.user = job;
   GbTrainConfig tcfg;
@@ -361,10 +367,12 @@ draw_curve(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   fill_white(cr, area);
   if (self->n_steps == 0)
     return GB_OK;
-  double xs[MAX_STEPS], ys[MAX_STEPS];
+  double xs[MAX_STEPS], ys[MAX_STEPS], lo = -0.2;
   for (int k = 0; k < self->n_steps; k++) {
     xs[k] = k;
     ys[k] = self->similarity[k];
+    if (isfinite(ys[k]))
+      lo = MIN(lo, floor(ys[k] * 10 - 0.5) / 10);
   }
   GbCurve c = {.name = _("Spearman ρ with the original map"), .x = xs, .y = ys,
                .n = self->n_steps, .fixed_rgb = true, .rgb = GB_CURVES_BLUE_RGB,
@@ -372,7 +380,7 @@ draw_curve(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   GbCurves fig = {.curves = &c, .n_curves = 1, .title = _("Cascading randomisation"),
                   .x_label = _("layers randomised from the top"), .y_label = _("rank correlation"),
                   .x_fixed = true, .x_lo = 0, .x_hi = MAX(1, self->n_steps - 1), .y_fixed = true,
-                  .y_lo = -0.2, .y_hi = 1.05, .grid = true, .legend = GB_CURVES_LEGEND_NONE};
+                  .y_lo = MAX(lo, -1.05), .y_hi = 1.05, .grid = true, .legend = GB_CURVES_LEGEND_NONE};
   return gb_curves_draw(cr, &fig, area, err);
 }
 
@@ -493,7 +501,6 @@ label_done_cb(GObject *owner, gpointer data, const GError *error)
         "labels fits them to %.0f%% and the true labels to %.0f%% (the trained model: %.0f%%)."),
       r->similarity, 100 * r->random_train_acc, 100 * r->random_true_acc, 100 * r->train_acc);
     gtk_label_set_text(GTK_LABEL(self->label_result), t);
-    set_status(self, "");
     gb_plot_view_set_placeholder(self->maps_plot, NULL);
     gb_plot_view_queue_draw(self->maps_plot);
   }
@@ -596,6 +603,7 @@ gb_sanity_view_run(GbSanityView *self)
   j->method = self->method;
   if (self->baseline_data != NULL)
     j->method.baseline_data = j->baseline = g_memdup2(self->baseline_data, self->d * sizeof(float));
+  j->absolute = self->absolute;
   j->generation = ++self->generation;
   g_clear_pointer(&self->maps, g_free);
   g_clear_pointer(&self->names, g_free);
@@ -629,6 +637,7 @@ gb_sanity_view_run_label_randomisation(GbSanityView *self)
   j->train = self->train;
   j->train.x = j->train_x = g_memdup2(self->train.x, (size_t)self->train.n * self->d * sizeof(float));
   j->train.labels = j->train_labels = g_memdup2(self->train.labels, self->train.n * sizeof(int));
+  j->absolute = self->absolute;
   j->generation = ++self->label_generation;
   self->label_running = TRUE;
   gb_worker_submit(self->worker, LABELS_LANE, G_OBJECT(self), label_job_run, j, label_job_free,
@@ -647,6 +656,12 @@ gb_sanity_view_cancel(GbSanityView *self)
     gb_worker_cancel(self->worker, LANE);
   if (self->label_running)
     gb_worker_cancel(self->worker, LABELS_LANE);
+}
+
+void
+gb_sanity_view_set_absolute(GbSanityView *self, gboolean absolute)
+{
+  gtk_check_button_set_active(GTK_CHECK_BUTTON(self->absolute_check), absolute);
 }
 
 gboolean
@@ -727,6 +742,12 @@ cancel_clicked_cb(GtkButton *b, GbSanityView *self)
 }
 
 static void
+absolute_toggled_cb(GtkCheckButton *check, GbSanityView *self)
+{
+  self->absolute = gtk_check_button_get_active(check);
+}
+
+static void
 gb_sanity_view_dispose(GObject *object)
 {
   GbSanityView *self = GB_SANITY_VIEW(object);
@@ -788,6 +809,14 @@ gb_sanity_view_init(GbSanityView *self)
                               _("Train the same architecture on permuted labels (takes a while)"
                                 " and compare its map"));
   self->cancel_button = button_new(_("_Cancel"), G_CALLBACK(cancel_clicked_cb), self);
+  self->absolute = TRUE;
+  self->absolute_check = gtk_check_button_new_with_mnemonic(_("Ignore _signs"));
+  gtk_check_button_set_active(GTK_CHECK_BUTTON(self->absolute_check), TRUE);
+  gtk_widget_set_tooltip_text(self->absolute_check,
+                              _("Rank |relevance| (as Quantus does by default): a map that only "
+                                "changes its signs then still counts as similar"));
+  g_signal_connect(self->absolute_check, "toggled", G_CALLBACK(absolute_toggled_cb), self);
+  gtk_box_append(GTK_BOX(row), self->absolute_check);
   gtk_box_append(GTK_BOX(row), self->run_button);
   gtk_box_append(GTK_BOX(row), self->labels_button);
   gtk_box_append(GTK_BOX(row), self->cancel_button);

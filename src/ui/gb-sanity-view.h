@@ -34,12 +34,14 @@ void gb_sanity_view_run(GbSanityView *self);
 /* Retrains a copy of the architecture on permuted labels ("sanity-view-labels" lane). */
 void gb_sanity_view_run_label_randomisation(GbSanityView *self);
 void gb_sanity_view_cancel(GbSanityView *self);
+/* Rank |maps| (default, as Quantus) or the signed maps; applies to the next run. */
+void gb_sanity_view_set_absolute(GbSanityView *self, gboolean absolute);
 gboolean gb_sanity_view_is_running(GbSanityView *self);
 
 /* Results (tests and the window). Steps: 0 the original map, k >= 1 after re-initialising the
  * top k parameterised layers; counts only the maps that have arrived. */
 int gb_sanity_view_get_n_steps(GbSanityView *self);
-/* Spearman correlation (of |maps|) between step @step's map and the original; 1 at step 0. */
+/* Spearman correlation (of |maps| unless set otherwise) between step @step's map and the original; 1 at step 0. */
 double gb_sanity_view_get_similarity(GbSanityView *self, int step);
 /* Borrowed, the model's input size values; NULL when out of range. */
 const float *gb_sanity_view_get_map(GbSanityView *self, int step);

@@ -767,8 +767,7 @@ build_architecture_rows(GbTrainView *self, GtkGrid *grid, int *row)
   self->preset_dd = strings_dropdown(titles, G_N_ELEMENTS(presets));
   form_row(grid, row, _("_Preset"), self->preset_dd, _("Fills in the architecture"));
   self->arch_entry = gtk_entry_new();
-  gtk_widget_set_hexpand(self->arch_entry, TRUE);
-  gtk_editable_set_width_chars(GTK_EDITABLE(self->arch_entry), 36);
+  gtk_editable_set_width_chars(GTK_EDITABLE(self->arch_entry), 40);
   form_row(grid, row, _("_Architecture"), self->arch_entry,
            _("Layers in the engine's syntax: input(1,28,28), conv2d(8,5), relu, "
              "maxpool2d(2), flatten, dense(10)"));

@@ -15,6 +15,7 @@
 #include "gb-curves.h"
 #include "gb-data-dir.h"
 #include "gb-dataset.h"
+#include "gb-eeg-sim.h"
 #include "gb-model-file.h"
 #include "gb-sanity-view.h"
 #include "gb-sanity.h"
@@ -609,6 +610,72 @@ test_train_cancel(void)
   g_object_unref(view);
 }
 
+static void
+test_train_eeg(void)
+{
+  GbEegSimConfig sc;
+  gb_eeg_sim_config_init(&sc);
+  sc.n_subjects = 1;
+  sc.n_characters = 3;
+  sc.n_channels = 8;
+  sc.srate = 64;
+  GbEegSet *set = NULL;
+  GbError err = {0};
+  g_assert_cmpint(gb_eeg_sim_generate(&sc, &set, &err), ==, GB_OK);
+  int n_times = set->n_times, n_trials = gb_dataset_size(set->data);
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  GbTrainView *view = GB_TRAIN_VIEW(gb_train_view_new());
+  g_object_ref_sink(view);
+  gb_train_view_set_worker(view, worker);
+  gb_train_view_set_eeg(view, set);
+  gb_eeg_set_free(set); /* the view keeps its own copy */
+  gb_train_view_set_data(view, GB_TRAIN_DATA_EEG);
+  /* The digits preset does not fit the trials: the shape check says so. */
+  g_assert_nonnull(gb_train_view_get_architecture_error(view));
+  g_autofree char *arch = g_strdup_printf("input(%d,8), gru(8), dense(1)", n_times);
+  gb_train_view_set_architecture(view, arch);
+  g_assert_null(gb_train_view_get_architecture_error(view));
+  gb_train_view_set_epochs(view, 2);
+  g_assert_true(gb_train_view_start(view));
+  g_assert_true(gb_worker_wait_idle(worker, 120000));
+  int n;
+  gb_train_view_get_history(view, &n);
+  g_assert_cmpint(n, ==, 2);
+  double acc = gb_train_view_get_test_accuracy(view);
+  g_test_message("%d trials of %d x 8: test accuracy %.3f", n_trials, n_times, acc);
+  g_assert_true(acc >= 0 && acc <= 1);
+  g_assert_cmpint(gb_model_n_outputs(gb_model_handle_get_model(gb_train_view_get_model(view))),
+                  ==, 1);
+  g_object_unref(view);
+}
+
+static void
+test_train_divergence(void)
+{
+  if (!have_digits()) {
+    g_test_skip("mnist-train is not fetched");
+    return;
+  }
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  GbTrainView *view = GB_TRAIN_VIEW(gb_train_view_new());
+  g_object_ref_sink(view);
+  gb_train_view_set_worker(view, worker);
+  gb_train_view_set_architecture(view, "input(1,28,28), flatten, dense(64), relu, dense(64), "
+                                       "relu, dense(10)");
+  gb_train_view_set_optimizer(view, GB_OPTIM_SGD);
+  gb_train_view_set_learning_rate(view, 1e6);
+  gb_train_view_set_max_samples(view, 600);
+  gb_train_view_set_epochs(view, 3);
+  g_assert_true(gb_train_view_start(view));
+  g_assert_true(gb_worker_wait_idle(worker, 60000));
+  const char *status = gb_train_view_get_status(view);
+  g_test_message("%s", status);
+  g_assert_nonnull(strstr(status, "diverged in epoch 1"));
+  g_assert_null(gb_train_view_get_model(view));
+  g_assert_true(gb_train_view_can_start(view));
+  g_object_unref(view);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -624,6 +691,8 @@ main(int argc, char **argv)
   g_test_add_func("/ui/train/bad-architecture", test_train_bad_architecture);
   g_test_add_func("/ui/train/epochs-and-save", test_train_epochs_and_save);
   g_test_add_func("/ui/train/cancel", test_train_cancel);
+  g_test_add_func("/ui/train/eeg", test_train_eeg);
+  g_test_add_func("/ui/train/divergence", test_train_divergence);
   int status = g_test_run();
   g_clear_object(&fixture_model);
   gb_dataset_free(fixture_data);

@@ -788,7 +788,7 @@ build_optimizer_rows(GbTrainView *self, GtkGrid *grid, int *row)
   self->optim_dd = strings_dropdown(optims, GB_OPTIM_N_KINDS);
   gtk_drop_down_set_selected(GTK_DROP_DOWN(self->optim_dd), GB_OPTIM_ADAM);
   form_row(grid, row, _("_Optimizer"), self->optim_dd, NULL);
-  self->lr = spin_new(1e-5, 10, 1e-4, 5, 1e-3);
+  self->lr = spin_new(1e-5, 1e6, 1e-4, 5, 1e-3); /* huge rates: to see divergence */
   form_row(grid, row, _("_Learning rate"), self->lr, NULL);
   self->batch = spin_new(1, 4096, 16, 0, 64);
   form_row(grid, row, _("_Batch size"), self->batch, NULL);

@@ -219,8 +219,8 @@ test_curves_match_engine(void)
   g_autoptr(GError) error = NULL;
   g_assert_true(gb_curves_view_write_csv(view, csv, &error));
   double y[GB_FAITHFULNESS_MAX_GRID], r[GB_FAITHFULNESS_MAX_GRID];
-  g_assert_cmpint(read_csv_curve(csv, gb_curves_method_title(GB_CURVES_METHOD_SALIENCY), y, r),
-                  ==, sal.n_grid);
+  g_assert_cmpint(read_csv_curve(csv, gb_curves_method_title(GB_CURVES_METHOD_SALIENCY), y, r), ==,
+                  sal.n_grid);
   for (int k = 0; k < sal.n_grid; k++) {
     g_assert_cmpfloat_with_epsilon(y[k], sal.explainer[k], 1e-8);
     g_assert_cmpfloat_with_epsilon(r[k], sal.random_mean[k], 1e-8);
@@ -320,8 +320,9 @@ test_sanity_randomisation(void)
   GbRandomisationResult r;
   GbError err = {0};
   int cls = t.class_a;
-  g_assert_cmpint(gb_sanity_model_randomisation(m, x, 1, &cls, GB_RANDOMISATION_CASCADING, &cfg,
-                                                &r, &err), ==, GB_OK);
+  g_assert_cmpint(
+      gb_sanity_model_randomisation(m, x, 1, &cls, GB_RANDOMISATION_CASCADING, &cfg, &r, &err), ==,
+      GB_OK);
   g_assert_cmpint(r.n_steps, ==, 2);
   for (int k = 0; k < r.n_steps; k++)
     g_assert_cmpfloat(gb_sanity_view_get_similarity(view, k + 1), ==, r.similarity[k]);
@@ -359,8 +360,9 @@ test_sanity_randomisation(void)
   cfg.explain = gb_explain_batch_method;
   cfg.explain_user = &ig;
   m = gb_model_handle_dup_model(fixture_model, &error);
-  g_assert_cmpint(gb_sanity_model_randomisation(m, x, 1, &cls, GB_RANDOMISATION_CASCADING, &cfg,
-                                                &r, &err), ==, GB_OK);
+  g_assert_cmpint(
+      gb_sanity_model_randomisation(m, x, 1, &cls, GB_RANDOMISATION_CASCADING, &cfg, &r, &err), ==,
+      GB_OK);
   for (int k = 0; k < r.n_steps; k++)
     g_assert_cmpfloat(gb_sanity_view_get_similarity(view, k + 1), ==, r.similarity[k]);
   gb_randomisation_result_clear(&r);
@@ -474,8 +476,8 @@ models_equal(GbModel *a, GbModel *b)
   g_autofree char *sa = gb_model_dup_spec(a), *sb = gb_model_dup_spec(b);
   if (g_strcmp0(sa, sb) != 0 || gb_model_buffer_len(a) != gb_model_buffer_len(b))
     return FALSE;
-  return memcmp(gb_model_params(a), gb_model_params(b),
-                gb_model_buffer_len(a) * sizeof(float)) == 0;
+  return memcmp(gb_model_params(a), gb_model_params(b), gb_model_buffer_len(a) * sizeof(float)) ==
+         0;
 }
 
 static void
@@ -644,8 +646,8 @@ test_train_eeg(void)
   double acc = gb_train_view_get_test_accuracy(view);
   g_test_message("%d trials of %d x 8: test accuracy %.3f", n_trials, n_times, acc);
   g_assert_true(acc >= 0 && acc <= 1);
-  g_assert_cmpint(gb_model_n_outputs(gb_model_handle_get_model(gb_train_view_get_model(view))),
-                  ==, 1);
+  g_assert_cmpint(gb_model_n_outputs(gb_model_handle_get_model(gb_train_view_get_model(view))), ==,
+                  1);
   g_object_unref(view);
 }
 

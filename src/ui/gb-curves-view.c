@@ -12,16 +12,16 @@
 #include "gb-explain.h"
 #include "gb-view-util.h"
 
-#define LANE "curves-view"
+#define LANE       "curves-view"
 #define RANDOM_RGB GB_CURVES_BLACK_RGB
-#define N_COLUMNS 8
+#define N_COLUMNS  8
 
 struct _GbCurvesView {
   GtkWidget parent_instance;
   GbWorker *worker;
   GbModelHandle *model;
-  float *x;      /* (n, d) copy of the data */
-  int *labels;   /* (n) or NULL */
+  float *x;    /* (n, d) copy of the data */
+  int *labels; /* (n) or NULL */
   int n, n_classes;
   GbShape shape;
   char *name;
@@ -53,8 +53,8 @@ G_DEFINE_FINAL_TYPE(GbCurvesView, gb_curves_view, GTK_TYPE_WIDGET)
 static const GbFaithfulnessMode mode_values[] = {GB_FAITHFULNESS_KEEP, GB_FAITHFULNESS_MORF,
                                                  GB_FAITHFULNESS_LERF, GB_FAITHFULNESS_INSERT};
 static const GbFaithfulnessMeasure measure_values[] = {
-  GB_FAITHFULNESS_AGREEMENT, GB_FAITHFULNESS_ACCURACY, GB_FAITHFULNESS_PROBABILITY,
-  GB_FAITHFULNESS_BALANCED_ACCURACY};
+    GB_FAITHFULNESS_AGREEMENT, GB_FAITHFULNESS_ACCURACY, GB_FAITHFULNESS_PROBABILITY,
+    GB_FAITHFULNESS_BALANCED_ACCURACY};
 static const GbBaselineKind baseline_values[] = {GB_BASELINE_ZEROS, GB_BASELINE_MEAN,
                                                  GB_BASELINE_BLUR, GB_BASELINE_UNIFORM};
 
@@ -147,8 +147,8 @@ curves_job_progress(void *user, double fraction, const char *stage)
 {
   CurvesJob *j = user;
   (void)stage;
-  g_snprintf(j->stage, sizeof j->stage, "%s (%d/%d)", gb_curves_method_title(j->methods[j->current]),
-             j->current + 1, j->n_methods);
+  g_snprintf(j->stage, sizeof j->stage, "%s (%d/%d)",
+             gb_curves_method_title(j->methods[j->current]), j->current + 1, j->n_methods);
   return gb_job_progress(j->job, (j->current + fraction) / j->n_methods, j->stage);
 }
 
@@ -167,8 +167,8 @@ data_range(const GbDataView *d, float *lo, float *hi)
 /* Slow explainers (many model runs per sample) go one sample at a time, so that a cancel is
  * seen within one sample's time instead of a whole batch's. */
 static GbStatus
-cancellable_explain(void *user, GbModel *m, const float *x, int nb, const int *classes,
-                    float *maps, GbError *err)
+cancellable_explain(void *user, GbModel *m, const float *x, int nb, const int *classes, float *maps,
+                    GbError *err)
 {
   CurvesJob *j = user;
   size_t d = gb_model_input_size(m);
@@ -231,8 +231,7 @@ curves_job_one(CurvesJob *j, int method, GbFaithfulnessCurve *out, GbError *err)
   return gb_faithfulness_curve(j->model, &j->data, &cfg, out, err);
 }
 
-static void
-curve_arrived_cb(GObject *owner, gpointer partial);
+static void curve_arrived_cb(GObject *owner, gpointer partial);
 
 static gboolean
 curves_job_run(GbJob *job, gpointer data, GError **error)
@@ -320,16 +319,27 @@ draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
       Summary s;
       summarise(c, &s);
       g_snprintf(notes[n], sizeof notes[n], "AUC %.3f", s.auc_random);
-      curves[n++] = (GbCurve){.name = _("random ranking (mean ± sd)"), .annotation = notes[0],
-                              .x = c->grid, .y = c->random_mean, .sd = c->random_sd,
-                              .n = c->n_grid, .fixed_rgb = true, .rgb = RANDOM_RGB,
+      curves[n++] = (GbCurve){.name = _("random ranking (mean ± sd)"),
+                              .annotation = notes[0],
+                              .x = c->grid,
+                              .y = c->random_mean,
+                              .sd = c->random_sd,
+                              .n = c->n_grid,
+                              .fixed_rgb = true,
+                              .rgb = RANDOM_RGB,
                               .dashed = true};
     }
     g_snprintf(notes[n], sizeof notes[n], "AUC %.3f",
                gb_faithfulness_auc(c->grid, c->explainer, c->n_grid));
-    curves[n++] = (GbCurve){.name = gb_curves_method_title(m), .annotation = notes[n - 1],
-                            .x = c->grid, .y = c->explainer, .n = c->n_grid,
-                            .fixed_rgb = true, .rgb = gb_curves_palette(m), .markers = true};
+    curves[n] = (GbCurve){.name = gb_curves_method_title(m),
+                          .annotation = notes[n],
+                          .x = c->grid,
+                          .y = c->explainer,
+                          .n = c->n_grid,
+                          .fixed_rgb = true,
+                          .rgb = gb_curves_palette(m),
+                          .markers = true};
+    n++;
   }
   if (n == 0)
     return GB_OK;
@@ -337,10 +347,19 @@ draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
                                            self->name ? self->name : "", first->n_samples);
   gboolean removing = first->mode == GB_FAITHFULNESS_MORF || first->mode == GB_FAITHFULNESS_LERF;
   GbCurves fig = {
-    .curves = curves, .n_curves = n, .title = title,
-    .x_label = removing ? _("fraction of features removed") : _("fraction of features kept"),
-    .y_label = measure_title(first->measure), .x_fixed = true, .x_lo = 0, .x_hi = 1,
-    .y_fixed = true, .y_lo = 0, .y_hi = 1.02, .grid = true, .legend = GB_CURVES_LEGEND_RIGHT,
+      .curves = curves,
+      .n_curves = n,
+      .title = title,
+      .x_label = removing ? _("fraction of features removed") : _("fraction of features kept"),
+      .y_label = measure_title(first->measure),
+      .x_fixed = true,
+      .x_lo = 0,
+      .x_hi = 1,
+      .y_fixed = true,
+      .y_lo = 0,
+      .y_hi = 1.02,
+      .grid = true,
+      .legend = GB_CURVES_LEGEND_RIGHT,
   };
   return gb_curves_draw(cr, &fig, area, err);
 }
@@ -368,8 +387,9 @@ table_refresh(GbCurvesView *self)
       continue;
     Summary s;
     summarise(&self->curves[m], &s);
-    double values[N_COLUMNS - 1] = {s.auc, s.auc_random, s.auc - s.auc_random, s.aopc,
-                                    s.aopc - s.aopc_random, s.epc, s.epc - s.epc_random};
+    double values[N_COLUMNS - 1] = {
+        s.auc, s.auc_random,        s.auc - s.auc_random, s.aopc, s.aopc - s.aopc_random,
+        s.epc, s.epc - s.epc_random};
     gboolean delta[N_COLUMNS - 1] = {FALSE, FALSE, TRUE, FALSE, TRUE, FALSE, TRUE};
     table_set(self, row, 0, gb_curves_method_title(m));
     for (int c = 1; c < N_COLUMNS; c++) {
@@ -391,15 +411,18 @@ table_refresh(GbCurvesView *self)
 static void
 table_build_header(GbCurvesView *self)
 {
-  const char *head[N_COLUMNS] = {_("Method"), _("AUC"), _("random AUC"), _("Δ AUC"),
-                                 _("AOPC"), _("Δ AOPC"), _("EPC (our definition)"), _("Δ EPC")};
+  const char *head[N_COLUMNS] = {_("Method"), _("AUC"),    _("random AUC"),           _("Δ AUC"),
+                                 _("AOPC"),   _("Δ AOPC"), _("EPC (our definition)"), _("Δ EPC")};
   const char *tips[N_COLUMNS] = {
-    NULL, _("Area under the method's curve"), _("Area under the random rankings' mean curve"),
-    _("Method minus random"), _("Mean drop from the full performance (deletion curves only)"),
-    _("AOPC minus that of random rankings"),
-    _("Area of normalised retained performance over sparsity (methods.md §1.4; keep and "
-      "insertion curves only): our proposal, not a published measure"),
-    _("EPC minus that of random rankings")};
+      NULL,
+      _("Area under the method's curve"),
+      _("Area under the random rankings' mean curve"),
+      _("Method minus random"),
+      _("Mean drop from the full performance (deletion curves only)"),
+      _("AOPC minus that of random rankings"),
+      _("Area of normalised retained performance over sparsity (methods.md §1.4; keep and "
+        "insertion curves only): our proposal, not a published measure"),
+      _("EPC minus that of random rankings")};
   for (int c = 0; c < N_COLUMNS; c++) {
     GtkWidget *l = gtk_label_new(head[c]);
     gtk_widget_add_css_class(l, "heading");
@@ -484,8 +507,8 @@ curves_done_cb(GObject *owner, gpointer data, const GError *error)
   else if (error != NULL)
     set_status(self, error->message);
   else {
-    g_autofree char *t = g_strdup_printf(_("Done in %.1f s"),
-                                         (g_get_monotonic_time() - self->started) / 1e6);
+    g_autofree char *t =
+        g_strdup_printf(_("Done in %.1f s"), (g_get_monotonic_time() - self->started) / 1e6);
     set_status(self, t);
   }
   update_sensitivity(self);
@@ -541,8 +564,8 @@ gb_curves_view_run(GbCurvesView *self)
   size_t d = gb_shape_size(&self->shape);
   j->x = g_memdup2(self->x, (size_t)n * d * sizeof(float));
   j->labels = self->labels ? g_memdup2(self->labels, (size_t)n * sizeof(int)) : NULL;
-  j->data = (GbDataView){.n = n, .shape = self->shape, .x = j->x, .labels = j->labels,
-                         .n_classes = self->n_classes};
+  j->data = (GbDataView){
+      .n = n, .shape = self->shape, .x = j->x, .labels = j->labels, .n_classes = self->n_classes};
   j->generation = ++self->generation;
   j->mode = self->mode;
   j->measure = self->measure;
@@ -746,7 +769,7 @@ export_clicked_cb(GtkButton *b, GbCurvesView *self)
 {
   (void)b;
   gb_view_util_choose_save_file(GTK_WIDGET(self), _("Export Figure"), "curves.png", G_OBJECT(self),
-                         export_chosen_cb);
+                                export_chosen_cb);
 }
 
 static void
@@ -754,7 +777,7 @@ csv_clicked_cb(GtkButton *b, GbCurvesView *self)
 {
   (void)b;
   gb_view_util_choose_save_file(GTK_WIDGET(self), _("Save Numbers as CSV"), "curves.csv",
-                         G_OBJECT(self), csv_chosen_cb);
+                                G_OBJECT(self), csv_chosen_cb);
 }
 
 static GtkWidget *
@@ -777,8 +800,8 @@ build_options(GbCurvesView *self)
   const char *modes[] = {_("Keep top-k"), _("MoRF"), _("LeRF"), _("Insertion"), NULL};
   self->mode_dd = dropdown_new(self, modes, _("Which features the curve keeps or removes"));
   gtk_box_append(GTK_BOX(row), self->mode_dd);
-  const char *measures[] = {_("Agreement"), _("Accuracy"), _("Probability"),
-                            _("Balanced accuracy"), NULL};
+  const char *measures[] = {_("Agreement"), _("Accuracy"), _("Probability"), _("Balanced accuracy"),
+                            NULL};
   self->measure_dd = dropdown_new(self, measures, _("Performance measure"));
   gtk_box_append(GTK_BOX(row), self->measure_dd);
   gtk_box_append(GTK_BOX(row), gtk_label_new(_("Baseline")));

@@ -34,8 +34,7 @@ GtkWidget *gb_curves_view_new(void);
 void gb_curves_view_set_context(GbCurvesView *self, GbWorker *worker, GbModelHandle *model,
                                 const GbDataView *data, const char *name);
 /* Options, also set by the widget's own controls. */
-void gb_curves_view_set_method_enabled(GbCurvesView *self, GbCurvesMethod method,
-                                       gboolean enabled);
+void gb_curves_view_set_method_enabled(GbCurvesView *self, GbCurvesMethod method, gboolean enabled);
 void gb_curves_view_set_n_samples(GbCurvesView *self, int n);
 void gb_curves_view_set_mode(GbCurvesView *self, GbFaithfulnessMode mode);
 void gb_curves_view_set_measure(GbCurvesView *self, GbFaithfulnessMeasure measure);

@@ -13,10 +13,10 @@
 #include "gb-scores.h"
 #include "gb-view-util.h"
 
-#define LANE "sanity-view"
+#define LANE        "sanity-view"
 #define LABELS_LANE "sanity-view-labels"
-#define MAX_TRAIN 2000
-#define MAX_STEPS 64
+#define MAX_TRAIN   2000
+#define MAX_STEPS   64
 
 struct _GbSanityView {
   GtkWidget parent_instance;
@@ -138,8 +138,8 @@ step_layer_name(GbModel *m, int k, char *out, size_t len)
 }
 
 static GbStatus
-recording_explain(void *user, GbModel *m, const float *x, int nb, const int *classes,
-                  float *maps, GbError *err)
+recording_explain(void *user, GbModel *m, const float *x, int nb, const int *classes, float *maps,
+                  GbError *err)
 {
   SanityJob *j = user;
   GbStatus st = j->explain(j->explain_user, m, x, nb, classes, maps, err);
@@ -190,8 +190,7 @@ sanity_job_run(GbJob *job, gpointer data, GError **error)
   cfg.user = job;
   GbError err = {0};
   GbStatus st = gb_sanity_model_randomisation(j->model, j->x, 1, &j->cls,
-                                              GB_RANDOMISATION_CASCADING, &cfg, &j->result,
-                                              &err);
+                                              GB_RANDOMISATION_CASCADING, &cfg, &j->result, &err);
   gb_set_error_from_status(error, st, &err);
   return st == GB_OK;
 }
@@ -259,12 +258,12 @@ label_job_run(GbJob *job, gpointer data, GError **error)
   tcfg.epochs = 3;
   tcfg.batch_size = 64;
   gb_optim_config_defaults(&tcfg.optim, GB_OPTIM_ADAM);
-  gb_loss_config_init(&tcfg.loss, gb_model_n_outputs(j->model) == 1 ? GB_LOSS_BCE
-                                                                     : GB_LOSS_SOFTMAX_CE);
+  gb_loss_config_init(&tcfg.loss,
+                      gb_model_n_outputs(j->model) == 1 ? GB_LOSS_BCE : GB_LOSS_SOFTMAX_CE);
   tcfg.val_fraction = 0;
   GbError err = {0};
-  GbStatus st = gb_sanity_label_randomisation(j->model, &j->train, &tcfg, j->x, 1, &j->cls,
-                                              &cfg, &j->result, &err);
+  GbStatus st = gb_sanity_label_randomisation(j->model, &j->train, &tcfg, j->x, 1, &j->cls, &cfg,
+                                              &j->result, &err);
   gb_set_error_from_status(error, st, &err);
   return st == GB_OK;
 }
@@ -310,19 +309,22 @@ arrange(const float *src, const GbShape *s, float *dst)
 }
 
 static GbStatus
-draw_one_map(GbSanityView *self, cairo_t *cr, GbPlotRect cell, const float *map,
-             const char *title)
+draw_one_map(GbSanityView *self, cairo_t *cr, GbPlotRect cell, const float *map, const char *title)
 {
   int rows, cols;
   gboolean transpose;
   map_grid(&self->shape, &rows, &cols, &transpose);
-  g_autofree float *rel = g_new(float, (size_t)rows * cols);
-  g_autofree float *img = g_new(float, (size_t)rows * cols);
+  g_autofree float *rel = g_new(float, (size_t)rows *cols);
+  g_autofree float *img = g_new(float, (size_t)rows *cols);
   arrange(map, &self->shape, rel);
   arrange(self->x, &self->shape, img);
   gboolean signed_ = self->method.method != GB_METHOD_SALIENCY;
-  GbHeatmap h = {.image = self->shape.ndim == 3 ? img : NULL, .relevance = rel, .height = rows,
-                 .width = cols, .invert_image = TRUE, .opacity = 0.85,
+  GbHeatmap h = {.image = self->shape.ndim == 3 ? img : NULL,
+                 .relevance = rel,
+                 .height = rows,
+                 .width = cols,
+                 .invert_image = TRUE,
+                 .opacity = 0.85,
                  .colormap = signed_ ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS,
                  .title = title};
   GbError err = {0};
@@ -374,13 +376,26 @@ draw_curve(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
     if (isfinite(ys[k]))
       lo = MIN(lo, floor(ys[k] * 10 - 0.5) / 10);
   }
-  GbCurve c = {.name = _("Spearman ρ with the original map"), .x = xs, .y = ys,
-               .n = self->n_steps, .fixed_rgb = true, .rgb = GB_CURVES_BLUE_RGB,
+  GbCurve c = {.name = _("Spearman ρ with the original map"),
+               .x = xs,
+               .y = ys,
+               .n = self->n_steps,
+               .fixed_rgb = true,
+               .rgb = GB_CURVES_BLUE_RGB,
                .markers = true};
-  GbCurves fig = {.curves = &c, .n_curves = 1, .title = _("Cascading randomisation"),
-                  .x_label = _("layers randomised from the top"), .y_label = _("rank correlation"),
-                  .x_fixed = true, .x_lo = 0, .x_hi = MAX(1, self->n_steps - 1), .y_fixed = true,
-                  .y_lo = MAX(lo, -1.05), .y_hi = 1.05, .grid = true, .legend = GB_CURVES_LEGEND_NONE};
+  GbCurves fig = {.curves = &c,
+                  .n_curves = 1,
+                  .title = _("Cascading randomisation"),
+                  .x_label = _("layers randomised from the top"),
+                  .y_label = _("rank correlation"),
+                  .x_fixed = true,
+                  .x_lo = 0,
+                  .x_hi = MAX(1, self->n_steps - 1),
+                  .y_fixed = true,
+                  .y_lo = MAX(lo, -1.05),
+                  .y_hi = 1.05,
+                  .grid = true,
+                  .legend = GB_CURVES_LEGEND_NONE};
   return gb_curves_draw(cr, &fig, area, err);
 }
 
@@ -399,8 +414,7 @@ update_sensitivity(GbSanityView *self)
 {
   gboolean ready = self->worker != NULL && self->model != NULL && self->have_input;
   gtk_widget_set_sensitive(self->run_button, ready && !self->running);
-  gtk_widget_set_sensitive(self->labels_button,
-                           ready && self->train.n > 1 && !self->label_running);
+  gtk_widget_set_sensitive(self->labels_button, ready && self->train.n > 1 && !self->label_running);
   gtk_widget_set_sensitive(self->cancel_button, self->running || self->label_running);
   gtk_widget_set_visible(self->progress, self->running || self->label_running);
 }
@@ -442,8 +456,7 @@ static void
 progress_cb(GObject *owner, double fraction, const char *stage, double seconds_left)
 {
   GbSanityView *self = GB_SANITY_VIEW(owner);
-  gb_view_util_progress_bar_set(GTK_PROGRESS_BAR(self->progress), fraction, stage,
-                                seconds_left);
+  gb_view_util_progress_bar_set(GTK_PROGRESS_BAR(self->progress), fraction, stage, seconds_left);
 }
 
 static void
@@ -472,8 +485,9 @@ sanity_done_cb(GObject *owner, gpointer data, const GError *error)
     self->complete = TRUE;
     double last = j->result.similarity[j->result.n_steps - 1];
     g_autofree char *t = g_strdup_printf(
-      _("After randomising all %d layers the rank correlation is %.2f: a method that passes "
-        "drops towards 0."), j->result.n_steps, last);
+        _("After randomising all %d layers the rank correlation is %.2f: a method that passes "
+          "drops towards 0."),
+        j->result.n_steps, last);
     set_status(self, t);
     gb_plot_view_queue_draw(self->maps_plot);
     gb_plot_view_queue_draw(self->curve_plot);
@@ -497,9 +511,9 @@ label_done_cb(GObject *owner, gpointer data, const GError *error)
     g_clear_pointer(&self->label_map, g_free);
     self->label_map = g_steal_pointer(&j->last_map);
     g_autofree char *t = g_strdup_printf(
-      _("Random labels: ρ %.2f with the trained model's map. The model trained on permuted "
-        "labels fits them to %.0f%% and the true labels to %.0f%% (the trained model: %.0f%%)."),
-      r->similarity, 100 * r->random_train_acc, 100 * r->random_true_acc, 100 * r->train_acc);
+        _("Random labels: ρ %.2f with the trained model's map. The model trained on permuted "
+          "labels fits them to %.0f%% and the true labels to %.0f%% (the trained model: %.0f%%)."),
+        r->similarity, 100 * r->random_train_acc, 100 * r->random_true_acc, 100 * r->train_acc);
     gtk_label_set_text(GTK_LABEL(self->label_result), t);
     gb_plot_view_set_placeholder(self->maps_plot, NULL);
     gb_plot_view_queue_draw(self->maps_plot);
@@ -635,7 +649,8 @@ gb_sanity_view_run_label_randomisation(GbSanityView *self)
   if (self->baseline_data != NULL)
     j->method.baseline_data = j->baseline = g_memdup2(self->baseline_data, self->d * sizeof(float));
   j->train = self->train;
-  j->train.x = j->train_x = g_memdup2(self->train.x, (size_t)self->train.n * self->d * sizeof(float));
+  j->train.x = j->train_x =
+      g_memdup2(self->train.x, (size_t)self->train.n * self->d * sizeof(float));
   j->train.labels = j->train_labels = g_memdup2(self->train.labels, self->train.n * sizeof(int));
   j->absolute = self->absolute;
   j->generation = ++self->label_generation;
@@ -803,8 +818,8 @@ gb_sanity_view_init(GbSanityView *self)
   gtk_widget_set_tooltip_text(self->run_button,
                               _("Re-initialise the layers from the top, one more each step, "
                                 "and explain the same input again"));
-  self->labels_button = button_new(_("Retrain on Random _Labels"), G_CALLBACK(labels_clicked_cb),
-                                   self);
+  self->labels_button =
+      button_new(_("Retrain on Random _Labels"), G_CALLBACK(labels_clicked_cb), self);
   gtk_widget_set_tooltip_text(self->labels_button,
                               _("Train the same architecture on permuted labels (takes a while)"
                                 " and compare its map"));

@@ -24,8 +24,8 @@ void gb_sanity_view_set_context(GbSanityView *self, GbWorker *worker, GbModelHan
 /* Copies @x (@n = the model's input size), the target and the method (its baseline data,
  * when set, is copied too). Every method of gb-explain.h; the maps are the method's with
  * its settings. Clears the results. */
-void gb_sanity_view_set_input(GbSanityView *self, const float *x, size_t n,
-                              const GbTarget *target, const GbMethodConfig *method);
+void gb_sanity_view_set_input(GbSanityView *self, const float *x, size_t n, const GbTarget *target,
+                              const GbMethodConfig *method);
 /* Training data for the label randomisation (copied, at most 2000 samples). NULL: none (the
  * button is then disabled). */
 void gb_sanity_view_set_train_data(GbSanityView *self, const GbDataView *train);
@@ -41,7 +41,8 @@ gboolean gb_sanity_view_is_running(GbSanityView *self);
 /* Results (tests and the window). Steps: 0 the original map, k >= 1 after re-initialising the
  * top k parameterised layers; counts only the maps that have arrived. */
 int gb_sanity_view_get_n_steps(GbSanityView *self);
-/* Spearman correlation (of |maps| unless set otherwise) between step @step's map and the original; 1 at step 0. */
+/* Spearman correlation (of |maps| unless set otherwise) between step @step's map and the
+ * original; 1 at step 0. */
 double gb_sanity_view_get_similarity(GbSanityView *self, int step);
 /* Borrowed, the model's input size values; NULL when out of range. */
 const float *gb_sanity_view_get_map(GbSanityView *self, int step);

@@ -12,8 +12,8 @@
 #include "gb-model-file.h"
 #include "gb-view-util.h"
 
-#define LANE "train-view"
-#define DIGITS_TEST_KEY "glassbox.eval.mnist-test.accuracy"
+#define LANE              "train-view"
+#define DIGITS_TEST_KEY   "glassbox.eval.mnist-test.accuracy"
 #define EEG_TEST_FRACTION 0.2
 
 typedef struct {
@@ -23,13 +23,14 @@ typedef struct {
 } Preset;
 
 static const Preset presets[] = {
-  {N_("Digits MLP"), "input(1,28,28), flatten, dense(128), relu, dense(10)", FALSE},
-  {N_("Digits CNN"),
-   "input(1,28,28), conv2d(8,5), relu, maxpool2d(2), conv2d(16,5), relu, maxpool2d(2), "
-   "flatten, dense(64), relu, dense(10)", FALSE},
-  {N_("P300 RNN"), "input(%d,%d), rnn(32), dense(1)", TRUE},
-  {N_("P300 LSTM"), "input(%d,%d), lstm(32), dense(1)", TRUE},
-  {N_("P300 GRU"), "input(%d,%d), gru(32), dense(1)", TRUE},
+    {N_("Digits MLP"), "input(1,28,28), flatten, dense(128), relu, dense(10)", FALSE},
+    {N_("Digits CNN"),
+     "input(1,28,28), conv2d(8,5), relu, maxpool2d(2), conv2d(16,5), relu, maxpool2d(2), "
+     "flatten, dense(64), relu, dense(10)",
+     FALSE},
+    {N_("P300 RNN"), "input(%d,%d), rnn(32), dense(1)", TRUE},
+    {N_("P300 LSTM"), "input(%d,%d), lstm(32), dense(1)", TRUE},
+    {N_("P300 GRU"), "input(%d,%d), gru(32), dense(1)", TRUE},
 };
 
 struct _GbTrainView {
@@ -92,12 +93,13 @@ check_architecture(GbTrainView *self, const char *text)
   char *msg = NULL;
   if (gb_model_input_size(m) != gb_shape_size(&want)) {
     msg = g_strdup_printf(_("The architecture takes %zu input values; the data has %zu per "
-                            "sample"), gb_model_input_size(m), gb_shape_size(&want));
+                            "sample"),
+                          gb_model_input_size(m), gb_shape_size(&want));
   } else {
     int out = gb_model_n_outputs(m);
     if (out != n_classes && !(n_classes == 2 && out == 1))
-      msg = g_strdup_printf(_("The architecture has %d outputs; the data has %d classes"),
-                            out, n_classes);
+      msg = g_strdup_printf(_("The architecture has %d outputs; the data has %d classes"), out,
+                            n_classes);
   }
   gb_model_free(m);
   return msg;
@@ -162,8 +164,11 @@ train_job_data(TrainJob *j, GbDataset **train_ds, GbDataset **test_ds, GbDataVie
       return gb_error_set(err, GB_ERR_INVALID, "only %d EEG trials: too few to train", j->eeg_n);
     size_t d = gb_shape_size(&j->eeg_shape);
     int n_train = MIN(j->eeg_n - n_test, j->max_samples);
-    *train = (GbDataView){.n = n_train, .shape = j->eeg_shape, .x = j->eeg_x,
-                          .labels = j->eeg_labels, .n_classes = 2};
+    *train = (GbDataView){.n = n_train,
+                          .shape = j->eeg_shape,
+                          .x = j->eeg_x,
+                          .labels = j->eeg_labels,
+                          .n_classes = 2};
     *test = *train;
     test->n = n_test;
     test->x = j->eeg_x + (size_t)(j->eeg_n - n_test) * d;
@@ -214,9 +219,10 @@ train_job_train(TrainJob *j, GbError *err)
   if (st == GB_OK) {
     char value[32];
     g_snprintf(value, sizeof value, "%.4f", j->test_acc);
-    st = gb_model_set_meta(j->model, j->data == GB_TRAIN_DATA_EEG
-                                       ? "glassbox.eval.eeg-test-split.accuracy"
-                                       : DIGITS_TEST_KEY, value, err);
+    st = gb_model_set_meta(j->model,
+                           j->data == GB_TRAIN_DATA_EEG ? "glassbox.eval.eeg-test-split.accuracy"
+                                                        : DIGITS_TEST_KEY,
+                           value, err);
   }
   gb_dataset_free(train_ds);
   gb_dataset_free(test_ds);
@@ -274,24 +280,44 @@ draw_history(GbTrainView *self, cairo_t *cr, GbPlotRect area, gboolean accuracy,
     have_val |= isfinite(va[i]);
   }
   GbCurve curves[3] = {
-    {.name = _("training"), .x = x, .y = tr, .n = n, .fixed_rgb = true,
-     .rgb = GB_CURVES_BLUE_RGB, .markers = true},
-    {.name = _("validation"), .x = x, .y = va, .n = n, .fixed_rgb = true,
-     .rgb = GB_CURVES_VERMILLION_RGB, .markers = true},
+      {.name = _("training"),
+       .x = x,
+       .y = tr,
+       .n = n,
+       .fixed_rgb = true,
+       .rgb = GB_CURVES_BLUE_RGB,
+       .markers = true},
+      {.name = _("validation"),
+       .x = x,
+       .y = va,
+       .n = n,
+       .fixed_rgb = true,
+       .rgb = GB_CURVES_VERMILLION_RGB,
+       .markers = true},
   };
   int n_curves = have_val ? 2 : 1;
   double tx = x[n - 1], ty = self->test_acc;
   char note[32];
   if (accuracy && isfinite(self->test_acc) && !self->running) {
     g_snprintf(note, sizeof note, "%.3f", self->test_acc);
-    curves[n_curves++] = (GbCurve){.name = _("held-out test"), .annotation = note, .x = &tx,
-                                   .y = &ty, .n = 1, .fixed_rgb = true,
-                                   .rgb = GB_CURVES_GREEN_RGB, .markers = true};
+    curves[n_curves++] = (GbCurve){.name = _("held-out test"),
+                                   .annotation = note,
+                                   .x = &tx,
+                                   .y = &ty,
+                                   .n = 1,
+                                   .fixed_rgb = true,
+                                   .rgb = GB_CURVES_GREEN_RGB,
+                                   .markers = true};
   }
-  GbCurves fig = {.curves = curves, .n_curves = n_curves,
-                  .title = accuracy ? _("Accuracy") : _("Loss"), .x_label = _("epoch"),
-                  .x_fixed = true, .x_lo = 0, .x_hi = MAX(4, MAX(self->planned_epochs, n)),
-                  .grid = true, .legend = GB_CURVES_LEGEND_RIGHT};
+  GbCurves fig = {.curves = curves,
+                  .n_curves = n_curves,
+                  .title = accuracy ? _("Accuracy") : _("Loss"),
+                  .x_label = _("epoch"),
+                  .x_fixed = true,
+                  .x_lo = 0,
+                  .x_hi = MAX(4, MAX(self->planned_epochs, n)),
+                  .grid = true,
+                  .legend = GB_CURVES_LEGEND_RIGHT};
   if (accuracy) {
     fig.y_fixed = true;
     fig.y_lo = 0;
@@ -335,7 +361,8 @@ static void
 validate_architecture(GbTrainView *self)
 {
   g_free(self->arch_error);
-  self->arch_error = check_architecture(self, gtk_editable_get_text(GTK_EDITABLE(self->arch_entry)));
+  self->arch_error =
+      check_architecture(self, gtk_editable_get_text(GTK_EDITABLE(self->arch_entry)));
   gtk_label_set_text(GTK_LABEL(self->arch_error_label), self->arch_error ? self->arch_error : "");
   gtk_widget_set_visible(self->arch_error_label, self->arch_error != NULL);
   if (self->arch_error != NULL)
@@ -369,8 +396,7 @@ static void
 train_progress_cb(GObject *owner, double fraction, const char *stage, double seconds_left)
 {
   GbTrainView *self = GB_TRAIN_VIEW(owner);
-  gb_view_util_progress_bar_set(GTK_PROGRESS_BAR(self->progress), fraction, stage,
-                                seconds_left);
+  gb_view_util_progress_bar_set(GTK_PROGRESS_BAR(self->progress), fraction, stage, seconds_left);
 }
 
 static void
@@ -383,7 +409,8 @@ train_done_cb(GObject *owner, gpointer data, const GError *error)
   self->running = FALSE;
   if (error != NULL) {
     set_status(self, g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                       ? _("Training cancelled") : error->message);
+                         ? _("Training cancelled")
+                         : error->message);
     update_sensitivity(self);
     redraw(self);
     return;
@@ -902,8 +929,8 @@ gb_train_view_class_init(GbTrainViewClass *klass)
   gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "trainview");
   /* Emitted on the main thread after training finished, with the new model. */
   signals[SIGNAL_MODEL_TRAINED] =
-    g_signal_new("model-trained", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                 NULL, G_TYPE_NONE, 1, GB_TYPE_MODEL_HANDLE);
+      g_signal_new("model-trained", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                   NULL, G_TYPE_NONE, 1, GB_TYPE_MODEL_HANDLE);
 }
 
 static void

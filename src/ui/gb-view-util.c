@@ -68,9 +68,9 @@ gb_view_util_choose_save_file(GtkWidget *parent, const char *title, const char *
                               GObject *owner, void (*chosen)(GObject *owner, const char *path))
 {
   GtkRoot *root = gtk_widget_get_root(parent);
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
-    title, GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, GTK_FILE_CHOOSER_ACTION_SAVE,
-    _("_Save"), _("_Cancel"));
+  GtkFileChooserNative *dialog =
+      gtk_file_chooser_native_new(title, GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
+                                  GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(dialog), TRUE);
   gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), name);
   ChooseData *d = g_new0(ChooseData, 1);

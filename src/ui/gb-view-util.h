@@ -14,8 +14,8 @@ void gb_view_util_set_margins(GtkWidget *w, int margin);
 /* Asks for a file to save to (GtkFileChooserNative, modal to @parent's window) and calls
  * @chosen(@owner, path) when the user accepts; nothing when cancelled or @owner is gone. */
 void gb_view_util_choose_save_file(GtkWidget *parent, const char *title, const char *name,
-                                   GObject *owner, void (*chosen)(GObject *owner,
-                                                                  const char *path));
+                                   GObject *owner,
+                                   void (*chosen)(GObject *owner, const char *path));
 /* "12 s", "3 min 5 s". */
 char *gb_view_util_format_seconds(double seconds);
 

@@ -112,6 +112,31 @@ count_coloured(cairo_surface_t *s, int x0, int x1)
   return count;
 }
 
+/* The widget as GTK draws it on screen, downloaded as 0xAARRGGBB pixels into a Cairo
+ * image surface (free with cairo_surface_destroy). */
+static cairo_surface_t *
+snapshot_widget(GtkWidget *widget)
+{
+  int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+  g_assert_cmpint(w, >, 0);
+  GdkPaintable *paintable = gtk_widget_paintable_new(widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new();
+  gdk_paintable_snapshot(paintable, snapshot, w, h);
+  GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+  g_assert_nonnull(node);
+  GskRenderer *renderer = gtk_native_get_renderer(gtk_widget_get_native(widget));
+  GdkTexture *texture =
+      gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+  gdk_texture_download(texture, cairo_image_surface_get_data(s),
+                       cairo_image_surface_get_stride(s));
+  cairo_surface_mark_dirty(s);
+  g_object_unref(texture);
+  gsk_render_node_unref(node);
+  g_object_unref(paintable);
+  return s;
+}
+
 /* ---- Curves ---- */
 
 static GbFaithfulnessCurve
@@ -244,6 +269,42 @@ test_curves_match_engine(void)
 
   gb_faithfulness_curve_clear(&sal);
   gb_faithfulness_curve_clear(&gxi);
+  g_object_unref(view);
+}
+
+/* The view in a window: the curves arrive and the plot on screen shows the random band, the
+ * method's colour and the table's numbers. */
+static void
+test_curves_on_screen(void)
+{
+  fixture_init();
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  GbCurvesView *view = curves_view_new(worker, 60);
+  gb_curves_view_set_method_enabled(view, GB_CURVES_METHOD_INTEGRATED_GRADIENTS, TRUE);
+  GtkWidget *window = gtk_window_new();
+  gtk_window_set_default_size(GTK_WINDOW(window), 1100, 760);
+  gtk_window_set_child(GTK_WINDOW(window), GTK_WIDGET(view));
+  gtk_window_present(GTK_WINDOW(window));
+  GtkWidget *plot = GTK_WIDGET(gb_curves_view_get_plot(view));
+  iterate_for(200);
+  /* Before a run: only the placeholder, no band. */
+  cairo_surface_t *s = snapshot_widget(plot);
+  g_assert_cmpint(count_rgb(s, 0xcccccc, 3), <, 20);
+  cairo_surface_destroy(s);
+
+  gb_curves_view_run(view);
+  g_assert_true(gb_worker_wait_idle(worker, 60000));
+  iterate_for(100);
+  s = snapshot_widget(plot);
+  int band = count_rgb(s, 0xcccccc, 3);
+  int line = count_rgb(s, gb_curves_palette(GB_CURVES_METHOD_INTEGRATED_GRADIENTS), 10);
+  g_test_message("on screen: band %d, integrated gradients %d pixels", band, line);
+  g_assert_cmpint(band, >, 200);
+  g_assert_cmpint(line, >, 100);
+  cairo_surface_destroy(s);
+  g_assert_cmpstr(gb_curves_view_get_table_text(view, 0, 0), ==,
+                  gb_curves_method_title(GB_CURVES_METHOD_INTEGRATED_GRADIENTS));
+  gtk_window_destroy(GTK_WINDOW(window));
   g_object_unref(view);
 }
 
@@ -688,6 +749,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/ui/curves/match-engine", test_curves_match_engine);
   g_test_add_func("/ui/curves/cancel-then-rerun", test_curves_cancel_then_rerun);
+  g_test_add_func("/ui/curves/on-screen", test_curves_on_screen);
   g_test_add_func("/ui/sanity/randomisation", test_sanity_randomisation);
   g_test_add_func("/ui/sanity/label-randomisation", test_sanity_label_randomisation);
   g_test_add_func("/ui/train/bad-architecture", test_train_bad_architecture);

@@ -3,6 +3,7 @@
 
 #include "gb-window.h"
 
+#include "gb-data-handle.h"
 #include "gb-dataset.h"
 #include "gb-eeg.h"
 #include "gb-explain.h"
@@ -40,13 +41,13 @@ struct _GbWindow {
   GbModelHandle *model;  /* the current one */
 
   /* Digits: the data set digits are picked from, and the 28x28 input the model sees. */
-  GbDataset *digits;
+  GbDataHandle *digits;
   int digit_index;
   float input[784];
   gboolean have_input;
 
   /* EEG: the trials shown (the current model's held-out subjects, or a file). */
-  GbEegSet *eeg;
+  GbDataHandle *eeg;
 
   /* The last explanation shown, for the input above. */
   GbExplanation explanation;

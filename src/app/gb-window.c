@@ -282,13 +282,13 @@ gb_window_pick_digit(GbWindow *self, int index, GError **error)
                 _("The digits are not on this computer yet: run “glassbox-cli data fetch”"));
     return FALSE;
   }
-  int n = gb_dataset_size(self->digits);
+  int n = gb_data_handle_get_size(self->digits);
   if (index < 0 || index >= n) {
     g_set_error(error, GB_ERROR, GB_ERR_INVALID, _("%s has %d digits; %d is not one of them"),
-                self->digits->name, n, index);
+                gb_data_handle_get_name(self->digits), n, index);
     return FALSE;
   }
-  gb_window_set_digit(self, self->digits->x->data + (size_t)index * 784, index);
+  gb_window_set_digit(self, gb_data_handle_get_sample(self->digits, index), index);
   return TRUE;
 }
 
@@ -303,20 +303,21 @@ gb_window_take_digits(GbWindow *self, GbDataset *digits)
     gb_dataset_free(digits);
     return;
   }
-  gb_dataset_free(self->digits);
-  self->digits = digits;
+  g_clear_object(&self->digits);
+  self->digits = gb_data_handle_new_digits(digits, NULL);
   gb_window_set_source(self, "digits");
   gb_window_pick_digit(self, 0, NULL);
-  g_autofree char *text = g_strdup_printf(_("%s: %d digits"), digits->name,
-                                          gb_dataset_size(digits));
+  g_autofree char *text = g_strdup_printf(_("%s: %d digits"),
+                                          gb_data_handle_get_name(self->digits),
+                                          gb_data_handle_get_size(self->digits));
   set_status(self, text);
 }
 
 void
 gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
 {
-  gb_eeg_set_free(self->eeg);
-  self->eeg = eeg;
+  g_clear_object(&self->eeg);
+  self->eeg = gb_data_handle_new_eeg(eeg, NULL);
   gb_window_set_source(self, "eeg");
   g_autofree char *text = g_strdup_printf(
       _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
@@ -566,14 +567,14 @@ random_digit_cb(GbWindow *self)
                                    "“glassbox-cli data fetch”"));
     return;
   }
-  gb_window_pick_digit(self, g_random_int_range(0, gb_dataset_size(self->digits)), NULL);
+  gb_window_pick_digit(self, g_random_int_range(0, gb_data_handle_get_size(self->digits)), NULL);
 }
 
 static void
 next_digit_cb(GbWindow *self)
 {
   if (self->digits != NULL)
-    gb_window_pick_digit(self, (self->digit_index + 1) % gb_dataset_size(self->digits), NULL);
+    gb_window_pick_digit(self, (self->digit_index + 1) % gb_data_handle_get_size(self->digits), NULL);
 }
 
 static GtkWidget *
@@ -643,9 +644,11 @@ static void
 load_digits(GbWindow *self)
 {
   GbError err;
-  self->digits = gb_dataset_open("mnist-test", &err);
-  if (self->digits == NULL)
+  GbDataset *ds = gb_dataset_open("mnist-test", &err);
+  if (ds == NULL)
     set_status(self, err.message);
+  else
+    self->digits = gb_data_handle_new_digits(ds, NULL);
 }
 
 /* ---- Screenshots ---- */
@@ -731,6 +734,8 @@ gb_window_dispose(GObject *object)
   g_clear_object(&self->worker);
   g_clear_object(&self->model);
   g_clear_object(&self->models);
+  g_clear_object(&self->digits);
+  g_clear_object(&self->eeg);
   g_clear_object(&self->settings);
   gtk_widget_dispose_template(GTK_WIDGET(self), GB_TYPE_WINDOW);
   G_OBJECT_CLASS(gb_window_parent_class)->dispose(object);
@@ -741,8 +746,6 @@ gb_window_finalize(GObject *object)
 {
   GbWindow *self = GB_WINDOW(object);
   gb_explanation_clear(&self->explanation);
-  gb_dataset_free(self->digits);
-  gb_eeg_set_free(self->eeg);
   g_free(self->source);
   G_OBJECT_CLASS(gb_window_parent_class)->finalize(object);
 }

@@ -128,8 +128,7 @@ snapshot_widget(GtkWidget *widget)
   GdkTexture *texture =
       gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-  gdk_texture_download(texture, cairo_image_surface_get_data(s),
-                       cairo_image_surface_get_stride(s));
+  gdk_texture_download(texture, cairo_image_surface_get_data(s), cairo_image_surface_get_stride(s));
   cairo_surface_mark_dirty(s);
   g_object_unref(texture);
   gsk_render_node_unref(node);
@@ -280,6 +279,11 @@ test_curves_on_screen(void)
   fixture_init();
   g_autoptr(GbWorker) worker = gb_worker_new();
   GbCurvesView *view = curves_view_new(worker, 60);
+  /* The window's way: a shared data handle (the same generated set again). */
+  GbError err = {0};
+  g_autoptr(GbDataHandle) data =
+      gb_data_handle_new_digits(gb_dataset_open("synthetic-images:240:12:3", &err), "handle");
+  gb_curves_view_set_context_from_handle(view, worker, fixture_model, data);
   gb_curves_view_set_method_enabled(view, GB_CURVES_METHOD_INTEGRATED_GRADIENTS, TRUE);
   GtkWidget *window = gtk_window_new();
   gtk_window_set_default_size(GTK_WINDOW(window), 1100, 760);
@@ -304,6 +308,8 @@ test_curves_on_screen(void)
   cairo_surface_destroy(s);
   g_assert_cmpstr(gb_curves_view_get_table_text(view, 0, 0), ==,
                   gb_curves_method_title(GB_CURVES_METHOD_INTEGRATED_GRADIENTS));
+  g_assert_cmpint(gb_curves_view_get_curve(view, GB_CURVES_METHOD_INTEGRATED_GRADIENTS)->n_samples,
+                  ==, 60);
   gtk_window_destroy(GTK_WINDOW(window));
   g_object_unref(view);
 }

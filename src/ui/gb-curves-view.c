@@ -547,6 +547,17 @@ gb_curves_view_set_context(GbCurvesView *self, GbWorker *worker, GbModelHandle *
 }
 
 void
+gb_curves_view_set_context_from_handle(GbCurvesView *self, GbWorker *worker, GbModelHandle *model,
+                                       GbDataHandle *data)
+{
+  GbDataView v = {0};
+  if (data != NULL)
+    v = gb_dataset_view(gb_data_handle_get_dataset(data));
+  gb_curves_view_set_context(self, worker, model, data ? &v : NULL,
+                             data ? gb_data_handle_get_name(data) : NULL);
+}
+
+void
 gb_curves_view_run(GbCurvesView *self)
 {
   g_return_if_fail(GB_IS_CURVES_VIEW(self));

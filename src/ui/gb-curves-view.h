@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "gb-data-handle.h"
 #include "gb-faithfulness.h"
 #include "gb-model-handle.h"
 #include "gb-plot-view.h"
@@ -33,6 +34,9 @@ GtkWidget *gb_curves_view_new(void);
  * run. Cancels a running computation and clears the curves. */
 void gb_curves_view_set_context(GbCurvesView *self, GbWorker *worker, GbModelHandle *model,
                                 const GbDataView *data, const char *name);
+/* The same with the window's shared data set (its samples are copied as above). */
+void gb_curves_view_set_context_from_handle(GbCurvesView *self, GbWorker *worker,
+                                            GbModelHandle *model, GbDataHandle *data);
 /* Options, also set by the widget's own controls. */
 void gb_curves_view_set_method_enabled(GbCurvesView *self, GbCurvesMethod method, gboolean enabled);
 void gb_curves_view_set_n_samples(GbCurvesView *self, int n);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gb-application.h"
+#include "gb-blas.h"
 #include "gb-test-snapshot.h"
 
 static gboolean
@@ -34,6 +35,8 @@ save_window(GtkWindow *win, const char *dir, const char *name, const char *suffi
 int
 main(int argc, char **argv)
 {
+  if (g_getenv("OPENBLAS_NUM_THREADS") == NULL) /* as main.c does */
+    gb_blas_set_threads(1);
   gb_application_setup_i18n();
   if (argc < 2 || !gtk_init_check()) {
     fprintf(stderr, "usage: gb-gnome-screenshots OUTDIR [--lecture] [--dark] (needs a display)\n");

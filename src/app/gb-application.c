@@ -67,28 +67,38 @@ accel_is_plain(const char *accel)
   return mods == 0 && !(key >= GDK_KEY_F1 && key <= GDK_KEY_F35);
 }
 
+/* Whether this program is the one in the build tree (./run.sh, tests): it then reads the
+ * schema and translations compiled there. */
+static gboolean
+running_uninstalled(void)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  return exe != NULL && g_str_has_prefix(exe, GB_BUILD_ROOT "/");
+}
+
 void
 gb_application_setup_i18n(void)
 {
   setlocale(LC_ALL, "");
   const char *dir = g_getenv("GB_LOCALEDIR");
-  bindtextdomain(GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : GB_LOCALEDIR);
+  if (dir == NULL || *dir == '\0')
+    dir = running_uninstalled() ? GB_BUILD_ROOT "/po" : GB_LOCALEDIR;
+  bindtextdomain(GETTEXT_PACKAGE, dir);
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
   textdomain(GETTEXT_PACKAGE);
 }
 
-/* The installed schema; for uninstalled runs (GSETTINGS_SCHEMA_DIR unset) the one compiled in
- * the build tree; else NULL: the app then keeps no choice but works. */
+/* The installed schema; for uninstalled runs (unless GSETTINGS_SCHEMA_DIR says otherwise) the
+ * one compiled in the build tree; else NULL: the app then keeps no choice but works. */
 static GSettings *
 settings_new(void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default();
   g_autoptr(GSettingsSchema) schema =
       source ? g_settings_schema_source_lookup(source, GB_APP_ID, TRUE) : NULL;
-  if (schema == NULL && g_getenv("GSETTINGS_SCHEMA_DIR") == NULL &&
-      g_file_test(GB_BUILD_SCHEMADIR "/gschemas.compiled", G_FILE_TEST_EXISTS)) {
+  if (schema == NULL && g_getenv("GSETTINGS_SCHEMA_DIR") == NULL && running_uninstalled()) {
     g_autoptr(GSettingsSchemaSource) build =
-        g_settings_schema_source_new_from_directory(GB_BUILD_SCHEMADIR, source, FALSE, NULL);
+        g_settings_schema_source_new_from_directory(GB_BUILD_ROOT "/data", source, FALSE, NULL);
     if (build != NULL)
       schema = g_settings_schema_source_lookup(build, GB_APP_ID, FALSE);
   }

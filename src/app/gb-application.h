@@ -36,7 +36,11 @@ GtkWindow *gb_application_show_about(GbApplication *self);
 GtkWindow *gb_application_show_shortcuts(GbApplication *self);
 GtkWindow *gb_application_show_preferences(GbApplication *self);
 
-/* Whether @widget sits in a window in lecture mode: renderers draw thicker lines then. */
+/* How much larger text is in lecture mode (resources/style.css says the same). */
+#define GB_LECTURE_SCALE 1.45
+
+/* Whether @widget sits in a window in lecture mode: Cairo renderers should then scale their
+ * fonts and line widths by GB_LECTURE_SCALE (GTK's own widgets follow the style sheet). */
 gboolean gb_application_widget_in_lecture_mode(GtkWidget *widget);
 
 G_END_DECLS

@@ -71,34 +71,44 @@ describe(const char *path, const GbEegSet *set)
          n, targets, set->n_times, set->n_channels, set->srate, set->n_subjects);
 }
 
-static int
-eeg_simulate(int argc, char **argv)
+static void
+sim_options_free(SimOptions *o)
+{
+  g_free(o->bandpass);
+  g_free(o->out);
+  g_free(o->heldout_out);
+}
+
+/* Parses and checks an 'eeg simulate' command line into @o (free with sim_options_free) and
+ * the band-pass edges; on failure prints the message and returns false with *code set. */
+static bool
+sim_parse(int argc, char **argv, SimOptions *o, double *lo, double *hi, int *code)
 {
   GbEegSimConfig defaults;
   gb_eeg_sim_config_init(&defaults);
-  SimOptions o = {defaults.n_subjects, defaults.n_characters, defaults.n_repetitions,
-                  defaults.n_channels, 1, 1, 0, 1001, defaults.srate, defaults.erp_scale,
-                  NULL, NULL, NULL, FALSE};
+  *o = (SimOptions){defaults.n_subjects, defaults.n_characters, defaults.n_repetitions,
+                    defaults.n_channels, 1, 1, 0, 1001, defaults.srate, defaults.erp_scale,
+                    NULL, NULL, NULL, FALSE};
   GOptionEntry entries[] = {
-      {"subjects", 0, 0, G_OPTION_ARG_INT, &o.subjects, "Simulated subjects (8)", "N"},
-      {"characters", 0, 0, G_OPTION_ARG_INT, &o.characters, "Speller characters each (10)", "N"},
-      {"repetitions", 0, 0, G_OPTION_ARG_INT, &o.repetitions,
+      {"subjects", 0, 0, G_OPTION_ARG_INT, &o->subjects, "Simulated subjects (8)", "N"},
+      {"characters", 0, 0, G_OPTION_ARG_INT, &o->characters, "Speller characters each (10)", "N"},
+      {"repetitions", 0, 0, G_OPTION_ARG_INT, &o->repetitions,
        "Blocks of 12 flashes per character (5)", "N"},
-      {"channels", 0, 0, G_OPTION_ARG_INT, &o.channels, "Montage: 8, 16, 32 or 64 (16)", "N"},
-      {"srate", 0, 0, G_OPTION_ARG_DOUBLE, &o.srate, "Sampling rate in Hz (128)", "HZ"},
-      {"erp-scale", 0, 0, G_OPTION_ARG_DOUBLE, &o.erp_scale,
+      {"channels", 0, 0, G_OPTION_ARG_INT, &o->channels, "Montage: 8, 16, 32 or 64 (16)", "N"},
+      {"srate", 0, 0, G_OPTION_ARG_DOUBLE, &o->srate, "Sampling rate in Hz (128)", "HZ"},
+      {"erp-scale", 0, 0, G_OPTION_ARG_DOUBLE, &o->erp_scale,
        "Scale of the N2 and P3b: the difficulty (1)", "F"},
-      {"seed", 's', 0, G_OPTION_ARG_INT, &o.seed, "Seed (1)", "N"},
-      {"bandpass", 0, 0, G_OPTION_ARG_STRING, &o.bandpass,
+      {"seed", 's', 0, G_OPTION_ARG_INT, &o->seed, "Seed (1)", "N"},
+      {"bandpass", 0, 0, G_OPTION_ARG_STRING, &o->bandpass,
        "Zero-phase 4th-order Butterworth band-pass", "LO,HI"},
-      {"decimate", 0, 0, G_OPTION_ARG_INT, &o.decimate, "Keep every K-th sample (anti-aliased)", "K"},
-      {"standardise", 0, 0, G_OPTION_ARG_NONE, &o.standardise,
+      {"decimate", 0, 0, G_OPTION_ARG_INT, &o->decimate, "Keep every K-th sample (anti-aliased)", "K"},
+      {"standardise", 0, 0, G_OPTION_ARG_NONE, &o->standardise,
        "Per-channel standardisation fitted on these (training) trials", NULL},
-      {"held-out-subjects", 0, 0, G_OPTION_ARG_INT, &o.heldout_subjects,
+      {"held-out-subjects", 0, 0, G_OPTION_ARG_INT, &o->heldout_subjects,
        "Also simulate N other subjects, preprocessed with the training statistics", "N"},
-      {"held-out-seed", 0, 0, G_OPTION_ARG_INT, &o.heldout_seed, "Their seed (1001)", "N"},
-      {"held-out-out", 0, 0, G_OPTION_ARG_FILENAME, &o.heldout_out, "Where to write them", "FILE"},
-      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "Glassbox EEG set to write", "FILE"},
+      {"held-out-seed", 0, 0, G_OPTION_ARG_INT, &o->heldout_seed, "Their seed (1001)", "N"},
+      {"held-out-out", 0, 0, G_OPTION_ARG_FILENAME, &o->heldout_out, "Where to write them", "FILE"},
+      {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o->out, "Glassbox EEG set to write", "FILE"},
       {NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("- simulate P300 speller EEG trials");
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -110,41 +120,66 @@ eeg_simulate(int argc, char **argv)
            "--standardise \\\n    --out train.safetensors --held-out-subjects 4 "
            "--held-out-out test.safetensors\n"
            "Exit status: 0 success, 2 bad command line, 3 bad settings or file.");
-  int code;
-  g_auto(GStrv) keep = NULL;
-  if (!gb_cli_parse(ctx, &argc, &argv, &code))
-    goto out;
-  double lo = 0, hi = 0;
+  if (!gb_cli_parse(ctx, &argc, &argv, code))
+    return false;
   char extra;
-  if (!o.out)
-    code = gb_cli_usage_error(ctx, "eeg simulate needs --out FILE");
-  else if (o.bandpass && (sscanf(o.bandpass, "%lf,%lf%c", &lo, &hi, &extra) != 2 || !(lo > 0) ||
-                          !(hi > lo)))
-    code = gb_cli_usage_error(ctx, "--bandpass takes LO,HI in Hz with 0 < LO < HI");
-  else if (o.decimate < 1)
-    code = gb_cli_usage_error(ctx, "--decimate must be at least 1");
-  else if ((o.heldout_subjects > 0) != (o.heldout_out != NULL))
-    code = gb_cli_usage_error(ctx, "--held-out-subjects and --held-out-out go together");
+  *lo = *hi = 0;
+  if (!o->out)
+    *code = gb_cli_usage_error(ctx, "eeg simulate needs --out FILE");
+  else if (o->bandpass && (sscanf(o->bandpass, "%lf,%lf%c", lo, hi, &extra) != 2 || !(*lo > 0) ||
+                           !(*hi > *lo)))
+    *code = gb_cli_usage_error(ctx, "--bandpass takes LO,HI in Hz with 0 < LO < HI");
+  else if (o->decimate < 1)
+    *code = gb_cli_usage_error(ctx, "--decimate must be at least 1");
+  else if ((o->heldout_subjects > 0) != (o->heldout_out != NULL))
+    *code = gb_cli_usage_error(ctx, "--held-out-subjects and --held-out-out go together");
   else
-    code = -1;
-  if (code >= 0)
-    goto out;
-  GbError err;
+    return true;
+  return false;
+}
+
+/* The training subjects and, when asked, the held-out ones, preprocessed; standardised with
+ * the training subjects' statistics when asked. */
+static GbStatus
+sim_run(const SimOptions *o, double lo, double hi, GbEegSet **train, GbEegSet **test,
+        GbError *err)
+{
   GbCliProgress prog;
   gb_cli_progress_init(&prog);
-  GbEegSet *train = simulate(&o, o.subjects, o.seed, lo, hi, &prog, &err);
-  GbEegSet *test = NULL;
-  if (train != NULL && o.heldout_subjects > 0)
-    test = simulate(&o, o.heldout_subjects, o.heldout_seed, lo, hi, &prog, &err);
+  *test = NULL;
+  *train = simulate(o, o->subjects, o->seed, lo, hi, &prog, err);
+  if (*train != NULL && o->heldout_subjects > 0)
+    *test = simulate(o, o->heldout_subjects, o->heldout_seed, lo, hi, &prog, err);
   gb_cli_progress_finish(&prog);
-  GbStatus st = train == NULL || (o.heldout_subjects > 0 && test == NULL) ? err.code : GB_OK;
-  if (st == GB_OK && o.standardise) {
-    GbEegScaler *scaler = gb_eeg_scaler_fit(train, NULL, 0, &err);
-    st = scaler ? gb_eeg_scaler_apply(scaler, train, &err) : err.code;
-    if (st == GB_OK && test != NULL)
-      st = gb_eeg_scaler_apply(scaler, test, &err);
+  GbStatus st = *train == NULL || (o->heldout_subjects > 0 && *test == NULL) ? err->code : GB_OK;
+  if (st == GB_OK && o->standardise) {
+    GbEegScaler *scaler = gb_eeg_scaler_fit(*train, NULL, 0, err);
+    st = scaler ? gb_eeg_scaler_apply(scaler, *train, err) : err->code;
+    if (st == GB_OK && *test != NULL)
+      st = gb_eeg_scaler_apply(scaler, *test, err);
     gb_eeg_scaler_free(scaler);
   }
+  if (st != GB_OK) {
+    gb_eeg_set_free(*train);
+    gb_eeg_set_free(*test);
+    *train = *test = NULL;
+  }
+  return st;
+}
+
+static int
+eeg_simulate(int argc, char **argv)
+{
+  SimOptions o;
+  double lo, hi;
+  int code;
+  if (!sim_parse(argc, argv, &o, &lo, &hi, &code)) {
+    sim_options_free(&o);
+    return code;
+  }
+  GbError err;
+  GbEegSet *train, *test;
+  GbStatus st = sim_run(&o, lo, hi, &train, &test, &err);
   if (st == GB_OK)
     st = gb_eeg_set_save(train, o.out, &err);
   if (st == GB_OK && test != NULL)
@@ -159,11 +194,34 @@ eeg_simulate(int argc, char **argv)
   }
   gb_eeg_set_free(train);
   gb_eeg_set_free(test);
-out:
-  g_free(o.bandpass);
-  g_free(o.out);
-  g_free(o.heldout_out);
+  sim_options_free(&o);
   return code;
+}
+
+GbEegSet *
+gb_cli_eeg_recipe_heldout(const char *recipe, GbError *err)
+{
+  static const char prefix[] = "glassbox-cli eeg simulate ";
+  g_auto(GStrv) argv = NULL;
+  int argc;
+  if (recipe == NULL || strncmp(recipe, prefix, strlen(prefix)) != 0
+      || !g_shell_parse_argv(recipe + strlen("glassbox-cli eeg "), &argc, &argv, NULL)) {
+    gb_error_set(err, GB_ERR_INVALID, "data recipe '%s' is not a 'glassbox-cli eeg simulate' "
+                 "command line", recipe ? recipe : "(none)");
+    return NULL;
+  }
+  SimOptions o;
+  double lo, hi;
+  int code;
+  GbEegSet *train = NULL, *test = NULL;
+  if (!sim_parse(argc, argv, &o, &lo, &hi, &code))
+    gb_error_set(err, GB_ERR_INVALID, "data recipe '%s' does not parse", recipe);
+  else if (o.heldout_subjects < 1)
+    gb_error_set(err, GB_ERR_INVALID, "data recipe '%s' has no held-out subjects", recipe);
+  else if (sim_run(&o, lo, hi, &train, &test, err) == GB_OK)
+    gb_eeg_set_free(train);
+  sim_options_free(&o);
+  return test;
 }
 
 int

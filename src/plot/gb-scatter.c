@@ -53,6 +53,13 @@ scatter_curves(const GbScatter *s)
                                                      : GB_CURVES_LEGEND_NONE };
 }
 
+void
+gb_scatter_layout(cairo_t *cr, const GbScatter *s, GbPlotRect area, GbCurvesLayout *out)
+{
+  GbCurves c = scatter_curves(s);
+  gb_curves_layout(cr, &c, area, out);
+}
+
 static void
 draw_points(cairo_t *cr, const GbScatter *s, const GbCurvesLayout *l)
 {

@@ -29,5 +29,8 @@ typedef struct {
   const char *title, *x_label, *y_label; /* NULL: none */
 } GbScatter;
 
+/* The axes' layout the figure uses (data ranges with a 5% margin), for mapping points. */
+void gb_scatter_layout(cairo_t *cr, const GbScatter *s, GbPlotRect area, GbCurvesLayout *out);
+
 /* GB_ERR_INVALID for points without groups or colours, or nothing to draw. */
 GbStatus gb_scatter_draw(cairo_t *cr, const GbScatter *s, GbPlotRect area, GbError *err);

@@ -123,7 +123,7 @@ class_mean_distance(const HiddenContext *c, double *dist)
 
 typedef struct {
   GbCurve traj[2];
-  double tx[2][64], ty[2][64];
+  double *tx[2], *ty[2]; /* T each */
   int mark_steps[16];
   char mark_text[16][16];
   const char *mark_labels[16];
@@ -192,14 +192,17 @@ pca_output(HiddenContext *c, const GbPca *p, const float *scores, const double *
   }
   PcaFigure f = {0};
   pca_marks(c, &f);
+  g_autofree double *txy = g_new(double, 4 * (size_t)c->T);
   for (int k = 0; k < 2; k++) {
-    for (int t = 0; t < c->T && t < 64; t++) {
+    f.tx[k] = txy + (size_t)(2 * k) * c->T;
+    f.ty[k] = txy + (size_t)(2 * k + 1) * c->T;
+    for (int t = 0; t < c->T; t++) {
       f.tx[k][t] = traj[((size_t)k * c->T + t) * 2];
       f.ty[k][t] = traj[((size_t)k * c->T + t) * 2 + 1];
     }
     f.traj[k] = (GbCurve){.name = k ? "target mean" : "non-target mean", .x = f.tx[k],
-                          .y = f.ty[k], .n = c->T < 64 ? c->T : 64, .fixed_rgb = true,
-                          .rgb = class_rgb[k], .markers = true};
+                          .y = f.ty[k], .n = c->T, .fixed_rgb = true, .rgb = class_rgb[k],
+                          .markers = true};
   }
   g_autofree char *xl = g_strdup_printf("PC1 (%.1f%% of the variance)",
                                         100.0 * p->eigenvalues[0] / p->total_variance);

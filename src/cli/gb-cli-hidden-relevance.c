@@ -113,8 +113,9 @@ hidden_view_relevance_time(HiddenContext *c)
          mean[c->T + peak], sd[c->T + peak], mean[peak]);
   print_top_channels(c, maps);
   int code = class_csv(c, mean, sd);
+  const char *name = gb_hidden_relevance_name(relevance_method(c));
   g_autofree char *title = g_strdup_printf("Relevance through time (%s of the logit), mean +- sd "
-                                           "per class", gb_hidden_relevance_name(relevance_method(c)));
+                                           "per class", name);
   return code ? code : class_curves(c, mean, sd, title, "relevance summed over channels");
 }
 

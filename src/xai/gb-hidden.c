@@ -212,7 +212,8 @@ gb_pca_fit(const float *x, size_t n, int d, GbPca *out, GbError *err)
   out->mean = gb_malloc((size_t)d * sizeof(double));
   out->eigenvalues = gb_malloc((size_t)d * sizeof(double));
   out->axes = gb_malloc((size_t)d * d * sizeof(double));
-  double *cov = gb_malloc((size_t)d * d * sizeof(double)), *w = gb_malloc((size_t)d * sizeof(double));
+  double *cov = gb_malloc((size_t)d * d * sizeof(double));
+  double *w = gb_malloc((size_t)d * sizeof(double));
   GbStatus st = GB_OK;
   if (!out->mean || !out->eigenvalues || !out->axes || !cov || !w) {
     st = gb_error_set(err, GB_ERR_NOMEM, "PCA: %d x %d covariance", d, d);

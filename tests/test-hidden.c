@@ -27,16 +27,25 @@ tensor(GbModel *m, const char *name)
 
 /* ---- collecting states ---- */
 
-/* h(t) = tanh(W_ih x(t) + b_ih + W_hh h(t-1) + b_hh), h(0) = 0, in double. */
+/* h(t) = tanh(W_ih x(t) + b_ih + W_hh h(t-1) + b_hh), h(0) = 0, in double; the prm layer's
+ * Elman part has one bias, bias_h. */
 static void
-elman_by_hand(GbModel *m, const float *x, int T, int F, int H, double *h)
+elman_by_hand(GbModel *m, const char *layer, const float *x, int T, int F, int H, double *h)
 {
-  const float *wih = tensor(m, "rnn1.weight_ih"), *whh = tensor(m, "rnn1.weight_hh");
-  const float *bih = tensor(m, "rnn1.bias_ih"), *bhh = tensor(m, "rnn1.bias_hh");
+  char name[64];
+  bool prm = strncmp(layer, "prm", 3) == 0;
+  g_snprintf(name, sizeof name, "%s.weight_ih", layer);
+  const float *wih = tensor(m, name);
+  g_snprintf(name, sizeof name, "%s.weight_hh", layer);
+  const float *whh = tensor(m, name);
+  g_snprintf(name, sizeof name, "%s.%s", layer, prm ? "bias_h" : "bias_ih");
+  const float *bih = tensor(m, name);
+  g_snprintf(name, sizeof name, "%s.bias_hh", layer);
+  const float *bhh = prm ? NULL : tensor(m, name);
   double prev[8] = { 0 };
   for (int t = 0; t < T; t++) {
     for (int u = 0; u < H; u++) {
-      double z = bih[u] + bhh[u];
+      double z = bih[u] + (bhh ? bhh[u] : 0.0);
       for (int f = 0; f < F; f++)
         z += wih[u * F + f] * x[t * F + f];
       for (int v = 0; v < H; v++)
@@ -66,7 +75,7 @@ test_collect_by_hand(void)
   g_assert_cmpint(s.n_subjects, ==, 3);
   double h[T * H];
   for (int i = 0; i < N; i++) {
-    elman_by_hand(m, x + i * T * F, T, F, H, h);
+    elman_by_hand(m, "rnn1", x + i * T * F, T, F, H, h);
     for (int k = 0; k < T * H; k++)
       g_assert_cmpfloat(fabs(s.states[i * T * H + k] - h[k]), <, 1e-5);
     g_assert_cmpint(s.labels[i], ==, labels[i]);
@@ -81,6 +90,27 @@ test_collect_by_hand(void)
   g_assert_cmpint(gb_hidden_collect(m, 0, x, N, labels, NULL, &s, NULL, NULL, &err), ==,
                   GB_ERR_INVALID);
   gb_test_assert_message(&err, "hidden states", "trial 2 has label 3");
+  /* The engine's accessor refuses other layers and batches its caches never held. */
+  float buf[T * H];
+  g_assert_cmpint(gb_layer_recurrent_states(gb_model_get_layer(m, 1), 1, buf, &err), ==,
+                  GB_ERR_INVALID);
+  gb_test_assert_message(&err, "dense1", "no hidden states");
+  g_assert_cmpint(gb_layer_recurrent_states(gb_model_get_layer(m, 0), 1000, buf, &err), ==,
+                  GB_ERR_INVALID);
+  gb_test_assert_message(&err, "rnn1", "1000 samples");
+  gb_model_free(m);
+
+  /* The PRM-like layer (seq=last: one logit): its Elman part's states. */
+  labels[2] = 0;
+  m = gb_test_model_new("input(5,3), prm(4, post=2)", 8);
+  g_assert_cmpint(gb_hidden_collect(m, 0, x, N, labels, NULL, &s, NULL, NULL, &err), ==, GB_OK);
+  g_assert_cmpint(s.n_subjects, ==, 1);
+  for (int i = 0; i < N; i++) {
+    elman_by_hand(m, "prm1", x + i * T * F, T, F, H, h);
+    for (int k = 0; k < T * H; k++)
+      g_assert_cmpfloat(fabs(s.states[i * T * H + k] - h[k]), <, 1e-5);
+  }
+  gb_hidden_states_clear(&s);
   gb_model_free(m);
 }
 

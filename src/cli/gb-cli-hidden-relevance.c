@@ -214,7 +214,8 @@ static GbStatus
 draw_scalp_grid(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
   ScalpFigure *f = user;
-  double corr_w = 0.28 * area.width, ch = area.height / f->n_subjects;
+  double corr_w = fmin(fmax(0.28 * area.width, 280.0), 0.5 * area.width);
+  double ch = area.height / f->n_subjects;
   double cw = (area.width - corr_w) / f->n_windows;
   double last = last_column_width(f, cw, ch), cw0 = cw - (last - cw) / fmax(f->n_windows - 1, 1);
   if (f->n_windows > 1)
@@ -284,7 +285,7 @@ scalp_output(ScalpFigure *f)
                                c->set->channels[ch].label,
                                f->values[((size_t)s * W + w) * C + ch]);
   int code = c->o->csv ? hidden_write_text(c->o->csv, csv) : GB_EXIT_OK;
-  int width = (int)(W * 230 / 0.7), height = S * 230;
+  int width = W * 230 + 300, height = S * 230;
   return code ? code : hidden_export(c, width, height, draw_scalp_grid, f);
 }
 

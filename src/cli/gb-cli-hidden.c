@@ -81,7 +81,7 @@ context_init(HiddenContext *c, HiddenOptions *o, GbError *err)
     c->t_ms[t] = 1000.0 * (c->set->t0 + t / c->set->srate);
   c->layer = o->layer >= 0 ? o->layer : gb_hidden_find_layer(c->m);
   printf("%s: %d trials (%d targets), %d subjects, %d steps of %.1f ms from %.0f ms\n",
-         c->set->source ? c->set->source : "data", c->n, hidden_count_label(c, 1),
+         o->data ? o->data : "held-out subjects", c->n, hidden_count_label(c, 1),
          c->set->n_subjects, c->T, 1000.0 / c->set->srate, c->t_ms[0]);
   return GB_OK;
 }

@@ -183,11 +183,13 @@ last_column_width(const ScalpFigure *f, double cw, double ch)
   bar.show_colorbar = true;
   GbScalpmapLayout a, b;
   gb_scalpmap_layout(&plain, (GbPlotRect){0, 0, cw, ch}, &a);
-  double w = cw;
+  /* Widen until the head is as large, or stops growing (then the height limits it). */
+  double w = cw, prev = 0.0;
   for (int i = 0; i < 200; i++, w += 2.0) {
     gb_scalpmap_layout(&bar, (GbPlotRect){0, 0, w, ch}, &b);
-    if (b.head_radius >= a.head_radius - 0.5)
+    if (b.head_radius >= a.head_radius - 0.5 || b.head_radius <= prev + 1e-6)
       break;
+    prev = b.head_radius;
   }
   return w;
 }

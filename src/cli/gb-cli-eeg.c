@@ -215,7 +215,10 @@ gb_cli_eeg_recipe_heldout(const char *recipe, GbError *err)
   double lo, hi;
   int code;
   GbEegSet *train = NULL, *test = NULL;
-  if (!sim_parse(argc, argv, &o, &lo, &hi, &code))
+  /* Option parsing drops the words it used from the array it is given: give it a copy of the
+   * pointers so that freeing @argv frees every word. */
+  g_autofree char **words = g_memdup2(argv, (size_t)(argc + 1) * sizeof(char *));
+  if (!sim_parse(argc, words, &o, &lo, &hi, &code))
     gb_error_set(err, GB_ERR_INVALID, "data recipe '%s' does not parse", recipe);
   else if (o.heldout_subjects < 1)
     gb_error_set(err, GB_ERR_INVALID, "data recipe '%s' has no held-out subjects", recipe);

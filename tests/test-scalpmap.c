@@ -152,6 +152,11 @@ test_pixels(void)
   double ri = l.map_radius - 3.0;
   Px in = pixel(s, l.cx - ri * M_SQRT1_2, l.cy + ri * M_SQRT1_2);
   g_assert_false(in.r == 255 && in.g == 255 && in.b == 255);
+  /* The head outline (r = 0.5) and the nose's tip are drawn dark. */
+  Px rim = pixel(s, l.cx - l.head_radius * M_SQRT1_2, l.cy + l.head_radius * M_SQRT1_2);
+  g_assert_cmpint(rim.r + rim.g + rim.b, <, 3 * 110);
+  Px tip = pixel(s, l.cx, l.cy - 1.13 * l.head_radius + 1.0);
+  g_assert_cmpint(tip.r + tip.g + tip.b, <, 3 * 160);
   /* The colour bar's top is the map's top end. */
   g_assert_cmpfloat(l.colorbar.width, >, 0.0);
   double y = floor(l.colorbar.y) + 3.5;

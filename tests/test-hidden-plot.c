@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "gb-colorbar.h"
 #include "gb-colormap.h"
 #include "gb-curves.h"
 #include "gb-plot-export.h"
@@ -153,6 +154,28 @@ test_scatter_points(void)
   cairo_surface_destroy(s);
 }
 
+/* A stand-alone colour bar: its strip runs from the map's bottom colour to its top colour. */
+static void
+test_colorbar(void)
+{
+  cairo_t *cr;
+  cairo_surface_t *s = white(80, 300, &cr);
+  GbError err = { 0 };
+  g_assert_cmpint(gb_colorbar_draw(cr, GB_COLORMAP_VIRIDIS, 0, 2, "relevance", 11,
+                                   (GbPlotRect){ 0, 0, 80, 300 }, &err), ==, GB_OK);
+  /* The strip starts 0.3 font sizes in and is 2 font sizes wide (its column at x 3.3..25.3);
+   * it spans y 6.6 .. 300 - 22. */
+  double x = 3.3 + 11.0, y_top = 6.6, y_bot = 300 - 22.0, h = y_bot - y_top;
+  double y = y_top + 4.5, y2 = y_bot - 4.5;
+  assert_px_rgb(pixel(s, x, y), gb_colormap_lookup(GB_COLORMAP_VIRIDIS, 1 - 4.5 / h), 2);
+  assert_px_rgb(pixel(s, x, y2), gb_colormap_lookup(GB_COLORMAP_VIRIDIS, 4.5 / h), 2);
+  g_assert_cmpint(gb_colorbar_draw(cr, GB_COLORMAP_VIRIDIS, 2, 0, NULL, 0,
+                                   (GbPlotRect){ 0, 0, 80, 300 }, &err), ==, GB_ERR_INVALID);
+  gb_test_assert_message(&err, "colour bar", "range 2 to 0");
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+}
+
 static GbStatus
 draw_raster(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
@@ -184,6 +207,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/hidden-plot/raster", test_raster_cells);
   g_test_add_func("/hidden-plot/scatter", test_scatter_points);
+  g_test_add_func("/hidden-plot/colorbar", test_colorbar);
   g_test_add_func("/hidden-plot/samples", test_samples);
   return g_test_run();
 }

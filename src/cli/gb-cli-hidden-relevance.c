@@ -9,6 +9,7 @@
 
 #include "gb-cli-hidden-private.h"
 #include "gb-cli.h"
+#include "gb-colorbar.h"
 #include "gb-curves.h"
 #include "gb-raster.h"
 #include "gb-scalpmap.h"
@@ -164,34 +165,13 @@ window_steps(const HiddenContext *c, double lo, double hi, int *t_lo, int *t_hi)
     }
 }
 
-/* The scalp map of subject @s in window @w, the colour bar on the last column only. */
+/* The scalp map of subject @s in window @w; the figure has one colour bar for all. */
 static GbScalpmap
 scalp_panel(const ScalpFigure *f, int s, int w, const char *title)
 {
   return (GbScalpmap){.n_channels = f->c->C, .x = f->xs, .y = f->ys, .names = f->names,
                       .values = f->values + ((size_t)s * f->n_windows + w) * f->c->C,
-                      .colormap = GB_COLORMAP_DIVERGING, .scale_max = f->scale, .title = title,
-                      .show_colorbar = w == f->n_windows - 1, .colorbar_label = "relevance"};
-}
-
-/* Width of the last column, which also holds the colour bar, so that its head is as large as
- * the others'. */
-static double
-last_column_width(const ScalpFigure *f, double cw, double ch)
-{
-  GbScalpmap plain = scalp_panel(f, 0, 0, "t"), bar = scalp_panel(f, 0, f->n_windows - 1, "t");
-  bar.show_colorbar = true;
-  GbScalpmapLayout a, b;
-  gb_scalpmap_layout(&plain, (GbPlotRect){0, 0, cw, ch}, &a);
-  /* Widen until the head is as large, or stops growing (then the height limits it). */
-  double w = cw, prev = 0.0;
-  for (int i = 0; i < 200; i++, w += 2.0) {
-    gb_scalpmap_layout(&bar, (GbPlotRect){0, 0, w, ch}, &b);
-    if (b.head_radius >= a.head_radius - 0.5 || b.head_radius <= prev + 1e-6)
-      break;
-    prev = b.head_radius;
-  }
-  return w;
+                      .colormap = GB_COLORMAP_DIVERGING, .scale_max = f->scale, .title = title};
 }
 
 static GbStatus
@@ -211,31 +191,37 @@ draw_corr(const ScalpFigure *f, cairo_t *cr, GbPlotRect area, GbError *err)
   return gb_raster_draw(cr, &r, area, err);
 }
 
-/* Rows of subjects, columns of windows, and the correlation matrix at the right. */
+/* Width of the shared colour bar's column. */
+#define SCALP_BAR_WIDTH 80.0
+
+/* Rows of subjects, columns of windows, the shared colour bar, and the correlation matrix at
+ * the right. */
 static GbStatus
 draw_scalp_grid(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
   ScalpFigure *f = user;
   double corr_w = fmin(fmax(0.28 * area.width, 280.0), 0.5 * area.width);
   double ch = area.height / f->n_subjects;
-  double cw = (area.width - corr_w) / f->n_windows;
-  double last = last_column_width(f, cw, ch), cw0 = cw - (last - cw) / fmax(f->n_windows - 1, 1);
-  if (f->n_windows > 1)
-    last = last_column_width(f, cw0, ch);
-  for (int s = 0; s < f->n_subjects; s++)
-    for (int w = 0; w < f->n_windows; w++) {
+  double cw = (area.width - corr_w - SCALP_BAR_WIDTH) / f->n_windows;
+  GbStatus st = GB_OK;
+  for (int s = 0; s < f->n_subjects && st == GB_OK; s++)
+    for (int w = 0; w < f->n_windows && st == GB_OK; w++) {
       g_autofree char *title = g_strdup_printf("S%d, %.0f-%.0f ms", s + 1, f->lo_ms[w],
                                                f->hi_ms[w]);
       GbScalpmap m = scalp_panel(f, s, w, title);
-      bool is_last = w == f->n_windows - 1;
-      GbPlotRect r = {area.x + w * cw0, area.y + s * ch, is_last ? last : cw0, ch};
-      GbStatus st = gb_scalpmap_draw(cr, &m, r, err);
-      if (st != GB_OK)
-        return st;
+      st = gb_scalpmap_draw(cr, &m, (GbPlotRect){area.x + w * cw, area.y + s * ch, cw, ch}, err);
     }
+  double bar_h = fmin(area.height, 360.0);
+  GbPlotRect bar = {area.x + f->n_windows * cw, area.y + (area.height - bar_h) / 2,
+                    SCALP_BAR_WIDTH, bar_h};
+  if (st == GB_OK)
+    st = gb_colorbar_draw(cr, GB_COLORMAP_DIVERGING, -f->scale, f->scale, "relevance", 11.0, bar,
+                          err);
   double side = fmin(corr_w, area.height);
-  return draw_corr(f, cr, (GbPlotRect){area.x + area.width - corr_w,
+  if (st == GB_OK)
+    st = draw_corr(f, cr, (GbPlotRect){area.x + area.width - corr_w,
                                        area.y + (area.height - side) / 2, corr_w, side}, err);
+  return st;
 }
 
 /* Values per subject and window, their correlation matrix and the common colour scale. */
@@ -287,7 +273,7 @@ scalp_output(ScalpFigure *f)
                                c->set->channels[ch].label,
                                f->values[((size_t)s * W + w) * C + ch]);
   int code = c->o->csv ? hidden_write_text(c->o->csv, csv) : GB_EXIT_OK;
-  int width = W * 230 + 300, height = S * 230;
+  int width = W * 230 + (int)SCALP_BAR_WIDTH + 300, height = S * 230;
   return code ? code : hidden_export(c, width, height, draw_scalp_grid, f);
 }
 

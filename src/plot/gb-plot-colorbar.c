@@ -3,7 +3,10 @@
 
 #include "gb-plot-private.h"
 
+#include <math.h>
 #include <stdbool.h>
+
+#include "gb-colorbar.h"
 
 GbRgb
 gb_plot_value_rgb(GbColormap map, double lo, double hi, double v)
@@ -60,4 +63,21 @@ gb_plot_colorbar_draw(cairo_t *cr, GbColormap map, GbPlotRect b, double lo, doub
     gb_plot_set_hex(cr, GB_PLOT_TEXT_RGB);
     gb_plot_text(cr, b.x + b.width / 2.0, b.y + b.height + 0.4 * font_size, 0.5, 0.0, label);
   }
+}
+
+GbStatus
+gb_colorbar_draw(cairo_t *cr, GbColormap map, double lo, double hi, const char *label,
+                 double font_size, GbPlotRect area, GbError *err)
+{
+  if (!isfinite(lo) || !isfinite(hi) || hi < lo)
+    return gb_error_set(err, GB_ERR_INVALID, "colour bar: range %g to %g", lo, hi);
+  double fs = font_size > 0.0 ? font_size : fmin(fmax(area.width * 0.15, 9.0), 16.0);
+  double w = fmin(fmax(8.0, 0.25 * area.width), 2.0 * fs);
+  double top = area.y + 0.6 * fs, bottom = area.y + area.height - (label ? 2.0 : 0.6) * fs;
+  GbPlotRect bar = { area.x + 0.3 * fs, top, w, fmax(bottom - top, 1.0) };
+  cairo_save(cr);
+  gb_plot_colorbar_draw(cr, map, bar, lo, hi, fs, label);
+  GbStatus st = gb_plot_check_cairo(cr, "colour bar", err);
+  cairo_restore(cr);
+  return st;
 }

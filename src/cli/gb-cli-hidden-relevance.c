@@ -14,12 +14,6 @@
 #include "gb-raster.h"
 #include "gb-scalpmap.h"
 
-static GbStatus
-draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  return gb_curves_draw(cr, user, area, err);
-}
-
 static GbHiddenRelevance
 relevance_method(const HiddenContext *c)
 {
@@ -56,7 +50,7 @@ class_curves(HiddenContext *c, const double *mean, const double *sd, const char 
   GbCurves cv = {.curves = k, .n_curves = 2, .title = title,
                  .x_label = "time from the flash (ms)", .y_label = y_label, .grid = true,
                  .legend = GB_CURVES_LEGEND_RIGHT};
-  return hidden_export(c, 900, 480, draw_curves, &cv);
+  return hidden_export(c, 900, 480, hidden_draw_curves, &cv);
 }
 
 static int

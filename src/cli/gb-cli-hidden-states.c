@@ -32,12 +32,6 @@ draw_scatter(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   return gb_scatter_draw(cr, user, area, err);
 }
 
-static GbStatus
-draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  return gb_curves_draw(cr, user, area, err);
-}
-
 /* ---- raster ---- */
 
 int
@@ -310,7 +304,7 @@ hidden_view_probe(HiddenContext *c)
   GbCurves cv = {.curves = k, .n_curves = isfinite(mauc) ? 3 : 2, .title = title,
                  .x_label = "time from the flash (ms)", .y_label = "ROC AUC", .y_fixed = true,
                  .y_lo = 0.4, .y_hi = 1.0, .grid = true, .legend = GB_CURVES_LEGEND_RIGHT};
-  return code ? code : hidden_export(c, 900, 480, draw_curves, &cv);
+  return code ? code : hidden_export(c, 900, 480, hidden_draw_curves, &cv);
 }
 
 /* ---- kmeans ---- */

@@ -7,8 +7,7 @@
 
 #include "gb-cli-hidden-private.h"
 #include "gb-cli.h"
-#include "gb-eeg-filter.h"
-#include "gb-metrics.h"
+#include "gb-curves.h"
 
 /* glassbox-cli hidden VIEW: what a recurrent P300 model keeps in its hidden state (methods.md
  * §3.4-3.5, §2.4), as numbers on stdout, a CSV and a figure. The data are an EEG set given
@@ -248,6 +247,12 @@ out:
   g_free(o.csv);
   g_free(o.plot);
   return code;
+}
+
+GbStatus
+hidden_draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
+{
+  return gb_curves_draw(cr, user, area, err);
 }
 
 int

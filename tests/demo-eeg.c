@@ -17,6 +17,7 @@ typedef struct {
   const char *screenshot;
   GMainLoop *loop;
   int polls;
+  int later_trial; /* selected once the window is up, to see the list scroll */
 } Demo;
 
 static void
@@ -41,6 +42,9 @@ static gboolean
 shot_cb(gpointer user)
 {
   Demo *d = user;
+  if (d->polls == 0 && d->later_trial > 0)
+    gb_eeg_view_select_trial(GB_EEG_VIEW(gtk_window_get_child(GTK_WINDOW(d->window))),
+                             d->later_trial - 1);
   if (gb_worker_get_n_running(d->worker) > 0 || ++d->polls < 10)
     return G_SOURCE_CONTINUE;
   save_window(d);
@@ -60,11 +64,12 @@ int
 main(int argc, char **argv)
 {
   g_autofree char *method = NULL, *screenshot = NULL;
-  int trial = 0;
+  int trial = 0, later = 0;
   gboolean averages = FALSE;
   GOptionEntry entries[] = {
     { "method", 0, 0, G_OPTION_ARG_STRING, &method, "Explanation method id (lrp)", "ID" },
     { "trial", 0, 0, G_OPTION_ARG_INT, &trial, "Trial to select (1-based)", "N" },
+    { "later", 0, 0, G_OPTION_ARG_INT, &later, "Select this trial once shown", "N" },
     { "averages", 0, 0, G_OPTION_ARG_NONE, &averages, "Show the class averages", NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot, "Save the window and quit", "PNG" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -92,7 +97,7 @@ main(int argc, char **argv)
     return 1;
   }
   Demo d = { .worker = gb_worker_new(), .screenshot = screenshot,
-             .loop = g_main_loop_new(NULL, FALSE) };
+             .loop = g_main_loop_new(NULL, FALSE), .later_trial = later };
   d.window = gtk_window_new();
   gtk_window_set_title(GTK_WINDOW(d.window), "Glassbox EEG view");
   gtk_window_set_default_size(GTK_WINDOW(d.window), 1280, 800);

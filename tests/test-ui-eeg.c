@@ -464,6 +464,32 @@ test_averages(Fixture *f, gconstpointer data)
   g_free(avg);
 }
 
+static void
+test_unknown_positions(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GbEegSet *s = make_set();
+  /* A non-10-20 label at the origin and a NaN position are unknown; Cz at the origin is not. */
+  g_strlcpy(s->channels[3].label, "EXG1", GB_EEG_LABEL_MAX);
+  s->channels[3].x = s->channels[3].y = 0.0f;
+  s->channels[5].x = NAN;
+  int cz = gb_eeg_set_find_channel(s, "Cz");
+  g_assert_cmpint(cz, >=, 0);
+  g_assert_cmpfloat(s->channels[cz].x, ==, 0.0f);
+  g_assert_cmpfloat(s->channels[cz].y, ==, 0.0f);
+  gb_eeg_view_set_data(f->view, s);
+  f->set = s;
+  int nc;
+  const double *v = gb_eeg_view_get_scalp_values(f->view, GB_EEG_VIEW_SCALP_VOLTAGE, &nc);
+  int idx = (int)lround((gb_eeg_view_get_time(f->view) - s->t0) * s->srate);
+  for (int c = 0; c < nc; c++) {
+    if (c == 3 || c == 5)
+      g_assert_true(isnan(v[c]));
+    else
+      g_assert_cmpfloat(v[c], ==, trial_x(s, 0)[(size_t)idx * nc + c]);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -480,5 +506,6 @@ main(int argc, char **argv)
   ADD("/ui/eeg/model-mismatch", test_model_mismatch);
   ADD("/ui/eeg/relevance", test_relevance);
   ADD("/ui/eeg/averages", test_averages);
+  ADD("/ui/eeg/unknown-positions", test_unknown_positions);
   return g_test_run();
 }

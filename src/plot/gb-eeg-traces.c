@@ -127,8 +127,8 @@ gb_eeg_traces_layout(const GbEegTraces *e, GbPlotRect area, GbEegTracesLayout *o
    * always reserved so that figures drawn with the same font line up. Above: the cursor's
    * label; below: tick values and the axis label. */
   double left = (0.62 * (double)longest_name(e) + 0.8) * fs;
-  double right = 7.5 * fs;
-  double above = 1.5 * fs, below = 3.2 * fs;
+  double right = 8.5 * fs;
+  double above = e->hide_cursor_label ? 0.5 * fs : 1.5 * fs, below = 3.2 * fs;
   out->plot = (GbPlotRect){ area.x + left, top + above, fmax(area.width - left - right, 1.0),
                             fmax(area.y + area.height - top - above - below, 1.0) };
   double half = e->srate > 0.0 ? 0.5 / e->srate : 0.0;
@@ -340,6 +340,8 @@ draw_cursor(cairo_t *cr, const GbEegTraces *e, const GbEegTracesLayout *l)
   cairo_move_to(cr, x, l->plot.y);
   cairo_line_to(cr, x, l->plot.y + l->plot.height);
   cairo_stroke(cr);
+  if (e->hide_cursor_label)
+    return;
   char buf[32];
   double ms = e->cursor_time * 1000.0;
   snprintf(buf, sizeof buf, "%.0f ms", fabs(ms) < 0.5 ? 0.0 : ms);

@@ -49,6 +49,7 @@ typedef struct {
   double opacity;          /* of the shading over white, [0, 1]; cell = white + a (map - white) */
   bool show_cursor;
   double cursor_time;      /* seconds */
+  bool hide_cursor_label;  /* the line alone (e.g. under a figure that labels it) */
   const char *title;       /* NULL: none */
   const char *time_label;  /* under the time axis; NULL: "time (ms)" */
   bool show_colorbar;      /* needs relevance */

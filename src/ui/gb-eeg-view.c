@@ -75,9 +75,9 @@ fill_traces(GbEegView *self, GbEegTraces *e, gboolean map_only)
   e->units = self->units;
   if (!map_only && self->show_averages) {
     if (self->average[1])
-      e->sets[e->n_sets++] = (GbEegTraceSet){ self->average[1], _("Target average") };
+      e->sets[e->n_sets++] = (GbEegTraceSet){ self->average[1], _("Targets") };
     if (self->average[0])
-      e->sets[e->n_sets++] = (GbEegTraceSet){ self->average[0], _("Non-target average") };
+      e->sets[e->n_sets++] = (GbEegTraceSet){ self->average[0], _("Non-targets") };
   } else if (!map_only && self->trial >= 0) {
     e->sets[e->n_sets++] = (GbEegTraceSet){ gb_eeg_view_trial_data(self, self->trial), NULL };
   }
@@ -86,6 +86,7 @@ fill_traces(GbEegView *self, GbEegTraces *e, gboolean map_only)
                                                          : GB_COLORMAP_VIRIDIS;
   e->opacity = map_only ? 1.0 : 0.7;
   e->show_cursor = TRUE;
+  e->hide_cursor_label = map_only;
   e->cursor_time = cursor_seconds(self);
   e->title = map_only ? _("Relevance per channel and time") : self->title;
   e->time_label = _("time after the flash (ms)");
@@ -431,6 +432,8 @@ scroll_to(GbEegView *self, guint pos)
       gtk_widget_activate_action(c, "list.scroll-to-item", "u", pos);
 }
 
+static void select_trial(GbEegView *self, int trial, gboolean scroll);
+
 static void
 selection_changed_cb(GtkSingleSelection *sel, GParamSpec *pspec, GbEegView *self)
 {
@@ -439,7 +442,7 @@ selection_changed_cb(GtkSingleSelection *sel, GParamSpec *pspec, GbEegView *self
     return;
   GbEegTrial *t = gtk_single_selection_get_selected_item(sel);
   if (t != NULL)
-    gb_eeg_view_select_trial(self, gb_eeg_trial_get_index(t));
+    select_trial(self, gb_eeg_trial_get_index(t), FALSE);
 }
 
 /* ---- Time cursor ---- */
@@ -600,7 +603,7 @@ build_figures(GbEegView *self)
   gtk_box_append(GTK_BOX(left), self->scale);
   self->map = plot_new(self, map_draw, "relevance-map");
   gtk_widget_set_vexpand(self->map, FALSE);
-  gtk_widget_set_size_request(self->map, 420, 190);
+  gtk_widget_set_size_request(self->map, 420, 250);
   gtk_box_append(GTK_BOX(left), self->map);
   gtk_box_append(GTK_BOX(row), left);
 
@@ -609,7 +612,7 @@ build_figures(GbEegView *self)
   self->scalp_views[0] = plot_new(self, scalp_voltage_draw, "scalp-voltage");
   self->scalp_views[1] = plot_new(self, scalp_relevance_draw, "scalp-relevance");
   for (int i = 0; i < 2; i++) {
-    gtk_widget_set_size_request(self->scalp_views[i], 250, 220);
+    gtk_widget_set_size_request(self->scalp_views[i], 300, 220);
     gtk_widget_set_hexpand(self->scalp_views[i], FALSE);
     gtk_box_append(GTK_BOX(right), self->scalp_views[i]);
   }
@@ -671,7 +674,7 @@ gb_eeg_view_init(GbEegView *self)
   gtk_paned_set_end_child(GTK_PANED(self->paned), build_figures(self));
   gtk_paned_set_resize_start_child(GTK_PANED(self->paned), FALSE);
   gtk_paned_set_shrink_start_child(GTK_PANED(self->paned), FALSE);
-  gtk_paned_set_position(GTK_PANED(self->paned), 380);
+  gtk_paned_set_position(GTK_PANED(self->paned), 360);
   gtk_widget_set_parent(self->paned, GTK_WIDGET(self));
   count_update(self);
   gb_eeg_view_refresh(self);
@@ -685,10 +688,9 @@ gb_eeg_view_new(void)
 
 /* ---- Public API ---- */
 
-void
-gb_eeg_view_select_trial(GbEegView *self, int trial)
+static void
+select_trial(GbEegView *self, int trial, gboolean scroll)
 {
-  g_return_if_fail(GB_IS_EEG_VIEW(self));
   if (self->set == NULL || trial < 0 || trial >= gb_dataset_size(self->set->data))
     return;
   gboolean changed = trial != self->trial;
@@ -697,11 +699,18 @@ gb_eeg_view_select_trial(GbEegView *self, int trial)
   self->syncing = TRUE;
   gtk_single_selection_set_selected(self->selection, pos);
   self->syncing = FALSE;
-  if (pos != GTK_INVALID_LIST_POSITION)
+  if (scroll && pos != GTK_INVALID_LIST_POSITION && gtk_widget_get_mapped(self->column_view))
     scroll_to(self, pos);
   if (changed)
     gb_eeg_view_explain_selected(self);
   gb_eeg_view_refresh(self);
+}
+
+void
+gb_eeg_view_select_trial(GbEegView *self, int trial)
+{
+  g_return_if_fail(GB_IS_EEG_VIEW(self));
+  select_trial(self, trial, TRUE);
 }
 
 void

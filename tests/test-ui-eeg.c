@@ -490,6 +490,33 @@ test_unknown_positions(Fixture *f, gconstpointer data)
   }
 }
 
+static void
+test_no_data(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GbModelHandle) h = lstm();
+  gb_eeg_view_set_data(f->view, NULL);
+  gb_eeg_view_set_model(f->view, f->worker, h);
+  gb_eeg_view_select_trial(f->view, 3);
+  gb_eeg_view_set_time(f->view, 0.3);
+  gb_eeg_view_set_show_averages(f->view, TRUE);
+  wait_jobs(f);
+  g_assert_cmpuint(gb_eeg_view_get_n_visible_trials(f->view), ==, 0);
+  g_assert_cmpint(gb_eeg_view_get_selected_trial(f->view), ==, -1);
+  g_assert_true(isnan(gb_eeg_view_get_time(f->view)));
+  g_assert_null(gb_eeg_view_get_scalp_values(f->view, GB_EEG_VIEW_SCALP_VOLTAGE, NULL));
+  g_assert_null(gb_eeg_view_get_relevance(f->view, NULL));
+  g_assert_null(gb_eeg_view_get_message(f->view));
+  /* Data again after none: the model predicts it. */
+  gb_eeg_view_set_show_averages(f->view, FALSE);
+  f->set = make_set();
+  gb_eeg_view_set_data(f->view, f->set);
+  wait_jobs(f);
+  g_assert_cmpint(gb_eeg_view_get_selected_trial(f->view), ==, 0);
+  g_assert_true(isfinite(gb_eeg_view_get_probability(f->view, 0)));
+  g_assert_nonnull(gb_eeg_view_get_relevance(f->view, NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -507,5 +534,6 @@ main(int argc, char **argv)
   ADD("/ui/eeg/relevance", test_relevance);
   ADD("/ui/eeg/averages", test_averages);
   ADD("/ui/eeg/unknown-positions", test_unknown_positions);
+  ADD("/ui/eeg/no-data", test_no_data);
   return g_test_run();
 }

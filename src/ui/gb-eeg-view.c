@@ -166,8 +166,12 @@ update_scalp(GbEegView *self)
     }
     self->scalp_scale[w] = epoch_scale(src[w], trial_size(self), signed_map[w]);
     g_free(self->scalp_title[w]);
-    self->scalp_title[w] = w == 0 ? g_strdup_printf(_("Voltage at %d ms"), ms)
-                                  : g_strdup_printf(_("Relevance at %d ms"), ms);
+    if (self->show_averages)
+      self->scalp_title[w] = w == 0 ? g_strdup_printf(_("Target average at %d ms"), ms)
+                                    : g_strdup_printf(_("Target relevance at %d ms"), ms);
+    else
+      self->scalp_title[w] = w == 0 ? g_strdup_printf(_("Voltage at %d ms"), ms)
+                                    : g_strdup_printf(_("Relevance at %d ms"), ms);
   }
 }
 
@@ -176,7 +180,7 @@ update_title(GbEegView *self)
 {
   g_clear_pointer(&self->title, g_free);
   if (self->show_averages) {
-    self->title = g_strdup_printf(_("Class averages over %d trials"),
+    self->title = g_strdup_printf(_("Averages of %d trials; shading: mean target relevance"),
                                   gb_dataset_size(self->set->data));
     return;
   }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A window with the EEG view on simulated P300 trials and the default p300-lstm model, to look
  * at (not a test, not installed):
- *   demo-eeg [--method ID] [--trial N] [--averages] [--screenshot FILE.png]
+ *   demo-eeg [--recipe] [--method ID] [--trial N] [--later N] [--averages] [--screenshot PNG]
  * With --screenshot the window is rendered once every job is done, saved, and the demo quits. */
 #include "config.h"
 
 #include <gtk/gtk.h>
 #include <stdio.h>
 
+#include "gb-eeg-recipe.h"
 #include "gb-eeg-view.h"
 #include "gb-test-eeg.h"
 
@@ -19,6 +20,26 @@ typedef struct {
   int polls;
   int later_trial; /* selected once the window is up, to see the list scroll */
 } Demo;
+
+/* The held-out trials @model was scored on, regenerated from its recipe (32 training subjects
+ * are simulated for the standardisation statistics: slow), or a small simulated set. */
+static GbEegSet *
+load_trials(GbModelHandle *model, gboolean recipe, GbError *err)
+{
+  if (!recipe)
+    return gb_test_eeg_p300_set(2, 4, 1001, err);
+  const char *text = gb_model_get_meta(gb_model_handle_get_model(model), "glassbox.data.recipe");
+  GbEegRecipe r;
+  GbEegSet *set = NULL;
+  if (text == NULL) {
+    gb_error_set(err, GB_ERR_INVALID, "the model has no data recipe");
+    return NULL;
+  }
+  if (gb_eeg_recipe_parse(text, &r, err) != GB_OK
+      || gb_eeg_recipe_make(&r, NULL, &set, NULL, NULL, err) != GB_OK)
+    return NULL;
+  return set;
+}
 
 static void
 save_window(Demo *d)
@@ -65,11 +86,13 @@ main(int argc, char **argv)
 {
   g_autofree char *method = NULL, *screenshot = NULL;
   int trial = 0, later = 0;
-  gboolean averages = FALSE;
+  gboolean averages = FALSE, recipe = FALSE;
   GOptionEntry entries[] = {
     { "method", 0, 0, G_OPTION_ARG_STRING, &method, "Explanation method id (lrp)", "ID" },
     { "trial", 0, 0, G_OPTION_ARG_INT, &trial, "Trial to select (1-based)", "N" },
     { "later", 0, 0, G_OPTION_ARG_INT, &later, "Select this trial once shown", "N" },
+    { "recipe", 0, 0, G_OPTION_ARG_NONE, &recipe,
+      "The model's own held-out trials from its recipe (slow) instead of a small set", NULL },
     { "averages", 0, 0, G_OPTION_ARG_NONE, &averages, "Show the class averages", NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot, "Save the window and quit", "PNG" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -85,15 +108,15 @@ main(int argc, char **argv)
     fprintf(stderr, "demo-eeg: %s\n", error->message);
     return 2;
   }
-  GbError err = { 0 };
-  GbEegSet *set = gb_test_eeg_p300_set(2, 4, 1001, &err);
-  if (set == NULL) {
-    fprintf(stderr, "demo-eeg: %s\n", err.message);
-    return 1;
-  }
   g_autoptr(GbModelHandle) model = gb_model_handle_new_default("p300-lstm", &error);
   if (model == NULL) {
     fprintf(stderr, "demo-eeg: %s\n", error->message);
+    return 1;
+  }
+  GbError err = { 0 };
+  GbEegSet *set = load_trials(model, recipe, &err);
+  if (set == NULL) {
+    fprintf(stderr, "demo-eeg: %s\n", err.message);
     return 1;
   }
   Demo d = { .worker = gb_worker_new(), .screenshot = screenshot,

@@ -201,7 +201,8 @@ test_relevance_shading(void)
   for (size_t i = 0; i < G_N_ELEMENTS(cells); i++) {
     GbRgb c = gb_colormap_lookup(GB_COLORMAP_DIVERGING, cells[i].tmap);
     GbRgb want = { 1 + 0.6 * (c.r - 1), 1 + 0.6 * (c.g - 1), 1 + 0.6 * (c.b - 1) };
-    double x = l.plot.x + (cells[i].t + 0.5) * cw, y = l.plot.y + (cells[i].c + 0.25) * l.row_height;
+    double x = l.plot.x + (cells[i].t + 0.5) * cw;
+    double y = l.plot.y + (cells[i].c + 0.25) * l.row_height;
     assert_px_rgb(pixel(s, x, y), want, 2);
   }
   /* The NaN cell is left white. */

@@ -6,8 +6,8 @@
 
 G_BEGIN_DECLS
 
-/* Shared by gb-eeg-view.c (widgets, figures, data) and gb-eeg-view-jobs.c (model, method and
- * the background jobs). */
+/* Shared by gb-eeg-view.c (widgets and figures), gb-eeg-view-data.c (the set and what is derived
+ * from it) and gb-eeg-view-jobs.c (model, method and the background jobs). */
 
 #define GB_EEG_LANE_PREDICT "eeg-predict"
 #define GB_EEG_LANE_EXPLAIN "eeg-explain"
@@ -60,6 +60,8 @@ void gb_eeg_view_refresh(GbEegView *self);
 void gb_eeg_view_set_message(GbEegView *self, const char *message);
 void gb_eeg_view_set_status(GbEegView *self, const char *status);
 void gb_eeg_view_clear_data(GbEegView *self);
+/* The "N of M trials" line under the filters. */
+void gb_eeg_view_count_update(GbEegView *self);
 /* Whether @model reads this set's trials; else sets @error to a message for people. */
 gboolean gb_eeg_view_model_fits(GbEegView *self, GbModelHandle *model, GError **error);
 void gb_eeg_view_predict(GbEegView *self);

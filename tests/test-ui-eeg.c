@@ -151,6 +151,9 @@ test_trial_list(Fixture *f, gconstpointer data)
   collect_labels(cv, text);
   g_assert_nonnull(strstr(text->str, f->set->data->labels[0] ? "Target" : "Non-target"));
   g_assert_nonnull(strstr(text->str, "P(target)"));
+  /* Choosing a row selects its trial. */
+  gtk_single_selection_set_selected(GTK_SINGLE_SELECTION(rows), 17);
+  g_assert_cmpint(gb_eeg_view_get_selected_trial(f->view), ==, 17);
 }
 
 static void
@@ -341,6 +344,24 @@ test_predictions(Fixture *f, gconstpointer data)
   /* Data prepared like the model's training data: it recorded 0.847 on held-out subjects. */
   g_test_message("accuracy %.3f", (double)right / n);
   g_assert_cmpfloat((double)right / n, >, 0.7);
+  /* Sorted by P(target), descending: the first row is the most probable target. */
+  GtkColumnView *cv = GTK_COLUMN_VIEW(find_type(GTK_WIDGET(f->view), GTK_TYPE_COLUMN_VIEW));
+  GListModel *cols = gtk_column_view_get_columns(cv);
+  g_autoptr(GtkColumnViewColumn) pcol = g_list_model_get_item(cols, 4);
+  g_assert_cmpstr(gtk_column_view_column_get_title(pcol), ==, "P(target)");
+  gtk_column_view_sort_by_column(cv, pcol, GTK_SORT_DESCENDING);
+  GListModel *rows = G_LIST_MODEL(gtk_column_view_get_model(cv));
+  int best = 0;
+  for (int t = 1; t < n; t++)
+    if (gb_eeg_view_get_probability(f->view, t) > gb_eeg_view_get_probability(f->view, best))
+      best = t;
+  g_autoptr(GbEegTrial) first = g_list_model_get_item(rows, 0);
+  g_assert_cmpint(gb_eeg_trial_get_index(first), ==, best);
+  for (guint i = 1; i < (guint)n; i++) {
+    g_autoptr(GbEegTrial) a = g_list_model_get_item(rows, i - 1);
+    g_autoptr(GbEegTrial) b = g_list_model_get_item(rows, i);
+    g_assert_cmpfloat(gb_eeg_trial_get_probability(a), >=, gb_eeg_trial_get_probability(b));
+  }
   g_free(logits);
   gb_model_free(m);
 }

@@ -413,5 +413,6 @@ gb_eeg_view_set_method(GbEegView *self, const GbMethodConfig *cfg)
                                       self->method_baseline_n * sizeof(float));
   }
   self->method.baseline_data = self->method_baseline;
+  gb_eeg_view_set_message(self, NULL); /* a failure of the previous method */
   restart_jobs(self);
 }

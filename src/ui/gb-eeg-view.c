@@ -61,6 +61,18 @@ cursor_seconds(GbEegView *self)
   return self->set->t0 + self->time_index / self->set->srate;
 }
 
+/* Largest |v| (signed maps) or largest v over the whole epoch: one colour scale for every
+ * cursor position. */
+static double
+epoch_scale(const float *v, size_t n, gboolean signed_map)
+{
+  double m = 0.0;
+  for (size_t i = 0; v && i < n; i++)
+    if (isfinite(v[i]))
+      m = fmax(m, signed_map ? fabs(v[i]) : v[i]);
+  return m;
+}
+
 static void
 fill_traces(GbEegView *self, GbEegTraces *e, gboolean map_only)
 {
@@ -83,7 +95,11 @@ fill_traces(GbEegView *self, GbEegTraces *e, gboolean map_only)
   e->relevance = shown_relevance(self);
   e->colormap = gb_method_is_signed(self->method.method) ? GB_COLORMAP_DIVERGING
                                                          : GB_COLORMAP_VIRIDIS;
-  e->opacity = map_only ? 1.0 : 0.7;
+  /* A magnitude map starts at 0 like its scalp map; under the traces its dark low end is
+   * lightened more than the diverging map's white centre needs. */
+  if (e->colormap == GB_COLORMAP_VIRIDIS)
+    e->relevance_scale_max = epoch_scale(e->relevance, trial_size(self), FALSE);
+  e->opacity = map_only ? 1.0 : e->colormap == GB_COLORMAP_VIRIDIS ? 0.45 : 0.7;
   e->show_cursor = TRUE;
   e->hide_cursor_label = map_only;
   e->cursor_time = cursor_seconds(self);
@@ -137,18 +153,6 @@ static GbStatus
 scalp_relevance_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
   return scalp_draw(user, GB_EEG_VIEW_SCALP_RELEVANCE, cr, area, err);
-}
-
-/* Largest |v| (signed maps) or largest v over the whole epoch: one colour scale for every
- * cursor position. */
-static double
-epoch_scale(const float *v, size_t n, gboolean signed_map)
-{
-  double m = 0.0;
-  for (size_t i = 0; v && i < n; i++)
-    if (isfinite(v[i]))
-      m = fmax(m, signed_map ? fabs(v[i]) : v[i]);
-  return m;
 }
 
 static void

@@ -285,6 +285,14 @@ test_cursor(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(fabs(gb_eeg_view_get_time(f->view) - (s->t0 + (s->n_times - 1) / s->srate)),
                     <, 1e-9);
 
+  /* The slider (in ms) moves it too. */
+  GtkRange *slider = GTK_RANGE(find_type(GTK_WIDGET(f->view), GTK_TYPE_SCALE));
+  g_assert_nonnull(slider);
+  gtk_range_set_value(slider, 100.0);
+  idx = (int)lround((0.1 - s->t0) * s->srate);
+  g_assert_cmpfloat(fabs(gb_eeg_view_get_time(f->view) - (s->t0 + idx / s->srate)), <, 1e-9);
+  assert_voltage_at_cursor(f, trial_x(s, 7));
+
   /* A drag on the traces moves the cursor to the time under the pointer. */
   GtkWidget *traces = gb_eeg_view_get_traces_widget(f->view);
   GListModel *ctrls = gtk_widget_observe_controllers(traces);

@@ -142,8 +142,9 @@ gb_eeg_traces_layout(const GbEegTraces *e, GbPlotRect area, GbEegTracesLayout *o
   double bx = p.x + p.width + 0.8 * fs, bar_w = fmax(8.0, 0.8 * fs);
   bool traces = n_drawn_sets(e) > 0;
   if (e->show_colorbar && e->relevance) {
+    /* Far enough from the plot that the label centred under the strip clears its frame. */
     double h = traces ? 0.45 * p.height : p.height - 1.6 * fs;
-    out->colorbar = (GbPlotRect){ bx, p.y, bar_w, fmax(h, 1.0) };
+    out->colorbar = (GbPlotRect){ p.x + p.width + 2.0 * fs, p.y, bar_w, fmax(h, 1.0) };
   }
   if (traces) {
     double len = out->scalebar_value / out->amplitude_scale * out->row_height;

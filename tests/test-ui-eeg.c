@@ -393,6 +393,10 @@ test_model_mismatch(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(msg, "30x16"));
   g_assert_nonnull(strstr(msg, "26x16"));
   g_assert_nonnull(strstr(msg, gb_model_handle_get_title(good)));
+  /* ... and the view shows it. */
+  g_autoptr(GString) text = g_string_new(NULL);
+  collect_labels(GTK_WIDGET(f->view), text);
+  g_assert_nonnull(strstr(text->str, msg));
   g_assert_true(gb_eeg_view_get_model(f->view) == good);
   /* A ten-class digits model is refused too. */
   g_autoptr(GError) error = NULL;
@@ -489,6 +493,11 @@ test_averages(Fixture *f, gconstpointer data)
   /* The P300 of the simulator is positive and parietal: Pz beats Fp1 at 400 ms. */
   int pz = gb_eeg_set_find_channel(f->set, "Pz"), fp1 = gb_eeg_set_find_channel(f->set, "Fp1");
   g_assert_cmpfloat(v[pz], >, v[fp1]);
+  /* Choosing a trial in the list leaves the averages for that trial. */
+  GtkColumnView *cv = GTK_COLUMN_VIEW(find_type(GTK_WIDGET(f->view), GTK_TYPE_COLUMN_VIEW));
+  gtk_single_selection_set_selected(GTK_SINGLE_SELECTION(gtk_column_view_get_model(cv)), 4);
+  g_assert_cmpint(gb_eeg_view_get_selected_trial(f->view), ==, 4);
+  assert_voltage_at_cursor(f, trial_x(f->set, 4));
   g_free(sum);
   g_free(avg);
 }

@@ -448,8 +448,12 @@ selection_changed_cb(GtkSingleSelection *sel, GParamSpec *pspec, GbEegView *self
   if (self->syncing)
     return;
   GbEegTrial *t = gtk_single_selection_get_selected_item(sel);
-  if (t != NULL)
-    select_trial(self, gb_eeg_trial_get_index(t), FALSE);
+  if (t == NULL)
+    return;
+  /* Choosing a trial means wanting to see it, not the averages. */
+  if (self->show_averages)
+    gb_eeg_view_set_show_averages(self, FALSE);
+  select_trial(self, gb_eeg_trial_get_index(t), FALSE);
 }
 
 /* ---- Time cursor ---- */

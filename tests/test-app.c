@@ -71,18 +71,19 @@ test_eeg_trials_from_recipe(void)
   g_assert_cmpint(gb_model_handle_get_kind(win->model), ==, GB_MODEL_KIND_EEG);
   g_assert_true(gb_worker_wait_idle(gb_window_get_worker(win), 100000));
   g_assert_nonnull(win->eeg);
-  g_assert_cmpint(gb_dataset_size(win->eeg->data), ==, 2400);
-  g_assert_cmpint(win->eeg->n_times, ==, 26);
-  g_assert_cmpint(win->eeg->n_channels, ==, 16);
-  g_assert_cmpint(win->eeg->n_subjects, ==, 4);
+  const GbEegSet *eeg = gb_data_handle_get_eeg(win->eeg);
+  g_assert_cmpint(gb_data_handle_get_size(win->eeg), ==, 2400);
+  g_assert_cmpint(eeg->n_times, ==, 26);
+  g_assert_cmpint(eeg->n_channels, ==, 16);
+  g_assert_cmpint(eeg->n_subjects, ==, 4);
 
   GbWindow *again = gb_window_new(app);
   gb_window_set_source(again, "eeg");
   g_assert_true(gb_worker_wait_idle(gb_window_get_worker(again), 100000));
   g_assert_nonnull(again->eeg);
   size_t n = (size_t)2400 * 26 * 16;
-  g_assert_cmpmem(again->eeg->data->x->data, n * sizeof(float), win->eeg->data->x->data,
-                  n * sizeof(float));
+  g_assert_cmpmem(gb_data_handle_get_sample(again->eeg, 0), n * sizeof(float),
+                  gb_data_handle_get_sample(win->eeg, 0), n * sizeof(float));
   gtk_window_destroy(GTK_WINDOW(again));
   gtk_window_destroy(GTK_WINDOW(win));
 }

@@ -3,10 +3,14 @@
 
 #include "gb-window.h"
 
+#include "gb-data-handle.h"
 #include "gb-dataset.h"
 #include "gb-eeg.h"
 #include "gb-explain.h"
+#include "gb-curves-view.h"
 #include "gb-method-popover.h"
+#include "gb-sanity-view.h"
+#include "gb-train-view.h"
 #include "gb-model-handle.h"
 #include "gb-plot-view.h"
 #include "gb-worker.h"
@@ -40,13 +44,13 @@ struct _GbWindow {
   GbModelHandle *model;  /* the current one */
 
   /* Digits: the data set digits are picked from, and the 28x28 input the model sees. */
-  GbDataset *digits;
+  GbDataHandle *digits;
   int digit_index;
   float input[784];
   gboolean have_input;
 
   /* EEG: the trials shown (the current model's held-out subjects, or a file). */
-  GbEegSet *eeg;
+  GbDataHandle *eeg;
 
   /* The last explanation shown, for the input above. */
   GbExplanation explanation;
@@ -56,10 +60,22 @@ struct _GbWindow {
   double explain_ms;
   gboolean have_explanation;
 
+  /* Pages */
+  GbCurvesView *curves_view;
+  GbSanityView *sanity_view;
+  GbTrainView *train_view;
+
   /* Explain page widgets */
   GbPlotView *input_view, *heatmap_view, *probability_view;
   GtkLabel *diagnostics_label;
 };
+
+/* Writes a page's numbers as CSV (the "gb-csv" data of a page). */
+typedef gboolean (*GbPageCsvFn)(GbWindow *self, GtkWidget *page, const char *path,
+                                GError **error);
+
+/* Starts a page's computation (the "gb-run" data of a page). */
+typedef void (*GbPageRunFn)(GtkWidget *page);
 
 /* gb-window.c */
 void gb_window_show_message(GbWindow *self, const char *message);
@@ -68,6 +84,8 @@ void gb_window_set_digit(GbWindow *self, const float *pixels, int index);
 void gb_window_explain(GbWindow *self);
 /* The figure of the visible page (NULL when it has none). */
 GbPlotView *gb_window_get_figure(GbWindow *self);
+/* Writes the numbers of the visible page as CSV. */
+gboolean gb_window_write_csv(GbWindow *self, const char *path, GError **error);
 
 void gb_window_job_progress_cb(GObject *owner, double fraction, const char *stage,
                                double seconds_left);

@@ -41,6 +41,10 @@ busy_changed_cb(GbWindow *self)
   gboolean busy = gb_worker_get_n_running(self->worker) > 0;
   gtk_widget_set_visible(GTK_WIDGET(self->progress_bar), busy);
   gtk_widget_set_visible(GTK_WIDGET(self->cancel_button), busy);
+  /* Escape reaches other widgets while nothing runs. */
+  GAction *cancel = g_action_map_lookup_action(G_ACTION_MAP(self), "cancel");
+  if (cancel != NULL)
+    g_simple_action_set_enabled(G_SIMPLE_ACTION(cancel), busy);
   if (!busy)
     gtk_progress_bar_set_fraction(self->progress_bar, 0);
 }
@@ -96,6 +100,10 @@ draw_heatmap(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   h.height = h.width = 28;
   h.opacity = self->settings ? g_settings_get_double(self->settings, "opacity") : 0.7;
   h.colormap = gb_method_is_signed(c.method) ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS;
+  if (self->settings != NULL) /* the enum's values are GbColormap's */
+    h.colormap = g_settings_get_enum(self->settings, gb_method_is_signed(c.method)
+                                                         ? "signed-colormap"
+                                                         : "magnitude-colormap");
   h.title = title;
   h.show_colorbar = TRUE;
   h.colorbar_label = _("relevance");
@@ -526,8 +534,10 @@ method_changed_cb(GbWindow *self)
   gtk_menu_button_set_label(self->method_button, label);
   GbMethodConfig c;
   gb_method_popover_get_config(self->method_popover, &c);
-  if (self->settings != NULL)
+  if (self->settings != NULL) {
     g_settings_set_string(self->settings, "method", gb_method_id(c.method));
+    g_settings_set_string(self->settings, "lrp-preset", gb_lrp_preset_id(c.lrp_preset));
+  }
   gb_window_explain(self);
 }
 
@@ -559,7 +569,7 @@ gb_window_run_view(GbWindow *self)
   GtkWidget *page = gtk_stack_get_visible_child(self->stack);
   GbPageRunFn run = page != NULL ? g_object_get_data(G_OBJECT(page), "gb-run") : NULL;
   if (run != NULL)
-    run(page);
+    run(g_object_get_data(G_OBJECT(page), "gb-page"));
   else
     gb_window_explain(self);
 }
@@ -590,7 +600,7 @@ gb_window_write_csv(GbWindow *self, const char *path, GError **error)
     g_set_error(error, GB_ERROR, GB_ERR_INVALID, _("This view has no numbers to export"));
     return FALSE;
   }
-  return write(self, page, path, error);
+  return write(self, g_object_get_data(G_OBJECT(page), "gb-page"), path, error);
 }
 
 /* ---- Pages ---- */
@@ -600,10 +610,15 @@ static void
 add_page(GbWindow *self, GtkWidget *page, const char *name, const char *title,
          GbPlotView *figure, GbPageCsvFn csv, GbPageRunFn run)
 {
-  g_object_set_data(G_OBJECT(page), "gb-figure", figure);
-  g_object_set_data(G_OBJECT(page), "gb-csv", csv);
-  g_object_set_data(G_OBJECT(page), "gb-run", run);
-  gtk_stack_add_titled(self->stack, page, name, title);
+  /* Scrolled, so that no page's controls set a minimum size for the window: it must fit a
+   * 1024-pixel projector, in lecture mode too. */
+  GtkWidget *scroller = gtk_scrolled_window_new();
+  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), page);
+  g_object_set_data(G_OBJECT(scroller), "gb-page", page);
+  g_object_set_data(G_OBJECT(scroller), "gb-figure", figure);
+  g_object_set_data(G_OBJECT(scroller), "gb-csv", csv);
+  g_object_set_data(G_OBJECT(scroller), "gb-run", run);
+  gtk_stack_add_titled(self->stack, scroller, name, title);
 }
 
 static gboolean
@@ -925,20 +940,10 @@ gb_window_class_init(GbWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, GbWindow, cancel_button);
 }
 
-static GSettings *
-settings_new_if_installed(void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default();
-  g_autoptr(GSettingsSchema) schema =
-      source != NULL ? g_settings_schema_source_lookup(source, GB_APP_ID, TRUE) : NULL;
-  return schema != NULL ? g_settings_new(GB_APP_ID) : NULL;
-}
-
 static void
 gb_window_init(GbWindow *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
-  self->settings = settings_new_if_installed();
   self->worker = gb_worker_new();
   g_signal_connect_object(self->worker, "notify::n-running", G_CALLBACK(busy_changed_cb), self,
                           G_CONNECT_SWAPPED);
@@ -962,10 +967,30 @@ gb_window_init(GbWindow *self)
   gtk_box_append(GTK_BOX(gtk_widget_get_parent(GTK_WIDGET(self->status_label))), engine_label);
   load_models(self);
   load_digits(self);
+}
+
+/* The choices kept from the last session (none without the settings schema). */
+static void
+restore_settings(GbWindow *self)
+{
+  GbMethodConfig c;
+  g_autofree char *method = self->settings ? g_settings_get_string(self->settings, "method")
+                                           : NULL;
+  g_autofree char *preset =
+      self->settings ? g_settings_get_string(self->settings, "lrp-preset") : NULL;
+  if (method == NULL || !gb_method_config_init_from_id(&c, method))
+    gb_method_config_init(&c, GB_METHOD_GRAD_X_INPUT);
+  if (c.method == GB_METHOD_LRP && gb_lrp_preset_from_id(preset) >= 0)
+    c.lrp_preset = (GbLrpPreset)gb_lrp_preset_from_id(preset);
+  gb_method_popover_set_config(self->method_popover, &c);
   method_changed_cb(self);
   g_autofree char *source =
       self->settings ? g_settings_get_string(self->settings, "last-data-source") : NULL;
+  g_autofree char *model = self->settings ? g_settings_get_string(self->settings, "model")
+                                          : NULL;
   gb_window_set_source(self, source != NULL ? source : "digits");
+  if (model != NULL && model[0] != '\0')
+    gb_window_open_model(self, model, NULL);
   if (self->digits != NULL)
     gb_window_pick_digit(self, 0, NULL);
 }
@@ -973,5 +998,9 @@ gb_window_init(GbWindow *self)
 GbWindow *
 gb_window_new(GbApplication *app)
 {
-  return g_object_new(GB_TYPE_WINDOW, "application", app, NULL);
+  GbWindow *self = g_object_new(GB_TYPE_WINDOW, "application", app, NULL);
+  GSettings *settings = app != NULL ? gb_application_get_settings(app) : NULL;
+  self->settings = settings != NULL ? g_object_ref(settings) : NULL;
+  restore_settings(self);
+  return self;
 }

@@ -555,6 +555,31 @@ test_no_data(Fixture *f, gconstpointer data)
   g_assert_nonnull(gb_eeg_view_get_relevance(f->view, NULL));
 }
 
+static void
+test_method_failure(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GbModelHandle) h = lstm();
+  gb_eeg_view_set_model(f->view, f->worker, h);
+  /* SLIC superpixels are for images: the engine refuses them on EEG and the view says so. */
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_LIME);
+  cfg.segmentation = GB_SEGMENTATION_SLIC;
+  gb_eeg_view_set_method(f->view, &cfg);
+  wait_jobs(f);
+  const char *msg = gb_eeg_view_get_message(f->view);
+  g_assert_nonnull(msg);
+  g_test_message("%s", msg);
+  g_assert_nonnull(strstr(msg, "grid"));
+  g_assert_null(gb_eeg_view_get_relevance(f->view, NULL));
+  /* A method that works clears it. */
+  gb_method_config_init(&cfg, GB_METHOD_GRADIENT);
+  gb_eeg_view_set_method(f->view, &cfg);
+  g_assert_null(gb_eeg_view_get_message(f->view));
+  wait_jobs(f);
+  assert_relevance_is_explain(f, h, &cfg, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -573,5 +598,6 @@ main(int argc, char **argv)
   ADD("/ui/eeg/averages", test_averages);
   ADD("/ui/eeg/unknown-positions", test_unknown_positions);
   ADD("/ui/eeg/no-data", test_no_data);
+  ADD("/ui/eeg/method-failure", test_method_failure);
   return g_test_run();
 }

@@ -205,6 +205,8 @@ relevance_placeholder(GbEegView *self)
 {
   if (self->model == NULL)
     return _("Choose an EEG model to see what it attends to");
+  if (self->message != NULL)
+    return _("No relevance: see the message above");
   if (self->show_averages)
     return self->explaining_all ? _("Averaging the relevance over every trial\u2026")
                                 : _("No averaged relevance yet");
@@ -241,6 +243,7 @@ gb_eeg_view_set_message(GbEegView *self, const char *message)
   self->message = g_strdup(message);
   gtk_label_set_text(GTK_LABEL(self->message_label), message ? message : "");
   gtk_widget_set_visible(self->message_label, message != NULL);
+  gb_eeg_view_refresh(self); /* the placeholders say why there is no relevance */
 }
 
 void

@@ -333,6 +333,12 @@ gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
   self->eeg = gb_data_handle_new_eeg(eeg, NULL);
   gb_window_set_source(self, "eeg");
   gb_train_view_set_eeg(self->train_view, eeg);
+  GbError err;
+  GbEegSet *copy = gb_eeg_set_dup(eeg, &err); /* the view owns its trials */
+  if (copy != NULL)
+    gb_eeg_view_set_data(self->eeg_view, copy);
+  else
+    gb_window_show_message(self, err.message);
   sync_model_views(self);
   g_autofree char *text = g_strdup_printf(
       _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
@@ -381,6 +387,8 @@ gb_window_set_model(GbWindow *self, GbModelHandle *model)
   update_target_list(self);
   if (self->settings != NULL)
     g_settings_set_string(self->settings, "model", gb_model_handle_get_id(model));
+  if (gb_model_handle_get_kind(model) == GB_MODEL_KIND_EEG)
+    gb_eeg_view_set_model(self->eeg_view, self->worker, model);
   sync_model_views(self);
   gb_window_explain(self);
 }
@@ -472,6 +480,7 @@ gb_window_set_source(GbWindow *self, const char *source)
   if (action != NULL)
     g_simple_action_set_state(G_SIMPLE_ACTION(action), g_variant_new_string(source));
   rebuild_model_list(self);
+  gtk_stack_set_visible_child_name(self->explain_stack, source);
   GbModelKind kind = strcmp(source, "eeg") == 0 ? GB_MODEL_KIND_EEG : GB_MODEL_KIND_DIGITS;
   if (self->model == NULL || gb_model_handle_get_kind(self->model) != kind) {
     GbModelHandle *h = first_model_of_kind(self, kind);
@@ -538,6 +547,7 @@ method_changed_cb(GbWindow *self)
     g_settings_set_string(self->settings, "method", gb_method_id(c.method));
     g_settings_set_string(self->settings, "lrp-preset", gb_lrp_preset_id(c.lrp_preset));
   }
+  gb_eeg_view_set_method(self->eeg_view, &c);
   gb_window_explain(self);
 }
 
@@ -560,6 +570,11 @@ GbPlotView *
 gb_window_get_figure(GbWindow *self)
 {
   GtkWidget *page = gtk_stack_get_visible_child(self->stack);
+  if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "explain") == 0 &&
+      g_strcmp0(self->source, "eeg") == 0) {
+    GtkWidget *traces = gb_eeg_view_get_traces_widget(self->eeg_view);
+    return GB_IS_PLOT_VIEW(traces) ? GB_PLOT_VIEW(traces) : NULL;
+  }
   return page != NULL ? g_object_get_data(G_OBJECT(page), "gb-figure") : NULL;
 }
 
@@ -954,7 +969,11 @@ gb_window_init(GbWindow *self)
   g_signal_connect_swapped(self->target_dropdown, "notify::selected",
                            G_CALLBACK(gb_window_explain), self);
 
-  add_page(self, explain_page_new(self), "explain", _("Explain"), self->heatmap_view,
+  self->explain_stack = GTK_STACK(gtk_stack_new());
+  gtk_stack_add_named(self->explain_stack, explain_page_new(self), "digits");
+  self->eeg_view = GB_EEG_VIEW(gb_eeg_view_new());
+  gtk_stack_add_named(self->explain_stack, GTK_WIDGET(self->eeg_view), "eeg");
+  add_page(self, GTK_WIDGET(self->explain_stack), "explain", _("Explain"), self->heatmap_view,
            explain_csv, NULL);
   add_views(self);
   gb_window_add_actions(self);

@@ -22,3 +22,12 @@ trap 'rm -rf "$work"' EXIT
   --held-out-out p300-test.safetensors >/dev/null)
 "$cli" explain --model "$models/p300-prm.safetensors" --data "$work/p300-test.safetensors" \
   --index 5 --method ig --out "$out/p300-prm-ig.png"
+# Hidden states of the recurrent P300 models on the same held-out subjects.
+"$cli" hidden probe --model "$models/p300-rnn.safetensors" --data "$work/p300-test.safetensors" \
+  --plot "$out/p300-rnn-probe.png"
+"$cli" hidden pca --model "$models/p300-lstm.safetensors" --data "$work/p300-test.safetensors" \
+  --plot "$out/p300-lstm-pca.png"
+"$cli" hidden evidence --model "$models/p300-prm.safetensors" \
+  --data "$work/p300-test.safetensors" --plot "$out/p300-prm-evidence.png"
+"$cli" hidden scalp --model "$models/p300-rnn.safetensors" --data "$work/p300-test.safetensors" \
+  --plot "$out/p300-rnn-scalp.png"

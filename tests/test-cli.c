@@ -452,6 +452,70 @@ test_evaluate(void)
   expect(&r, 0, "wrote morf.pdf", NULL);
 }
 
+/* hidden: every view runs on a small PRM-like model, by default on held-out subjects
+ * regenerated from the recipe in its metadata; the per-step evidence adds up to the logit; the
+ * probe's CSV has one AUC per step; bad views, models and data are refused. */
+static void
+test_hidden(void)
+{
+  const char *recipe = "glassbox.data.recipe=glassbox-cli eeg simulate --subjects 2 "
+                       "--characters 2 --channels 8 --decimate 4 --standardise "
+                       "--out hid-train.safetensors --held-out-subjects 2 "
+                       "--held-out-out hid-test.safetensors";
+  Run r = run_cli("eeg", "simulate", "--subjects", "2", "--characters", "2", "--channels", "8",
+                  "--decimate", "4", "--standardise", "--out", "hid-train.safetensors",
+                  "--held-out-subjects", "2", "--held-out-out", "hid-test.safetensors", NULL);
+  expect(&r, 0, "hid-test.safetensors: 240 trials", NULL);
+  r = run_cli("train", "--arch", "input(26,8), prm(6, post=3)", "--loss", "bce", "--data",
+              "hid-train.safetensors", "--epochs", "3", "--meta", recipe, "--out",
+              "hid.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("hidden", "evidence", "--model", "hid.safetensors", NULL);
+  const char *gap = strstr(r.out, "differs from the logit by ");
+  g_assert_nonnull(gap);
+  g_assert_cmpfloat(g_ascii_strtod(gap + strlen("differs from the logit by "), NULL), <, 1e-4);
+  expect(&r, 0, "regenerating the held-out subjects", NULL);
+  r = run_cli("hidden", "probe", "--model", "hid.safetensors", "--data", "hid-test.safetensors",
+              "--csv", "probe.csv", "--plot", "probe.png", NULL);
+  expect(&r, 0, "wrote probe.png", NULL);
+  g_autofree char *csv_path = g_build_filename(tmpdir, "probe.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+  g_assert_cmpstr(lines[0], ==, "time_ms,auc");
+  for (int t = 1; t <= 26; t++) {
+    double auc = g_ascii_strtod(strchr(lines[t], ',') + 1, NULL);
+    g_assert_cmpfloat(auc, >=, 0.0);
+    g_assert_cmpfloat(auc, <=, 1.0);
+  }
+  g_assert_cmpstr(lines[27], ==, "");
+  const char *views[][2] = {{"raster", "largest |d'|"}, {"pca", "explained variance"},
+                            {"kmeans", "determinism"}, {"relevance-time", "peaks at"},
+                            {"scalp", "mean correlation between subjects"}};
+  for (size_t i = 0; i < G_N_ELEMENTS(views); i++) {
+    g_autofree char *plot = g_strdup_printf("%s.svg", views[i][0]);
+    r = run_cli("hidden", views[i][0], "--model", "hid.safetensors", "--data",
+                "hid-test.safetensors", "--k", "3", "--plot", plot, NULL);
+    expect(&r, 0, views[i][1], NULL);
+  }
+  r = run_cli("hidden", "bogus", "--model", "hid.safetensors", NULL);
+  expect(&r, 2, NULL, "give one view");
+  r = run_cli("eeg", "simulate", "--subjects", "1", "--characters", "1", "--channels", "8",
+              "--out", "hid-raw.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("hidden", "probe", "--model", "hid.safetensors", "--data", "hid-raw.safetensors",
+              NULL);
+  expect(&r, 3, NULL, "103 samples x 8 channels");
+  r = run_cli("train", "--arch", "input(26,8), rnn(4), dense(1)", "--loss", "bce", "--data",
+              "hid-train.safetensors", "--epochs", "1", "--out", "hid-rnn.safetensors", NULL);
+  expect(&r, 0, NULL, NULL);
+  r = run_cli("hidden", "evidence", "--model", "hid-rnn.safetensors", "--data",
+              "hid-test.safetensors", NULL);
+  expect(&r, 3, NULL, "no prm layer");
+  r = run_cli("hidden", "raster", "--model", "hid-rnn.safetensors", NULL);
+  expect(&r, 3, NULL, "no glassbox.data.recipe");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -470,6 +534,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/p300-models", test_p300_models_on_regenerated_data);
   g_test_add_func("/cli/explain", test_explain);
   g_test_add_func("/cli/evaluate", test_evaluate);
+  g_test_add_func("/cli/hidden", test_hidden);
   int status = g_test_run();
   gb_test_remove_tree(tmpdir);
   g_free(tmpdir);

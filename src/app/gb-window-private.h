@@ -6,6 +6,7 @@
 #include "gb-data-handle.h"
 #include "gb-dataset.h"
 #include "gb-eeg.h"
+#include "gb-eeg-view.h"
 #include "gb-explain.h"
 #include "gb-curves-view.h"
 #include "gb-method-popover.h"
@@ -61,6 +62,8 @@ struct _GbWindow {
   gboolean have_explanation;
 
   /* Pages */
+  GtkStack *explain_stack; /* "digits" or "eeg", after the source */
+  GbEegView *eeg_view;
   GbCurvesView *curves_view;
   GbSanityView *sanity_view;
   GbTrainView *train_view;

@@ -41,6 +41,10 @@ busy_changed_cb(GbWindow *self)
   gboolean busy = gb_worker_get_n_running(self->worker) > 0;
   gtk_widget_set_visible(GTK_WIDGET(self->progress_bar), busy);
   gtk_widget_set_visible(GTK_WIDGET(self->cancel_button), busy);
+  /* Escape reaches other widgets while nothing runs. */
+  GAction *cancel = g_action_map_lookup_action(G_ACTION_MAP(self), "cancel");
+  if (cancel != NULL)
+    g_simple_action_set_enabled(G_SIMPLE_ACTION(cancel), busy);
   if (!busy)
     gtk_progress_bar_set_fraction(self->progress_bar, 0);
 }
@@ -96,6 +100,10 @@ draw_heatmap(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   h.height = h.width = 28;
   h.opacity = self->settings ? g_settings_get_double(self->settings, "opacity") : 0.7;
   h.colormap = gb_method_is_signed(c.method) ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS;
+  if (self->settings != NULL) /* the enum's values are GbColormap's */
+    h.colormap = g_settings_get_enum(self->settings, gb_method_is_signed(c.method)
+                                                         ? "signed-colormap"
+                                                         : "magnitude-colormap");
   h.title = title;
   h.show_colorbar = TRUE;
   h.colorbar_label = _("relevance");
@@ -325,6 +333,12 @@ gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
   self->eeg = gb_data_handle_new_eeg(eeg, NULL);
   gb_window_set_source(self, "eeg");
   gb_train_view_set_eeg(self->train_view, eeg);
+  GbError err;
+  GbEegSet *copy = gb_eeg_set_dup(eeg, &err); /* the view owns its trials */
+  if (copy != NULL)
+    gb_eeg_view_set_data(self->eeg_view, copy);
+  else
+    gb_window_show_message(self, err.message);
   sync_model_views(self);
   g_autofree char *text = g_strdup_printf(
       _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
@@ -373,6 +387,8 @@ gb_window_set_model(GbWindow *self, GbModelHandle *model)
   update_target_list(self);
   if (self->settings != NULL)
     g_settings_set_string(self->settings, "model", gb_model_handle_get_id(model));
+  if (gb_model_handle_get_kind(model) == GB_MODEL_KIND_EEG)
+    gb_eeg_view_set_model(self->eeg_view, self->worker, model);
   sync_model_views(self);
   gb_window_explain(self);
 }
@@ -464,6 +480,7 @@ gb_window_set_source(GbWindow *self, const char *source)
   if (action != NULL)
     g_simple_action_set_state(G_SIMPLE_ACTION(action), g_variant_new_string(source));
   rebuild_model_list(self);
+  gtk_stack_set_visible_child_name(self->explain_stack, source);
   GbModelKind kind = strcmp(source, "eeg") == 0 ? GB_MODEL_KIND_EEG : GB_MODEL_KIND_DIGITS;
   if (self->model == NULL || gb_model_handle_get_kind(self->model) != kind) {
     GbModelHandle *h = first_model_of_kind(self, kind);
@@ -526,8 +543,11 @@ method_changed_cb(GbWindow *self)
   gtk_menu_button_set_label(self->method_button, label);
   GbMethodConfig c;
   gb_method_popover_get_config(self->method_popover, &c);
-  if (self->settings != NULL)
+  if (self->settings != NULL) {
     g_settings_set_string(self->settings, "method", gb_method_id(c.method));
+    g_settings_set_string(self->settings, "lrp-preset", gb_lrp_preset_id(c.lrp_preset));
+  }
+  gb_eeg_view_set_method(self->eeg_view, &c);
   gb_window_explain(self);
 }
 
@@ -550,6 +570,11 @@ GbPlotView *
 gb_window_get_figure(GbWindow *self)
 {
   GtkWidget *page = gtk_stack_get_visible_child(self->stack);
+  if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "explain") == 0 &&
+      g_strcmp0(self->source, "eeg") == 0) {
+    GtkWidget *traces = gb_eeg_view_get_traces_widget(self->eeg_view);
+    return GB_IS_PLOT_VIEW(traces) ? GB_PLOT_VIEW(traces) : NULL;
+  }
   return page != NULL ? g_object_get_data(G_OBJECT(page), "gb-figure") : NULL;
 }
 
@@ -559,7 +584,7 @@ gb_window_run_view(GbWindow *self)
   GtkWidget *page = gtk_stack_get_visible_child(self->stack);
   GbPageRunFn run = page != NULL ? g_object_get_data(G_OBJECT(page), "gb-run") : NULL;
   if (run != NULL)
-    run(page);
+    run(g_object_get_data(G_OBJECT(page), "gb-page"));
   else
     gb_window_explain(self);
 }
@@ -590,7 +615,7 @@ gb_window_write_csv(GbWindow *self, const char *path, GError **error)
     g_set_error(error, GB_ERROR, GB_ERR_INVALID, _("This view has no numbers to export"));
     return FALSE;
   }
-  return write(self, page, path, error);
+  return write(self, g_object_get_data(G_OBJECT(page), "gb-page"), path, error);
 }
 
 /* ---- Pages ---- */
@@ -600,10 +625,15 @@ static void
 add_page(GbWindow *self, GtkWidget *page, const char *name, const char *title,
          GbPlotView *figure, GbPageCsvFn csv, GbPageRunFn run)
 {
-  g_object_set_data(G_OBJECT(page), "gb-figure", figure);
-  g_object_set_data(G_OBJECT(page), "gb-csv", csv);
-  g_object_set_data(G_OBJECT(page), "gb-run", run);
-  gtk_stack_add_titled(self->stack, page, name, title);
+  /* Scrolled, so that no page's controls set a minimum size for the window: it must fit a
+   * 1024-pixel projector, in lecture mode too. */
+  GtkWidget *scroller = gtk_scrolled_window_new();
+  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), page);
+  g_object_set_data(G_OBJECT(scroller), "gb-page", page);
+  g_object_set_data(G_OBJECT(scroller), "gb-figure", figure);
+  g_object_set_data(G_OBJECT(scroller), "gb-csv", csv);
+  g_object_set_data(G_OBJECT(scroller), "gb-run", run);
+  gtk_stack_add_titled(self->stack, scroller, name, title);
 }
 
 static gboolean
@@ -925,20 +955,10 @@ gb_window_class_init(GbWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, GbWindow, cancel_button);
 }
 
-static GSettings *
-settings_new_if_installed(void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default();
-  g_autoptr(GSettingsSchema) schema =
-      source != NULL ? g_settings_schema_source_lookup(source, GB_APP_ID, TRUE) : NULL;
-  return schema != NULL ? g_settings_new(GB_APP_ID) : NULL;
-}
-
 static void
 gb_window_init(GbWindow *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
-  self->settings = settings_new_if_installed();
   self->worker = gb_worker_new();
   g_signal_connect_object(self->worker, "notify::n-running", G_CALLBACK(busy_changed_cb), self,
                           G_CONNECT_SWAPPED);
@@ -949,7 +969,11 @@ gb_window_init(GbWindow *self)
   g_signal_connect_swapped(self->target_dropdown, "notify::selected",
                            G_CALLBACK(gb_window_explain), self);
 
-  add_page(self, explain_page_new(self), "explain", _("Explain"), self->heatmap_view,
+  self->explain_stack = GTK_STACK(gtk_stack_new());
+  gtk_stack_add_named(self->explain_stack, explain_page_new(self), "digits");
+  self->eeg_view = GB_EEG_VIEW(gb_eeg_view_new());
+  gtk_stack_add_named(self->explain_stack, GTK_WIDGET(self->eeg_view), "eeg");
+  add_page(self, GTK_WIDGET(self->explain_stack), "explain", _("Explain"), self->heatmap_view,
            explain_csv, NULL);
   add_views(self);
   gb_window_add_actions(self);
@@ -962,10 +986,30 @@ gb_window_init(GbWindow *self)
   gtk_box_append(GTK_BOX(gtk_widget_get_parent(GTK_WIDGET(self->status_label))), engine_label);
   load_models(self);
   load_digits(self);
+}
+
+/* The choices kept from the last session (none without the settings schema). */
+static void
+restore_settings(GbWindow *self)
+{
+  GbMethodConfig c;
+  g_autofree char *method = self->settings ? g_settings_get_string(self->settings, "method")
+                                           : NULL;
+  g_autofree char *preset =
+      self->settings ? g_settings_get_string(self->settings, "lrp-preset") : NULL;
+  if (method == NULL || !gb_method_config_init_from_id(&c, method))
+    gb_method_config_init(&c, GB_METHOD_GRAD_X_INPUT);
+  if (c.method == GB_METHOD_LRP && gb_lrp_preset_from_id(preset) >= 0)
+    c.lrp_preset = (GbLrpPreset)gb_lrp_preset_from_id(preset);
+  gb_method_popover_set_config(self->method_popover, &c);
   method_changed_cb(self);
   g_autofree char *source =
       self->settings ? g_settings_get_string(self->settings, "last-data-source") : NULL;
+  g_autofree char *model = self->settings ? g_settings_get_string(self->settings, "model")
+                                          : NULL;
   gb_window_set_source(self, source != NULL ? source : "digits");
+  if (model != NULL && model[0] != '\0')
+    gb_window_open_model(self, model, NULL);
   if (self->digits != NULL)
     gb_window_pick_digit(self, 0, NULL);
 }
@@ -973,5 +1017,9 @@ gb_window_init(GbWindow *self)
 GbWindow *
 gb_window_new(GbApplication *app)
 {
-  return g_object_new(GB_TYPE_WINDOW, "application", app, NULL);
+  GbWindow *self = g_object_new(GB_TYPE_WINDOW, "application", app, NULL);
+  GSettings *settings = app != NULL ? gb_application_get_settings(app) : NULL;
+  self->settings = settings != NULL ? g_object_ref(settings) : NULL;
+  restore_settings(self);
+  return self;
 }

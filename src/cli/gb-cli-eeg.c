@@ -127,6 +127,26 @@ out:
   return code;
 }
 
+GbEegSet *
+gb_cli_eeg_recipe_heldout(const char *recipe, GbError *err)
+{
+  GbEegRecipe r;
+  if (recipe == NULL)
+    return gb_error_set(err, GB_ERR_INVALID, "the model stores no data recipe"), NULL;
+  if (gb_eeg_recipe_parse(recipe, &r, err) != GB_OK)
+    return NULL;
+  if (r.heldout_subjects < 1) {
+    gb_error_set(err, GB_ERR_INVALID, "data recipe '%s' has no held-out subjects", recipe);
+    return NULL;
+  }
+  GbCliProgress prog;
+  gb_cli_progress_init(&prog);
+  GbEegSet *test = NULL;
+  gb_eeg_recipe_make(&r, NULL, &test, gb_cli_progress_cb, &prog, err);
+  gb_cli_progress_finish(&prog);
+  return test;
+}
+
 int
 gb_cli_eeg(int argc, char **argv)
 {

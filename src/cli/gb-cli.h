@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "gb-dataset.h"
+#include "gb-eeg.h"
 #include "gb-model.h"
 #include "gb-status.h"
 
@@ -25,6 +26,7 @@ int gb_cli_data(int argc, char **argv);
 int gb_cli_eeg(int argc, char **argv);
 int gb_cli_explain(int argc, char **argv);
 int gb_cli_evaluate(int argc, char **argv);
+int gb_cli_hidden(int argc, char **argv);
 
 /* Prints "glassbox-cli: <message>" and returns the exit code for @err's status. */
 int gb_cli_report(const GbError *err);
@@ -55,4 +57,10 @@ char *gb_cli_preset_spec(const char *name, const GbShape *sample, int n_classes)
 const char *gb_cli_preset_names(void);
 
 GbDataset *gb_cli_open_data(const char *source, GbError *err);
+
+/* The held-out subjects of an 'eeg simulate' command line such as a model's
+ * glassbox.data.recipe ("glassbox-cli eeg simulate ... --held-out-subjects N ..."), simulated
+ * and preprocessed in memory exactly as that command writes them (the training subjects are
+ * simulated too, for the standardisation statistics). NULL with @err set otherwise. */
+GbEegSet *gb_cli_eeg_recipe_heldout(const char *recipe, GbError *err);
 GbModel *gb_cli_load_model(const char *path, GbError *err);

@@ -3,6 +3,7 @@
 
 #include "gb-eeg.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include "gb-alloc.h"
@@ -58,6 +59,31 @@ gb_eeg_set_free(GbEegSet *s)
   gb_free(s->truth);
   gb_free(s->source);
   gb_free(s);
+}
+
+GbEegSet *
+gb_eeg_set_dup(const GbEegSet *src, GbError *err)
+{
+  int n = gb_dataset_size(src->data);
+  GbEegSet *s = gb_eeg_set_new(n, src->n_times, src->n_channels, src->srate, src->t0,
+                               src->truth != NULL, err);
+  if (s == NULL)
+    return NULL;
+  size_t d = (size_t)src->n_times * src->n_channels;
+  memcpy(s->data->x->data, src->data->x->data, (size_t)n * d * sizeof(float));
+  memcpy(s->data->labels, src->data->labels, (size_t)n * sizeof(int));
+  memcpy(s->channels, src->channels, (size_t)src->n_channels * sizeof *s->channels);
+  memcpy(s->subject, src->subject, (size_t)n * sizeof(int));
+  memcpy(s->stimulus, src->stimulus, (size_t)n * sizeof(int));
+  if (src->truth != NULL)
+    memcpy(s->truth, src->truth, (size_t)n * d * sizeof(float));
+  s->n_subjects = src->n_subjects;
+  if (src->source != NULL && (s->source = gb_strdup(src->source)) == NULL) {
+    gb_eeg_set_free(s);
+    gb_error_set(err, GB_ERR_NOMEM, "EEG set: a copy of its source name");
+    return NULL;
+  }
+  return s;
 }
 
 int

@@ -42,6 +42,8 @@ typedef struct {
 GbEegSet *gb_eeg_set_new(int n_trials, int n_times, int n_channels, double srate, double t0,
                          bool with_truth, GbError *err);
 void gb_eeg_set_free(GbEegSet *set);
+/* A deep copy. */
+GbEegSet *gb_eeg_set_dup(const GbEegSet *set, GbError *err);
 /* Opens EEG epochs from a file, by its extension: .mat (BCI Competition III data set II),
  * .edf/.bdf/.gdf (recordings with events; default target/non-target codes), anything else a
  * Glassbox EEG set (.safetensors, see gb-eeg-file.h). Messages name the file. */

@@ -118,6 +118,12 @@ bool gb_layer_kind_has_params(GbLayerKind kind);
 /* Layers over (time, features) inputs that keep their states in the shared recurrent caches:
  * rnn, lstm, gru and prm. They all take a hidden size. */
 bool gb_layer_kind_is_recurrent(GbLayerKind kind);
+/* Every step's hidden state h(1..T) of a recurrent layer (rnn, lstm, gru, prm: its Elman part)
+ * from the layer's last forward, which must have been of @batch samples, whether the layer
+ * outputs them (seq=all) or only the last one: @states (batch, T, H). GB_ERR_INVALID for
+ * another kind of layer, or when no forward of @batch samples fits the layer's caches. */
+GbStatus gb_layer_recurrent_states(const GbLayer *layer, int batch, float *states,
+                                   GbError *err);
 
 /* Declares a parameter tensor during setup. */
 void gb_layer_add_param(GbLayer *layer, const char *suffix, const GbShape *shape, bool is_bias);

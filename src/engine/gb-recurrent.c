@@ -248,6 +248,22 @@ gb_recurrent_forward_end(GbLayer *l, float *y, int batch)
     memcpy(y, r->h + (size_t)d.T * b1, b1 * sizeof(float));
 }
 
+GbStatus
+gb_layer_recurrent_states(const GbLayer *l, int batch, float *states, GbError *err)
+{
+  if (!gb_layer_kind_is_recurrent(l->kind))
+    return gb_error_set(err, GB_ERR_INVALID, "%s: a %s layer has no hidden states", l->name,
+                        gb_layer_kind_name(l->kind));
+  const GbRecurrent *r = l->scratch;
+  if (r == NULL || r->h == NULL || batch < 1 || batch > r->cap)
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "%s: no hidden states of a forward of %d samples (caches hold %d)",
+                        l->name, batch, r ? r->cap : 0);
+  GbRecDims d = gb_recurrent_dims(l);
+  to_batch_major(states, r->h + (size_t)batch * d.H, batch, d.T, (size_t)d.H);
+  return GB_OK;
+}
+
 void
 gb_recurrent_backward_begin(GbLayer *l, int batch)
 {

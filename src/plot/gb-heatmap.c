@@ -31,9 +31,7 @@ heatmap_scale(const GbHeatmap *h, double *lo, double *hi)
 GbRgb
 gb_heatmap_value_rgb(const GbHeatmap *h, double lo, double hi, double v)
 {
-  if (h->colormap == GB_COLORMAP_DIVERGING)
-    return gb_colormap_lookup(h->colormap, gb_colormap_symmetric(v, hi));
-  return gb_colormap_lookup(h->colormap, hi > lo ? (v - lo) / (hi - lo) : 0.0);
+  return gb_plot_value_rgb(h->colormap, lo, hi, v);
 }
 
 void
@@ -168,51 +166,6 @@ paint_cells_vector(cairo_t *cr, const GbHeatmap *h, const GbHeatmapLayout *l, do
   cairo_restore(cr);
 }
 
-static void
-draw_colorbar(cairo_t *cr, const GbHeatmap *h, const GbHeatmapLayout *l)
-{
-  GbPlotRect b = l->colorbar;
-  size_t n;
-  const double (*p)[4] = gb_colormap_control_points(h->colormap, &n);
-  /* Stops at the published control points: Cairo's linear interpolation between them is the
-   * colour map's own. Top is the high end. */
-  cairo_pattern_t *g = cairo_pattern_create_linear(0, b.y + b.height, 0, b.y);
-  for (size_t i = 0; i < n; i++)
-    cairo_pattern_add_color_stop_rgb(g, p[i][0], p[i][1], p[i][2], p[i][3]);
-  cairo_rectangle(cr, b.x, b.y, b.width, b.height);
-  cairo_set_source(cr, g);
-  cairo_fill(cr);
-  cairo_pattern_destroy(g);
-
-  gb_plot_set_hex(cr, GB_PLOT_AXIS_RGB);
-  cairo_set_line_width(cr, 1.0);
-  cairo_rectangle(cr, b.x + 0.5, b.y + 0.5, b.width - 1.0, b.height - 1.0);
-  cairo_stroke(cr);
-
-  double ticks[3] = { l->lo, 0.0, l->hi };
-  gb_plot_font(cr, 0.8 * l->font_size, false);
-  for (int i = 0; i < 3; i++) {
-    if (i == 1 && !(l->lo < 0.0 && l->hi > 0.0))
-      continue;
-    double f = l->hi > l->lo ? (ticks[i] - l->lo) / (l->hi - l->lo) : (i == 0 ? 0.0 : 1.0);
-    double y = b.y + b.height - f * b.height;
-    gb_plot_set_hex(cr, GB_PLOT_AXIS_RGB);
-    cairo_move_to(cr, b.x + b.width, y);
-    cairo_line_to(cr, b.x + b.width + 0.3 * l->font_size, y);
-    cairo_stroke(cr);
-    char buf[32];
-    gb_plot_format_value(buf, sizeof buf, ticks[i]);
-    gb_plot_set_hex(cr, GB_PLOT_TEXT_RGB);
-    gb_plot_text(cr, b.x + b.width + 0.45 * l->font_size, y, 0.0, 0.5, buf);
-  }
-  if (h->colorbar_label) {
-    gb_plot_font(cr, 0.8 * l->font_size, false);
-    gb_plot_set_hex(cr, GB_PLOT_TEXT_RGB);
-    gb_plot_text(cr, b.x + b.width / 2.0, b.y + b.height + 0.4 * l->font_size, 0.5, 0.0,
-                 h->colorbar_label);
-  }
-}
-
 static GbStatus
 heatmap_check(const GbHeatmap *h, GbError *err)
 {
@@ -246,7 +199,8 @@ gb_heatmap_draw(cairo_t *cr, const GbHeatmap *h, GbPlotRect area, GbError *err)
                   l.image.height + 1.0);
   cairo_stroke(cr);
   if (l.colorbar.width > 0.0)
-    draw_colorbar(cr, h, &l);
+    gb_plot_colorbar_draw(cr, h->colormap, l.colorbar, l.lo, l.hi, l.font_size,
+                          h->colorbar_label);
   if (h->title) {
     gb_plot_font(cr, l.font_size, true);
     gb_plot_set_hex(cr, GB_PLOT_TEXT_RGB);

@@ -30,3 +30,12 @@ GbStatus gb_plot_check_cairo(cairo_t *cr, const char *what, GbError *err);
 int gb_plot_axis_ticks(double lo, double hi, double *ticks, int max);
 /* Width of the widest tick label gb_plot_axis_ticks() gives for [lo, hi]. */
 double gb_plot_widest_tick(cairo_t *cr, double lo, double hi);
+
+/* A vertical colour-bar strip of @map in @bar (high end at the top), framed, with tick values
+ * at @lo, 0 (when inside) and @hi right of it and @label (may be NULL) under it. Shared by the
+ * heatmap, the scalp map and the hidden-state figures. */
+void gb_plot_colorbar_draw(cairo_t *cr, GbColormap map, GbPlotRect bar, double lo, double hi,
+                           double font_size, const char *label);
+/* The colour of @v on a colour bar from @lo to @hi: DIVERGING is symmetric around 0 with
+ * +-@hi at its ends, VIRIDIS linear from @lo to @hi. */
+GbRgb gb_plot_value_rgb(GbColormap map, double lo, double hi, double v);

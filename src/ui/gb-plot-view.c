@@ -18,6 +18,9 @@ struct _GbPlotView {
 
 G_DEFINE_FINAL_TYPE(GbPlotView, gb_plot_view, GTK_TYPE_WIDGET)
 
+/* As the lecture style sheet's text (resources/style.css). */
+#define GB_PLOT_VIEW_LECTURE_SCALE 1.45
+
 static void
 draw_centred_text(GtkWidget *widget, GtkSnapshot *snapshot, const char *text, double alpha)
 {
@@ -50,8 +53,15 @@ gb_plot_view_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     return;
   }
   cairo_t *cr = gtk_snapshot_append_cairo(snapshot, &GRAPHENE_RECT_INIT(0, 0, w, h));
+  /* Lecture mode (the window's "lecture" class): the figure drawn larger, text and lines
+   * included, as the rest of the window's text grows. */
+  GtkRoot *root = gtk_widget_get_root(widget);
+  double scale = root != NULL && gtk_widget_has_css_class(GTK_WIDGET(root), "lecture")
+                     ? GB_PLOT_VIEW_LECTURE_SCALE
+                     : 1.0;
+  cairo_scale(cr, scale, scale);
   GbError err = {0};
-  GbStatus st = self->draw(self->user, cr, (GbPlotRect){0, 0, w, h}, &err);
+  GbStatus st = self->draw(self->user, cr, (GbPlotRect){0, 0, w / scale, h / scale}, &err);
   cairo_destroy(cr);
   g_clear_pointer(&self->error, g_free);
   if (st != GB_OK) {

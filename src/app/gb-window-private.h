@@ -5,6 +5,10 @@
 
 #include "gb-data-handle.h"
 #include "gb-dataset.h"
+#include "gb-digit-gallery.h"
+#include "gb-digit-thumb.h"
+#include "gb-drawing-canvas.h"
+#include "gb-drawing-toolbar.h"
 #include "gb-eeg.h"
 #include "gb-eeg-view.h"
 #include "gb-explain.h"
@@ -69,7 +73,11 @@ struct _GbWindow {
   GbTrainView *train_view;
 
   /* Explain page widgets */
-  GbPlotView *input_view, *heatmap_view, *probability_view;
+  GbDrawingCanvas *canvas;
+  GbDigitThumb *model_input; /* the 28 x 28 image the model sees */
+  GbDigitGallery *gallery;
+  gboolean setting_digit;    /* the canvas shows a given digit: its "changed" is ours */
+  GbPlotView *heatmap_view, *probability_view;
   GtkLabel *diagnostics_label;
 };
 

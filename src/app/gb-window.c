@@ -63,17 +63,6 @@ gb_window_job_progress_cb(GObject *owner, double fraction, const char *stage, do
 
 /* ---- Figures of the explain page ---- */
 
-static GbStatus
-draw_input(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  GbWindow *self = user;
-  GbHeatmap h = {0};
-  h.image = self->input;
-  h.height = h.width = 28;
-  h.title = _("What the model sees (28 x 28)");
-  return gb_heatmap_draw(cr, &h, area, err);
-}
-
 static char *
 target_text(GbWindow *self)
 {
@@ -275,15 +264,69 @@ gb_window_explain(GbWindow *self)
 
 /* ---- Inputs, models, methods ---- */
 
+/* A given digit (data set, image file): the model sees exactly it; the canvas shows it so the
+ * student can draw over it. */
 void
 gb_window_set_digit(GbWindow *self, const float *pixels, int index)
 {
   memcpy(self->input, pixels, sizeof self->input);
   self->have_input = TRUE;
   self->digit_index = index;
-  gb_plot_view_set_placeholder(self->input_view, NULL);
-  gb_plot_view_queue_draw(self->input_view);
+  self->setting_digit = TRUE;
+  gb_drawing_canvas_set_digit(self->canvas, pixels);
+  self->setting_digit = FALSE;
+  gb_digit_thumb_set_pixels(self->model_input, self->input);
   gb_window_explain(self);
+}
+
+/* The student drew: the model sees the drawing after MNIST's preprocessing. Single-pass
+ * methods follow the pen (at most once a frame: the canvas says so); slower ones wait for the
+ * end of the stroke. A new request drops the stale one (the worker's lane). */
+static void
+canvas_changed(GbWindow *self, gboolean stroke_finished)
+{
+  if (self->setting_digit)
+    return;
+  g_autoptr(GError) error = NULL;
+  if (!gb_drawing_canvas_get_input(self->canvas, self->input, NULL, &error)) {
+    self->have_input = FALSE;
+    gb_worker_cancel(self->worker, "explain");
+    gb_plot_view_set_placeholder(self->heatmap_view, error->message);
+    gb_digit_thumb_set_pixels(self->model_input, NULL);
+    return;
+  }
+  self->have_input = TRUE;
+  self->digit_index = -1;
+  gb_digit_thumb_set_pixels(self->model_input, self->input);
+  GbMethodConfig c;
+  gb_method_popover_get_config(self->method_popover, &c);
+  if (stroke_finished || gb_method_is_single_pass(c.method))
+    gb_window_explain(self);
+}
+
+static void
+canvas_changed_cb(GbWindow *self)
+{
+  canvas_changed(self, FALSE);
+}
+
+static void
+stroke_finished_cb(GbWindow *self)
+{
+  canvas_changed(self, TRUE);
+}
+
+static void
+canvas_error_cb(GbWindow *self, const char *message)
+{
+  gb_window_show_message(self, message);
+}
+
+static void
+digit_activated_cb(GbWindow *self, int index)
+{
+  gb_window_pick_digit(self, index, NULL);
+  gb_window_set_view(self, "explain");
 }
 
 gboolean
@@ -304,6 +347,18 @@ gb_window_pick_digit(GbWindow *self, int index, GError **error)
   return TRUE;
 }
 
+/* The gallery owns a copy of the digits. */
+static void
+give_gallery_digits(GbWindow *self)
+{
+  GbError err;
+  GbDataset *copy = gb_dataset_dup(gb_data_handle_get_dataset(self->digits), &err);
+  if (copy != NULL)
+    gb_digit_gallery_set_dataset(self->gallery, copy);
+  else
+    gb_window_show_message(self, err.message);
+}
+
 void
 gb_window_take_digits(GbWindow *self, GbDataset *digits)
 {
@@ -317,6 +372,7 @@ gb_window_take_digits(GbWindow *self, GbDataset *digits)
   }
   g_clear_object(&self->digits);
   self->digits = gb_data_handle_new_digits(digits, NULL);
+  give_gallery_digits(self);
   gb_window_set_source(self, "digits");
   sync_model_views(self);
   gb_window_pick_digit(self, 0, NULL);
@@ -389,6 +445,8 @@ gb_window_set_model(GbWindow *self, GbModelHandle *model)
     g_settings_set_string(self->settings, "model", gb_model_handle_get_id(model));
   if (gb_model_handle_get_kind(model) == GB_MODEL_KIND_EEG)
     gb_eeg_view_set_model(self->eeg_view, self->worker, model);
+  else
+    gb_digit_gallery_set_model(self->gallery, self->worker, model);
   sync_model_views(self);
   gb_window_explain(self);
 }
@@ -749,14 +807,14 @@ random_digit_cb(GbWindow *self)
                                    "“glassbox-cli data fetch”"));
     return;
   }
-  gb_window_pick_digit(self, g_random_int_range(0, gb_data_handle_get_size(self->digits)), NULL);
+  gb_digit_gallery_select_random(self->gallery);
 }
 
 static void
 next_digit_cb(GbWindow *self)
 {
   if (self->digits != NULL)
-    gb_window_pick_digit(self, (self->digit_index + 1) % gb_data_handle_get_size(self->digits), NULL);
+    gb_digit_gallery_select_next(self->gallery);
 }
 
 static GtkWidget *
@@ -769,21 +827,40 @@ explain_page_new(GbWindow *self)
   g_object_set(grid, "margin-start", 18, "margin-end", 18, "margin-top", 12, "margin-bottom", 12,
                NULL);
 
-  self->input_view = GB_PLOT_VIEW(gb_plot_view_new());
-  gb_plot_view_set_draw_func(self->input_view, draw_input, self, NULL);
-  gb_plot_view_set_placeholder(self->input_view, _("Pick a digit"));
+  self->canvas = GB_DRAWING_CANVAS(gb_drawing_canvas_new());
+  gtk_widget_set_hexpand(GTK_WIDGET(self->canvas), TRUE);
+  gtk_widget_set_vexpand(GTK_WIDGET(self->canvas), TRUE);
+  g_signal_connect_swapped(self->canvas, "changed", G_CALLBACK(canvas_changed_cb), self);
+  g_signal_connect_swapped(self->canvas, "stroke-finished", G_CALLBACK(stroke_finished_cb),
+                           self);
+  g_signal_connect_swapped(self->canvas, "error", G_CALLBACK(canvas_error_cb), self);
   GtkWidget *left = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-  gtk_box_append(GTK_BOX(left), GTK_WIDGET(self->input_view));
-  GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_halign(buttons, GTK_ALIGN_CENTER);
+  gtk_box_append(GTK_BOX(left), gb_drawing_toolbar_new(self->canvas));
+  gtk_box_append(GTK_BOX(left), GTK_WIDGET(self->canvas));
+
+  GtkWidget *below = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+  self->model_input = GB_DIGIT_THUMB(gb_digit_thumb_new(3));
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->model_input),
+                              _("The 28 x 28 image the model sees: the drawing scaled into a "
+                                "20 x 20 box and centred by its mass, as MNIST's digits were"));
+  GtkWidget *sees = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *sees_label = gtk_label_new(_("What the model sees"));
+  gtk_widget_add_css_class(sees_label, "caption");
+  gtk_box_append(GTK_BOX(sees), GTK_WIDGET(self->model_input));
+  gtk_box_append(GTK_BOX(sees), sees_label);
+  gtk_box_append(GTK_BOX(below), sees);
+  GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_valign(buttons, GTK_ALIGN_CENTER);
   GtkWidget *random = gtk_button_new_with_mnemonic(_("_Random digit"));
-  GtkWidget *next = gtk_button_new_with_mnemonic(_("_Next"));
+  GtkWidget *next = gtk_button_new_with_mnemonic(_("_Next digit"));
+  gtk_widget_set_tooltip_text(random, _("A digit of the data set (see the gallery)"));
   g_signal_connect_swapped(random, "clicked", G_CALLBACK(random_digit_cb), self);
   g_signal_connect_swapped(next, "clicked", G_CALLBACK(next_digit_cb), self);
   gtk_box_append(GTK_BOX(buttons), random);
   gtk_box_append(GTK_BOX(buttons), next);
-  gtk_box_append(GTK_BOX(left), buttons);
-  gtk_grid_attach(GTK_GRID(grid), titled(_("Input"), left), 0, 0, 1, 2);
+  gtk_box_append(GTK_BOX(below), buttons);
+  gtk_box_append(GTK_BOX(left), below);
+  gtk_grid_attach(GTK_GRID(grid), titled(_("Draw a digit"), left), 0, 0, 1, 2);
 
   self->heatmap_view = GB_PLOT_VIEW(gb_plot_view_new());
   gb_plot_view_set_draw_func(self->heatmap_view, draw_heatmap, self, NULL);
@@ -804,6 +881,15 @@ explain_page_new(GbWindow *self)
   gb_plot_view_set_placeholder(self->probability_view, "");
   gtk_grid_attach(GTK_GRID(grid), GTK_WIDGET(self->probability_view), 1, 1, 1, 1);
   return grid;
+}
+
+static GtkWidget *
+gallery_page_new(GbWindow *self)
+{
+  self->gallery = GB_DIGIT_GALLERY(gb_digit_gallery_new());
+  g_signal_connect_swapped(self->gallery, "digit-activated", G_CALLBACK(digit_activated_cb),
+                           self);
+  return GTK_WIDGET(self->gallery);
 }
 
 static void
@@ -829,7 +915,10 @@ load_digits(GbWindow *self)
   if (ds == NULL)
     set_status(self, err.message);
   else
+  {
     self->digits = gb_data_handle_new_digits(ds, NULL);
+    give_gallery_digits(self);
+  }
 }
 
 /* ---- Screenshots ---- */
@@ -975,6 +1064,7 @@ gb_window_init(GbWindow *self)
   gtk_stack_add_named(self->explain_stack, GTK_WIDGET(self->eeg_view), "eeg");
   add_page(self, GTK_WIDGET(self->explain_stack), "explain", _("Explain"), self->heatmap_view,
            explain_csv, NULL);
+  add_page(self, gallery_page_new(self), "gallery", _("Digit gallery"), NULL, NULL, NULL);
   add_views(self);
   gb_window_add_actions(self);
 

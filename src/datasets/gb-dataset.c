@@ -37,6 +37,19 @@ nomem:
   return NULL;
 }
 
+GbDataset *
+gb_dataset_dup(const GbDataset *src, GbError *err)
+{
+  GbShape sample = gb_dataset_sample_shape(src);
+  int n = gb_dataset_size(src);
+  GbDataset *ds = gb_dataset_new(src->name, n, &sample, src->n_classes, err);
+  if (ds == NULL)
+    return NULL;
+  memcpy(ds->x->data, src->x->data, (size_t)n * gb_shape_size(&sample) * sizeof(float));
+  memcpy(ds->labels, src->labels, (size_t)n * sizeof *ds->labels);
+  return ds;
+}
+
 void
 gb_dataset_free(GbDataset *ds)
 {

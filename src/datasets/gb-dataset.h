@@ -17,6 +17,8 @@ typedef struct {
 GbDataset *gb_dataset_new(const char *name, int n, const GbShape *sample, int n_classes,
                           GbError *err);
 void gb_dataset_free(GbDataset *ds);
+/* A deep copy. */
+GbDataset *gb_dataset_dup(const GbDataset *ds, GbError *err);
 int gb_dataset_size(const GbDataset *ds);
 GbShape gb_dataset_sample_shape(const GbDataset *ds);
 /* A borrowed view for the engine's training functions. */

@@ -90,6 +90,9 @@ void gb_heatmap_figure_to_heatmap(const GbHeatmapFigure *fig, GbHeatmap *out);
 /* A GbPlotDrawFn: draws @user (a GbHeatmapFigure). */
 GbStatus gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err);
 
+/* Fills @area white: figures use dark text, so they sit on paper in dark themes too. */
+void gb_explain_paint_paper(cairo_t *cr, GbPlotRect area);
+
 /* A vertical box with a bold heading label. */
 GtkWidget *gb_explain_heading(const char *text);
 

@@ -423,6 +423,8 @@ GbStatus
 gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
   const GbHeatmapFigure *fig = user;
+  /* A white card in light and dark themes alike: the figure's text is dark. */
+  gb_explain_paint_paper(cr, area);
   GbHeatmap h;
   gb_heatmap_figure_to_heatmap(fig, &h);
   GbStatus st = gb_heatmap_draw(cr, &h, area, err);
@@ -432,6 +434,16 @@ gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
     draw_boundaries(cr, fig, &l);
   }
   return st;
+}
+
+void
+gb_explain_paint_paper(cairo_t *cr, GbPlotRect area)
+{
+  cairo_save(cr);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_rectangle(cr, area.x, area.y, area.width, area.height);
+  cairo_fill(cr);
+  cairo_restore(cr);
 }
 
 GtkWidget *

@@ -67,6 +67,7 @@ static GbStatus
 bars_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
   BarsFigure *f = user;
+  gb_explain_paint_paper(cr, area);
   GbBarChart c = {
       .kind = GB_BARCHART_PROBABILITY,
       .orientation = GB_BARCHART_VERTICAL,

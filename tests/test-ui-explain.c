@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The explanation widgets under Xvfb: what they show equals what gb_explain computes for the
+ * same input, stale results are dropped, and the pixels carry the colour maps. */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gb-colormap.h"
+#include "gb-explanation-view.h"
+#include "gb-probability-view.h"
+
+#define CNN_PIXELS 784
+
+/* Uniform values in [lo, hi) from a small LCG: the tests' inputs, independent of the code. */
+static void
+fill_uniform(float *x, size_t n, float lo, float hi, guint32 seed)
+{
+  guint32 s = seed * 2654435761u + 1u;
+  for (size_t i = 0; i < n; i++) {
+    s = s * 1664525u + 1013904223u;
+    x[i] = lo + (hi - lo) * (float)((s >> 8) / 16777216.0);
+  }
+}
+
+/* A digit-like input: a bright bar and a ring on black, so the CNN has strokes to look at. */
+static void
+fill_digit(float *x, guint32 seed)
+{
+  fill_uniform(x, CNN_PIXELS, 0.0f, 0.05f, seed);
+  for (int r = 0; r < 28; r++)
+    for (int c = 0; c < 28; c++) {
+      double d = hypot(r - 10.0, c - 14.0);
+      if (fabs(d - 6.0) < 1.5 || (c >= 17 + (int)(seed % 3) && c <= 19 && r >= 10 && r <= 24))
+        x[r * 28 + c] = 1.0f;
+    }
+}
+
+static GbModelHandle *
+cnn_handle(void)
+{
+  g_autoptr(GError) error = NULL;
+  GbModelHandle *h = gb_model_handle_new_default("digits-cnn", &error);
+  g_assert_no_error(error);
+  return h;
+}
+
+/* gb_explain on a copy of the handle's model: the reference the views must agree with. */
+static void
+reference_explain(GbModelHandle *h, const float *x, GbTarget t, const GbMethodConfig *cfg,
+                  GbExplanation *out)
+{
+  g_autoptr(GError) error = NULL;
+  GbModel *m = gb_model_handle_dup_model(h, &error);
+  g_assert_no_error(error);
+  GbError err = {0};
+  GbStatus st = gb_explain(m, x, gb_model_input_size(m), &t, cfg, out, NULL, NULL, &err);
+  if (st != GB_OK)
+    g_error("gb_explain: %s", err.message);
+  gb_model_free(m);
+}
+
+static void
+reference_logits(GbModelHandle *h, const float *x, float *out, int *n)
+{
+  GbModel *m = gb_model_handle_dup_model(h, NULL);
+  const float *y;
+  g_assert_cmpint(gb_model_forward(m, x, 1, false, &y, NULL), ==, GB_OK);
+  *n = gb_model_n_outputs(m);
+  memcpy(out, y, sizeof(float) * (size_t)*n);
+  gb_model_free(m);
+}
+
+static double
+max_abs_diff(const float *a, const float *b, size_t n)
+{
+  double d = 0;
+  for (size_t i = 0; i < n; i++)
+    d = fmax(d, fabs((double)a[i] - b[i]));
+  return d;
+}
+
+static void
+count_cb(gpointer instance, gpointer user)
+{
+  (void)instance;
+  (*(int *)user)++;
+}
+
+static void
+failed_cb(gpointer instance, const char *message, gpointer user)
+{
+  (void)instance;
+  g_assert_true(message != NULL && message[0] != '\0');
+  (*(int *)user)++;
+}
+
+/* Shows @child in a window of @w x @h and waits until it is drawn at its size. */
+static GtkWidget *
+show_in_window(GtkWidget *child, int w, int h)
+{
+  GtkWidget *win = gtk_window_new();
+  gtk_window_set_default_size(GTK_WINDOW(win), w, h);
+  gtk_window_set_child(GTK_WINDOW(win), child);
+  gtk_window_present(GTK_WINDOW(win));
+  gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  while ((!gtk_widget_get_mapped(child) || gtk_widget_get_width(child) < 10) &&
+         g_get_monotonic_time() < end)
+    g_main_context_iteration(NULL, FALSE);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration(NULL, FALSE);
+  return win;
+}
+
+static gboolean
+wake_cb(gpointer user)
+{
+  *(gboolean *)user = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets GTK lay out and draw a few frames after a change. */
+static void
+settle(void)
+{
+  gboolean done = FALSE;
+  g_timeout_add(300, wake_cb, &done);
+  while (!done)
+    g_main_context_iteration(NULL, TRUE);
+}
+
+/* The widget as pixels: its snapshot rendered by the window's renderer. @stride in bytes,
+ * B G R A bytes per pixel (little-endian ARGB32). */
+static guchar *
+render_widget(GtkWidget *w, int *width, int *height, gsize *stride)
+{
+  settle();
+  int W = gtk_widget_get_width(w), H = gtk_widget_get_height(w);
+  g_assert_cmpint(W, >, 0);
+  GdkPaintable *p = gtk_widget_paintable_new(w);
+  /* The paintable is empty until the widget has drawn a frame. */
+  GskRenderNode *node = NULL;
+  gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  while (node == NULL && g_get_monotonic_time() < end) {
+    GtkSnapshot *s = gtk_snapshot_new();
+    gdk_paintable_snapshot(p, s, W, H);
+    node = gtk_snapshot_free_to_node(s);
+    if (node == NULL) {
+      gtk_widget_queue_draw(w);
+      g_main_context_iteration(NULL, TRUE);
+    }
+  }
+  g_assert_nonnull(node);
+  GskRenderer *r = gtk_native_get_renderer(gtk_widget_get_native(w));
+  GdkTexture *t = gsk_renderer_render_texture(r, node, &GRAPHENE_RECT_INIT(0, 0, W, H));
+  *width = gdk_texture_get_width(t);
+  *height = gdk_texture_get_height(t);
+  *stride = (gsize)*width * 4;
+  guchar *pix = g_malloc((gsize)*height * *stride);
+  gdk_texture_download(t, pix, *stride);
+  if (g_getenv("GB_TEST_SAVE_PNG") != NULL) /* to look at what a test sees */
+    gdk_texture_save_to_png(t, g_getenv("GB_TEST_SAVE_PNG"));
+  g_object_unref(t);
+  gsk_render_node_unref(node);
+  g_object_unref(p);
+  return pix;
+}
+
+static void
+assert_pixel_rgb(const guchar *pix, gsize stride, int x, int y, GbRgb want, int tol)
+{
+  const guchar *p = pix + (gsize)y * stride + (gsize)x * 4;
+  int r = p[2], g = p[1], b = p[0];
+  int wr = (int)lround(want.r * 255), wg = (int)lround(want.g * 255),
+      wb = (int)lround(want.b * 255);
+  if (abs(r - wr) > tol || abs(g - wg) > tol || abs(b - wb) > tol)
+    g_error("pixel (%d, %d) is #%02x%02x%02x, expected #%02x%02x%02x", x, y, r, g, b, wr, wg,
+            wb);
+}
+
+/* The centre pixel of 28 x 28 cell @i of the view's heatmap. */
+static void
+assert_cell_rgb(GbExplanationView *v, const guchar *pix, gsize stride, size_t i, GbRgb want)
+{
+  graphene_rect_t cell;
+  g_assert_true(gb_explanation_view_get_cell_rect(v, (int)(i / 28), (int)(i % 28), &cell));
+  g_assert_cmpfloat(cell.size.width, >=, 8);
+  assert_pixel_rgb(pix, stride, (int)(cell.origin.x + cell.size.width / 2),
+                   (int)(cell.origin.y + cell.size.height / 2), want, 3);
+}
+
+/* ---- GbExplanationView ---- */
+
+static GbExplanationView *
+new_explanation_view(GbWorker *worker, GbModelHandle *h, const GbMethodConfig *cfg, GbTarget t)
+{
+  GbExplanationView *v = GB_EXPLANATION_VIEW(gb_explanation_view_new());
+  gb_explanation_view_set_model(v, worker, h);
+  gb_explanation_view_set_method(v, cfg);
+  gb_explanation_view_set_target(v, t);
+  return v;
+}
+
+static void
+test_view_equals_explain(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  float x[CNN_PIXELS];
+  fill_digit(x, 1);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  GbMethod methods[] = {GB_METHOD_LRP, GB_METHOD_INTEGRATED_GRADIENTS, GB_METHOD_SALIENCY};
+  for (size_t k = 0; k < G_N_ELEMENTS(methods); k++) {
+    GbMethodConfig cfg;
+    gb_method_config_init(&cfg, methods[k]);
+    cfg.steps = 16;
+    GbExplanationView *v = new_explanation_view(worker, h, &cfg, gb_target_class(3));
+    g_object_ref_sink(v);
+    int explained = 0;
+    g_signal_connect(v, "explained", G_CALLBACK(count_cb), &explained);
+    gb_explanation_view_set_input(v, x, &shape);
+    gb_explanation_view_run(v);
+    g_assert_true(gb_worker_wait_idle(worker, 30000));
+    g_assert_cmpint(explained, ==, 1);
+    GbExplanation ref;
+    reference_explain(h, x, gb_target_class(3), &cfg, &ref);
+    size_t n;
+    const float *map = gb_explanation_view_get_map(v, &n);
+    g_assert_cmpuint(n, ==, ref.map.n);
+    g_assert_cmpfloat(max_abs_diff(map, ref.map.values, n), <=, 1e-6);
+    g_assert_cmpfloat(fabs(gb_explanation_view_get_f_x(v) - ref.map.f_x), <=, 1e-5);
+    /* The diagnostics name the method's own check. */
+    const char *diag = gb_explanation_view_get_diagnostics(v);
+    if (methods[k] == GB_METHOD_LRP)
+      g_assert_nonnull(strstr(diag, "Conservation"));
+    if (methods[k] == GB_METHOD_INTEGRATED_GRADIENTS)
+      g_assert_nonnull(strstr(diag, "Completeness"));
+    gb_explanation_clear(&ref);
+    g_object_unref(v);
+  }
+}
+
+static void
+test_view_predicted_target(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  float x[CNN_PIXELS], logits[16];
+  int n_logits;
+  fill_digit(x, 2);
+  reference_logits(h, x, logits, &n_logits);
+  int best = 0;
+  for (int i = 1; i < n_logits; i++)
+    best = logits[i] > logits[best] ? i : best;
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanationView *v = g_object_ref_sink(
+      new_explanation_view(worker, h, &cfg, gb_target_class(-1)));
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_explanation_view_set_input(v, x, &shape);
+  gb_explanation_view_run(v);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_assert_cmpint(gb_explanation_view_get_explained_target(v).class_a, ==, best);
+  g_assert_cmpfloat(fabs(gb_explanation_view_get_f_x(v) - logits[best]), <=, 1e-5);
+  g_object_unref(v);
+}
+
+static void
+test_view_drops_stale(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  float a[CNN_PIXELS], b[CNN_PIXELS];
+  fill_digit(a, 3);
+  fill_digit(b, 4);
+  b[0] = 0.9f; /* differ for sure */
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanationView *v = g_object_ref_sink(
+      new_explanation_view(worker, h, &cfg, gb_target_class(5)));
+  int explained = 0;
+  g_signal_connect(v, "explained", G_CALLBACK(count_cb), &explained);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  /* Ten pen moves in one frame: only the last input's map may be shown. */
+  for (int i = 0; i < 10; i++) {
+    gb_explanation_view_set_input(v, i % 2 ? b : a, &shape);
+    gb_explanation_view_run(v);
+  }
+  gb_explanation_view_set_input(v, a, &shape);
+  gb_explanation_view_run(v);
+  gb_explanation_view_set_input(v, b, &shape);
+  gb_explanation_view_run(v);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_assert_cmpint(explained, ==, 1);
+  GbExplanation ra, rb;
+  reference_explain(h, a, gb_target_class(5), &cfg, &ra);
+  reference_explain(h, b, gb_target_class(5), &cfg, &rb);
+  size_t n;
+  const float *map = gb_explanation_view_get_map(v, &n);
+  g_assert_cmpfloat(max_abs_diff(map, rb.map.values, n), <=, 1e-6);
+  g_assert_cmpfloat(max_abs_diff(ra.map.values, rb.map.values, n), >, 1e-3);
+  gb_explanation_clear(&ra);
+  gb_explanation_clear(&rb);
+  g_object_unref(v);
+}
+
+static void
+test_view_bad_input(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanationView *v = g_object_ref_sink(
+      new_explanation_view(worker, h, &cfg, gb_target_class(0)));
+  int failed = 0;
+  g_signal_connect(v, "failed", G_CALLBACK(failed_cb), &failed);
+  float x[100] = {0};
+  GbShape wrong = gb_shape_1d(100);
+  gb_explanation_view_set_input(v, x, &wrong);
+  gb_explanation_view_run(v);
+  g_assert_cmpint(failed, ==, 1);
+  g_assert_null(gb_explanation_view_get_map(v, NULL));
+  float y[CNN_PIXELS] = {0};
+  y[17] = NAN;
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_explanation_view_set_input(v, y, &shape);
+  gb_explanation_view_run(v);
+  g_assert_cmpint(failed, ==, 2);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_object_unref(v);
+}
+
+/* The largest positive relevance is drawn in the diverging map's top colour, the most negative
+ * one blue, at opacity 1 over the image. */
+static void
+test_view_pixels(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  float x[CNN_PIXELS];
+  fill_digit(x, 5);
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanationView *v = new_explanation_view(worker, h, &cfg, gb_target_class(2));
+  gb_explanation_view_set_opacity(v, 1.0);
+  GtkWidget *win = show_in_window(GTK_WIDGET(v), 700, 640);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_explanation_view_set_input(v, x, &shape);
+  gb_explanation_view_run(v);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  size_t n;
+  const float *map = gb_explanation_view_get_map(v, &n);
+  size_t hi = 0, lo = 0;
+  for (size_t i = 1; i < n; i++) {
+    hi = map[i] > map[hi] ? i : hi;
+    lo = map[i] < map[lo] ? i : lo;
+  }
+  g_assert_cmpfloat(map[hi], >, 0);
+  g_assert_cmpfloat(map[lo], <, 0);
+  double max_abs = fmax(map[hi], -map[lo]);
+  GtkWidget *plot = GTK_WIDGET(gb_explanation_view_get_plot_view(v));
+  int W, H;
+  gsize stride;
+  g_autofree guchar *pix = render_widget(plot, &W, &H, &stride);
+  /* Symmetric scale: the extreme cell takes an end colour, the other t = 0.5 + v / (2 max). */
+  size_t cells[2] = {hi, lo};
+  for (int k = 0; k < 2; k++) {
+    double t = 0.5 + 0.5 * map[cells[k]] / max_abs;
+    g_assert_true(t <= 1e-9 || t >= 1 - 1e-9 || k == (map[hi] >= -map[lo] ? 1 : 0));
+    assert_cell_rgb(v, pix, stride, cells[k], gb_colormap_lookup(GB_COLORMAP_DIVERGING, t));
+  }
+  /* Forced viridis: the largest value is viridis' top colour, the smallest its bottom one. */
+  gb_explanation_view_set_colormap(v, GB_COLORMAP_VIRIDIS);
+  g_free(pix);
+  pix = render_widget(plot, &W, &H, &stride);
+  assert_cell_rgb(v, pix, stride, hi, gb_colormap_lookup(GB_COLORMAP_VIRIDIS, 1.0));
+  assert_cell_rgb(v, pix, stride, lo, gb_colormap_lookup(GB_COLORMAP_VIRIDIS, 0.0));
+  gtk_window_destroy(GTK_WINDOW(win));
+}
+
+/* ---- GbProbabilityView ---- */
+
+static void
+test_probabilities(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  GbProbabilityView *pv = g_object_ref_sink(GB_PROBABILITY_VIEW(gb_probability_view_new()));
+  gb_probability_view_set_model(pv, worker, h);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  for (guint32 seed = 10; seed < 14; seed++) {
+    float x[CNN_PIXELS], logits[16];
+    int n_logits;
+    fill_digit(x, seed);
+    fill_uniform(x, 200, 0, 1, seed); /* vary the prediction */
+    reference_logits(h, x, logits, &n_logits);
+    gb_probability_view_set_input(pv, x, &shape);
+    g_assert_true(gb_worker_wait_idle(worker, 30000));
+    int n;
+    const float *p = gb_probability_view_get_probabilities(pv, &n);
+    g_assert_cmpint(n, ==, n_logits);
+    double sum = 0;
+    int best = 0;
+    for (int i = 0; i < n; i++) {
+      g_assert_cmpfloat(p[i], >=, 0);
+      sum += p[i];
+      best = logits[i] > logits[best] ? i : best;
+    }
+    g_assert_cmpfloat(fabs(sum - 1.0), <=, 1e-5);
+    g_assert_cmpint(gb_probability_view_get_predicted(pv), ==, best);
+    /* softmax ratios: p_i / p_j = exp(l_i - l_j) */
+    g_assert_cmpfloat(fabs(log(p[best] / p[(best + 1) % n]) -
+                           (logits[best] - logits[(best + 1) % n])), <=, 1e-3);
+  }
+  /* A one-output model: two classes, 1 - sigmoid and sigmoid. */
+  float one = 2.0f;
+  gb_probability_view_set_logits(pv, &one, 1, FALSE);
+  int n;
+  const float *p = gb_probability_view_get_probabilities(pv, &n);
+  g_assert_cmpint(n, ==, 2);
+  g_assert_cmpfloat(fabs(p[1] - 1 / (1 + exp(-2.0))), <=, 1e-6);
+  g_assert_cmpint(gb_probability_view_get_predicted(pv), ==, 1);
+  g_object_unref(pv);
+}
+
+int
+main(int argc, char **argv)
+{
+  if (!gtk_init_check()) {
+    printf("1..0 # SKIP no display\n");
+    return 0;
+  }
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/ui/explanation-view/equals-explain", test_view_equals_explain);
+  g_test_add_func("/ui/explanation-view/predicted-target", test_view_predicted_target);
+  g_test_add_func("/ui/explanation-view/drops-stale", test_view_drops_stale);
+  g_test_add_func("/ui/explanation-view/bad-input", test_view_bad_input);
+  g_test_add_func("/ui/explanation-view/pixels", test_view_pixels);
+  g_test_add_func("/ui/probability-view/softmax", test_probabilities);
+  return g_test_run();
+}

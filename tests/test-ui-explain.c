@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gb-colormap.h"
+#include "gb-compare-view.h"
 #include "gb-explanation-view.h"
 #include "gb-probability-view.h"
 
@@ -426,6 +427,93 @@ test_probabilities(void)
   g_object_unref(pv);
 }
 
+/* ---- GbCompareView ---- */
+
+static void
+test_compare_methods(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  GbCompareView *cv = g_object_ref_sink(GB_COMPARE_VIEW(gb_compare_view_new()));
+  gb_compare_view_set_model(cv, worker, h);
+  float x[CNN_PIXELS];
+  fill_digit(x, 6);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_compare_view_set_input(cv, x, &shape);
+  gb_compare_view_set_target(cv, gb_target_class(4));
+  g_auto(GStrv) defaults = gb_compare_view_dup_selected(cv);
+  g_assert_cmpuint(g_strv_length(defaults), ==, 8);
+  g_assert_true(g_strv_contains((const char *const *)defaults, "lrp-gamma-box"));
+  int finished = 0;
+  g_signal_connect(cv, "finished", G_CALLBACK(count_cb), &finished);
+  gb_compare_view_run(cv);
+  g_assert_true(gb_worker_wait_idle(worker, 120000));
+  g_assert_cmpint(finished, ==, 1);
+  g_assert_cmpuint(gb_compare_view_get_n_results(cv), ==, 8);
+  for (guint i = 0; i < 8; i++) {
+    const char *id, *error;
+    size_t n;
+    double seconds;
+    const float *map = gb_compare_view_get_result(cv, i, &id, &n, &seconds, &error);
+    g_assert_cmpstr(id, ==, defaults[i]);
+    g_assert_null(error);
+    g_assert_nonnull(map);
+    g_assert_cmpfloat(seconds, >, 0);
+    GbMethodConfig cfg;
+    g_assert_true(gb_method_config_init_from_id(&cfg, id));
+    GbExplanation ref;
+    reference_explain(h, x, gb_target_class(4), &cfg, &ref);
+    g_assert_cmpuint(n, ==, ref.map.n);
+    double scale = gb_colormap_max_abs(ref.map.values, n);
+    g_assert_cmpfloat(scale, >, 0);
+    if (max_abs_diff(map, ref.map.values, n) > 1e-5 * scale)
+      g_error("%s: the view's map differs from gb_explain's by %g", id,
+              max_abs_diff(map, ref.map.values, n));
+    gb_explanation_clear(&ref);
+  }
+  g_object_unref(cv);
+}
+
+/* Gradient x input is linear in the target: why a and not b = map(a) - map(b). */
+static void
+test_compare_contrast(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  GbCompareView *cv = g_object_ref_sink(GB_COMPARE_VIEW(gb_compare_view_new()));
+  gb_compare_view_set_model(cv, worker, h);
+  float x[CNN_PIXELS];
+  fill_digit(x, 7);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_compare_view_set_input(cv, x, &shape);
+  const char *ids[] = {"grad-x-input", NULL};
+  gb_compare_view_set_selected(cv, ids);
+  gb_compare_view_set_target(cv, gb_target_contrast(3, 8));
+  GbTarget t = gb_compare_view_get_target(cv);
+  g_assert_cmpint(t.class_a, ==, 3);
+  g_assert_cmpint(t.class_b, ==, 8);
+  gb_compare_view_run(cv);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_assert_cmpuint(gb_compare_view_get_n_results(cv), ==, 1);
+  size_t n;
+  const float *map = gb_compare_view_get_result(cv, 0, NULL, &n, NULL, NULL);
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanation ra, rb;
+  reference_explain(h, x, gb_target_class(3), &cfg, &ra);
+  reference_explain(h, x, gb_target_class(8), &cfg, &rb);
+  float *diff = g_new(float, n);
+  for (size_t i = 0; i < n; i++)
+    diff[i] = ra.map.values[i] - rb.map.values[i];
+  double scale = gb_colormap_max_abs(diff, n);
+  g_assert_cmpfloat(scale, >, 1e-3);
+  g_assert_cmpfloat(max_abs_diff(map, diff, n), <=, 1e-5 * scale);
+  g_free(diff);
+  gb_explanation_clear(&ra);
+  gb_explanation_clear(&rb);
+  g_object_unref(cv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -440,5 +528,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/explanation-view/bad-input", test_view_bad_input);
   g_test_add_func("/ui/explanation-view/pixels", test_view_pixels);
   g_test_add_func("/ui/probability-view/softmax", test_probabilities);
+  g_test_add_func("/ui/compare-view/methods", test_compare_methods);
+  g_test_add_func("/ui/compare-view/contrast", test_compare_contrast);
   return g_test_run();
 }

@@ -12,6 +12,7 @@
 #include "gb-compare-view.h"
 #include "gb-explanation-view.h"
 #include "gb-probability-view.h"
+#include "gb-shap-view.h"
 
 #define CNN_PIXELS 784
 
@@ -514,6 +515,85 @@ test_compare_contrast(void)
   g_object_unref(cv);
 }
 
+/* ---- GbShapView ---- */
+
+static void
+test_shap_efficiency(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  GbShapView *sv = g_object_ref_sink(GB_SHAP_VIEW(gb_shap_view_new()));
+  gb_shap_view_set_model(sv, worker, h);
+  float x[CNN_PIXELS], logits[16];
+  int n_logits;
+  fill_digit(x, 8);
+  reference_logits(h, x, logits, &n_logits);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_shap_view_set_input(sv, x, &shape);
+  for (int seg = 0; seg < 2; seg++) {
+    gb_shap_view_set_segmentation(sv, seg ? GB_SEGMENTATION_SLIC : GB_SEGMENTATION_GRID);
+    int finished = 0;
+    gulong id = g_signal_connect(sv, "finished", G_CALLBACK(count_cb), &finished);
+    gb_shap_view_run(sv);
+    g_assert_true(gb_worker_wait_idle(worker, 120000));
+    g_signal_handler_disconnect(sv, id);
+    g_assert_cmpint(finished, ==, 1);
+    g_assert_cmpint(gb_shap_view_get_n_classes(sv), ==, n_logits);
+    int best = 0;
+    for (int c = 0; c < n_logits; c++) {
+      int M;
+      const double *phi = gb_shap_view_get_values(sv, c, &M);
+      g_assert_cmpint(M, >, 20);
+      double sum = 0;
+      for (int i = 0; i < M; i++)
+        sum += phi[i];
+      /* f(x) is the model's own logit, computed here independently. */
+      g_assert_cmpfloat(fabs(gb_shap_view_get_f_x(sv, c) - logits[c]), <=, 1e-4);
+      g_assert_cmpfloat(fabs(sum + gb_shap_view_get_base_value(sv, c) - logits[c]), <=, 1e-4);
+      best = logits[c] > logits[best] ? c : best;
+    }
+    g_assert_cmpint(gb_shap_view_get_shown_class(sv), ==, best);
+    /* Every segment id used, each feature in one. */
+    size_t n;
+    const int *ids = gb_shap_view_get_segment_ids(sv, &n);
+    int M;
+    gb_shap_view_get_values(sv, 0, &M);
+    g_assert_cmpuint(n, ==, CNN_PIXELS);
+    g_autofree int *count = g_new0(int, M);
+    for (size_t i = 0; i < n; i++) {
+      g_assert_cmpint(ids[i], >=, 0);
+      g_assert_cmpint(ids[i], <, M);
+      count[ids[i]]++;
+    }
+    for (int i = 0; i < M; i++)
+      g_assert_cmpint(count[i], >, 0);
+    if (seg == 0)
+      g_assert_cmpint(M, ==, 49);
+  }
+  /* The view's class 2 agrees with the one-class KernelSHAP on the same grid. */
+  gb_shap_view_set_segmentation(sv, GB_SEGMENTATION_GRID);
+  gb_shap_view_run(sv);
+  g_assert_true(gb_worker_wait_idle(worker, 120000));
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_KERNEL_SHAP);
+  GbExplanation ref;
+  reference_explain(h, x, gb_target_class(2), &cfg, &ref);
+  int M;
+  const double *phi = gb_shap_view_get_values(sv, 2, &M);
+  g_assert_cmpint(M, ==, ref.segments.n_segments);
+  double scale = 0, diff = 0;
+  for (int i = 0; i < M; i++) {
+    scale = fmax(scale, fabs(ref.segments.segment_values[i]));
+    diff = fmax(diff, fabs(phi[i] - ref.segments.segment_values[i]));
+  }
+  g_assert_cmpfloat(diff, <=, 1e-3 * scale);
+  gb_shap_view_set_class(sv, 2);
+  g_assert_cmpint(gb_shap_view_get_shown_class(sv), ==, 2);
+  g_assert_nonnull(strstr(gb_shap_view_get_summary(sv), "Efficiency"));
+  gb_explanation_clear(&ref);
+  g_object_unref(sv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -530,5 +610,6 @@ main(int argc, char **argv)
   g_test_add_func("/ui/probability-view/softmax", test_probabilities);
   g_test_add_func("/ui/compare-view/methods", test_compare_methods);
   g_test_add_func("/ui/compare-view/contrast", test_compare_contrast);
+  g_test_add_func("/ui/shap-view/efficiency", test_shap_efficiency);
   return g_test_run();
 }

@@ -51,6 +51,7 @@ gboolean gb_explain_check_input(GbModelHandle *handle, const float *x, const GbS
                                 GError **error);
 /* Argmax of @v (n), -1 for n < 1. */
 int gb_explain_argmax(const float *v, int n);
+int gb_explain_argmax_double(const double *v, int n);
 
 /* ---- Heatmap figures ----
  * What a heatmap shows of an input and a per-feature map:
@@ -70,6 +71,9 @@ typedef struct {
   gboolean show_colorbar;
   /* Optional outline of segments (rows x cols ids): boundaries drawn over the cells. */
   int *segment_ids;
+  /* Optional: these segments' numbers written at their centres (needs segment_ids). */
+  int *label_ids;
+  int n_labels;
 } GbHeatmapFigure;
 
 /* Whether @shape is an EEG (time, channels) input. */

@@ -260,6 +260,16 @@ gb_explain_argmax(const float *v, int n)
   return best;
 }
 
+int
+gb_explain_argmax_double(const double *v, int n)
+{
+  int best = n > 0 ? 0 : -1;
+  for (int i = 1; i < n; i++)
+    if (v[i] > v[best])
+      best = i;
+  return best;
+}
+
 /* ---- Display layout ---- */
 
 gboolean
@@ -372,6 +382,7 @@ gb_heatmap_figure_free(gpointer figure)
   g_free(f->title);
   g_free(f->colorbar_label);
   g_free(f->segment_ids);
+  g_free(f->label_ids);
   g_free(f);
 }
 
@@ -419,6 +430,42 @@ draw_boundaries(cairo_t *cr, const GbHeatmapFigure *fig, const GbHeatmapLayout *
   cairo_restore(cr);
 }
 
+/* Each labelled segment's number at the mean position of its cells, dark on a light halo. */
+static void
+draw_labels(cairo_t *cr, const GbHeatmapFigure *fig, const GbHeatmapLayout *l)
+{
+  double cw = l->image.width / fig->cols, ch = l->image.height / fig->rows;
+  cairo_save(cr);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size(cr, fmax(9.0, fmin(1.6 * fmin(cw, ch), l->font_size)));
+  for (int k = 0; k < fig->n_labels; k++) {
+    double sr = 0, sc = 0;
+    int count = 0;
+    for (int i = 0; i < fig->rows * fig->cols; i++)
+      if (fig->segment_ids[i] == fig->label_ids[k]) {
+        sr += i / fig->cols;
+        sc += i % fig->cols;
+        count++;
+      }
+    if (count == 0)
+      continue;
+    char text[16];
+    g_snprintf(text, sizeof text, "%d", fig->label_ids[k]);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, text, &e);
+    double x = l->image.x + (sc / count + 0.5) * cw - e.width / 2 - e.x_bearing;
+    double y = l->image.y + (sr / count + 0.5) * ch - e.height / 2 - e.y_bearing;
+    cairo_move_to(cr, x, y);
+    cairo_text_path(cr, text);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_set_line_width(cr, 3.0);
+    cairo_stroke_preserve(cr);
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    cairo_fill(cr);
+  }
+  cairo_restore(cr);
+}
+
 GbStatus
 gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
@@ -432,6 +479,7 @@ gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
     GbHeatmapLayout l;
     gb_heatmap_layout(&h, area, &l);
     draw_boundaries(cr, fig, &l);
+    draw_labels(cr, fig, &l);
   }
   return st;
 }

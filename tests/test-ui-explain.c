@@ -11,6 +11,7 @@
 #include "gb-colormap.h"
 #include "gb-compare-view.h"
 #include "gb-explanation-view.h"
+#include "gb-lrp-compare-view.h"
 #include "gb-probability-view.h"
 #include "gb-shap-view.h"
 
@@ -594,6 +595,125 @@ test_shap_efficiency(void)
   g_object_unref(sv);
 }
 
+/* ---- GbLrpCompareView ---- */
+
+/* A ReLU MLP with non-zero biases: LRP-0 must still equal gradient x input. */
+static GbModelHandle *
+relu_mlp_handle(const char *spec)
+{
+  GbModel *m = NULL;
+  GbError err = {0};
+  if (gb_model_new_from_spec(spec, 42, &m, &err) != GB_OK)
+    g_error("%s", err.message);
+  for (int i = 0; i < gb_model_n_tensors(m); i++) {
+    GbModelTensor t;
+    gb_model_get_tensor(m, i, &t);
+    if (t.is_bias)
+      fill_uniform(t.data, t.count, -0.3f, 0.3f, 100 + (guint32)i);
+  }
+  return gb_model_handle_new(m, "test-mlp", "Test MLP", NULL);
+}
+
+static void
+run_lrp_compare(GbWorker *worker, GbLrpCompareView *lv)
+{
+  int finished = 0;
+  gulong id = g_signal_connect(lv, "finished", G_CALLBACK(count_cb), &finished);
+  gb_lrp_compare_view_run(lv);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_signal_handler_disconnect(lv, id);
+  g_assert_cmpint(finished, ==, 1);
+}
+
+static void
+test_lrp_compare(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h =
+      relu_mlp_handle("input(1,8,8), flatten, dense(24), relu, dense(16), relu, dense(5)");
+  g_assert_true(gb_lrp_compare_is_relu_network(gb_model_handle_get_model(h), NULL));
+  GbLrpCompareView *lv = g_object_ref_sink(GB_LRP_COMPARE_VIEW(gb_lrp_compare_view_new()));
+  gb_lrp_compare_view_set_model(lv, worker, h);
+  float x[64];
+  fill_uniform(x, 64, 0, 1, 9);
+  GbShape shape = gb_shape_3d(1, 8, 8);
+  gb_lrp_compare_view_set_input(lv, x, &shape);
+  gb_lrp_compare_view_set_target(lv, gb_target_class(1));
+  gb_lrp_compare_view_set_rule(lv, GB_LRP_ZERO, 0);
+  run_lrp_compare(worker, lv);
+  size_t n;
+  const float *gxi = gb_lrp_compare_view_get_gxi_map(lv, &n);
+  g_assert_cmpuint(n, ==, 64);
+  double scale = gb_colormap_max_abs(gxi, n);
+  g_assert_cmpfloat(scale, >, 1e-3);
+  g_assert_cmpfloat(gb_lrp_compare_view_get_pearson(lv), >=, 1 - 1e-6);
+  g_assert_cmpfloat(gb_lrp_compare_view_get_spearman(lv), >=, 1 - 1e-6);
+  g_assert_cmpfloat(gb_lrp_compare_view_get_max_difference(lv), <=, 1e-5 * scale);
+  /* The view's G x I is the engine's (the reference here is computed separately). */
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanation ref;
+  reference_explain(h, x, gb_target_class(1), &cfg, &ref);
+  g_assert_cmpfloat(max_abs_diff(gxi, ref.map.values, n), <=, 1e-6);
+  gb_explanation_clear(&ref);
+  /* epsilon 1 absorbs relevance at every layer: the maps part. */
+  gb_lrp_compare_view_set_rule(lv, GB_LRP_EPSILON, 1.0);
+  g_assert_true(gb_worker_wait_idle(worker, 30000)); /* set_rule ran it again */
+  double d_eps1 = gb_lrp_compare_view_get_max_difference(lv);
+  g_assert_cmpfloat(d_eps1, >, 1e-3 * scale);
+  g_assert_cmpfloat(gb_lrp_compare_view_get_pearson(lv), <, 1 - 1e-6);
+  /* ... and more with a larger epsilon. */
+  gb_lrp_compare_view_set_rule(lv, GB_LRP_EPSILON, 5.0);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_assert_cmpfloat(gb_lrp_compare_view_get_max_difference(lv), >, d_eps1);
+  gb_lrp_compare_view_set_rule(lv, GB_LRP_GAMMA, 0.5);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  g_assert_cmpfloat(gb_lrp_compare_view_get_max_difference(lv), >, 1e-3 * scale);
+  g_object_unref(lv);
+
+  /* The digits CNN (conv, ReLU, max pooling) is a ReLU network too. */
+  g_autoptr(GbModelHandle) cnn = cnn_handle();
+  g_assert_true(gb_lrp_compare_is_relu_network(gb_model_handle_get_model(cnn), NULL));
+  lv = g_object_ref_sink(GB_LRP_COMPARE_VIEW(gb_lrp_compare_view_new()));
+  gb_lrp_compare_view_set_model(lv, worker, cnn);
+  float digit[CNN_PIXELS];
+  fill_digit(digit, 11);
+  GbShape dshape = gb_shape_3d(1, 28, 28);
+  gb_lrp_compare_view_set_input(lv, digit, &dshape);
+  gb_lrp_compare_view_set_rule(lv, GB_LRP_ZERO, 0);
+  run_lrp_compare(worker, lv);
+  const float *cg = gb_lrp_compare_view_get_gxi_map(lv, &n);
+  g_assert_cmpfloat(gb_lrp_compare_view_get_max_difference(lv), <=,
+                    1e-4 * gb_colormap_max_abs(cg, n));
+  g_object_unref(lv);
+}
+
+static void
+test_lrp_compare_not_relu(void)
+{
+  g_autoptr(GbModelHandle) h =
+      relu_mlp_handle("input(1,8,8), flatten, dense(16), tanh, dense(3)");
+  g_autofree char *why = NULL;
+  g_assert_false(gb_lrp_compare_is_relu_network(gb_model_handle_get_model(h), &why));
+  g_assert_nonnull(strstr(why, "tanh"));
+  g_assert_nonnull(strstr(why, "layer 3"));
+  /* tanh(z)/z != tanh'(z): even LRP-0 differs from gradient x input. */
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  GbLrpCompareView *lv = g_object_ref_sink(GB_LRP_COMPARE_VIEW(gb_lrp_compare_view_new()));
+  gb_lrp_compare_view_set_model(lv, worker, h);
+  float x[64];
+  fill_uniform(x, 64, 0, 1, 12);
+  GbShape shape = gb_shape_3d(1, 8, 8);
+  gb_lrp_compare_view_set_input(lv, x, &shape);
+  gb_lrp_compare_view_set_rule(lv, GB_LRP_ZERO, 0);
+  run_lrp_compare(worker, lv);
+  size_t n;
+  const float *gxi = gb_lrp_compare_view_get_gxi_map(lv, &n);
+  g_assert_cmpfloat(gb_lrp_compare_view_get_max_difference(lv), >,
+                    1e-3 * gb_colormap_max_abs(gxi, n));
+  g_object_unref(lv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -611,5 +731,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/compare-view/methods", test_compare_methods);
   g_test_add_func("/ui/compare-view/contrast", test_compare_contrast);
   g_test_add_func("/ui/shap-view/efficiency", test_shap_efficiency);
+  g_test_add_func("/ui/lrp-compare-view/relu", test_lrp_compare);
+  g_test_add_func("/ui/lrp-compare-view/not-relu", test_lrp_compare_not_relu);
   return g_test_run();
 }

@@ -42,6 +42,7 @@ struct _GbCompareView {
   GtkWidget *run_button;
   GtkWidget *cancel_button;
   GtkWidget *progress;
+  GtkWidget *target_label;
   GtkWidget *grid;
 
   GbWorker *worker;
@@ -188,8 +189,9 @@ cell_figure(GbCompareView *self, CompareResult *r)
   fig->map = gb_explain_display_values(r->values, &self->shown_shape);
   fig->image = gb_explain_display_image(self->shown_x, &self->shown_shape);
   g_autofree char *name = gb_explain_method_name(&r->cfg);
+  double ms = 1000.0 * r->seconds;
   /* TRANSLATORS: a method and its time, "Occlusion: 120 ms" */
-  fig->title = g_strdup_printf(_("%s: %.0f ms"), name, 1000.0 * r->seconds);
+  fig->title = g_strdup_printf(ms < 10 ? _("%s: %.1f ms") : _("%s: %.0f ms"), name, ms);
   fig->colormap = gb_method_is_signed(r->cfg.method) ? GB_COLORMAP_DIVERGING
                                                      : GB_COLORMAP_VIRIDIS;
   return fig;
@@ -208,6 +210,9 @@ show_cell(GObject *owner, gpointer partial)
   r->seconds = c->seconds;
   r->error = g_steal_pointer(&c->error);
   self->explained = c->target;
+  g_autofree char *tt = gb_explain_target_text(&c->target);
+  g_autofree char *heading = g_strdup_printf(_("Every method explains %s"), tt);
+  gtk_label_set_text(GTK_LABEL(self->target_label), heading);
   GbPlotView *cell = GB_PLOT_VIEW(r->cell);
   if (r->error != NULL) {
     g_autofree char *name = gb_explain_method_name(&r->cfg);
@@ -550,6 +555,8 @@ gb_compare_view_init(GbCompareView *self)
   self->explained = gb_target_class(-1);
   gtk_box_append(GTK_BOX(self), build_method_checks(self));
   gtk_box_append(GTK_BOX(self), build_target_row(self));
+  self->target_label = gb_explain_heading("");
+  gtk_box_append(GTK_BOX(self), self->target_label);
   self->grid = gtk_grid_new();
   gtk_grid_set_row_spacing(GTK_GRID(self->grid), 6);
   gtk_grid_set_column_spacing(GTK_GRID(self->grid), 6);

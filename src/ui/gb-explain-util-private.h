@@ -82,7 +82,9 @@ gboolean gb_explain_shape_is_eeg(const GbShape *shape);
 void gb_explain_display_size(const GbShape *shape, int *rows, int *cols);
 /* @values (laid out as @shape) in display layout; a newly allocated rows x cols array. */
 float *gb_explain_display_values(const float *values, const GbShape *shape);
-/* The image under the map (NULL for EEG and when @x is NULL). */
+/* The image under the map (NULL for EEG and when @x is NULL): its range scaled to light gray
+ * ink (1 - GB_EXPLAIN_INK at the largest value) on white. */
+#define GB_EXPLAIN_INK 0.6
 float *gb_explain_display_image(const float *x, const GbShape *shape);
 /* Int ids (laid out as @shape) in display layout, the first channel's for images. */
 int *gb_explain_display_ids(const int *ids, const GbShape *shape);
@@ -96,6 +98,9 @@ GbStatus gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbErro
 
 /* Fills @area white: figures use dark text, so they sit on paper in dark themes too. */
 void gb_explain_paint_paper(cairo_t *cr, GbPlotRect area);
+
+/* Text for a projector: 1.2 times the theme's size. */
+void gb_explain_label_enlarge(GtkWidget *label);
 
 /* A vertical box with a bold heading label. */
 GtkWidget *gb_explain_heading(const char *text);

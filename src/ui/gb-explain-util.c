@@ -208,8 +208,10 @@ gb_explain_diagnostics(const GbMethodConfig *cfg, const GbExplanation *ex, doubl
     append_lrp(s, ex);
   if (ex->segments.n_segments > 0)
     append_segments(s, cfg, ex);
-  g_string_append_printf(s, _("%d model evaluations in %.0f ms"), a->n_evaluations,
-                         1000.0 * seconds);
+  g_string_append_printf(s,
+                         ngettext("%d model evaluation in %.1f ms",
+                                  "%d model evaluations in %.1f ms", (unsigned long)a->n_evaluations),
+                         a->n_evaluations, 1000.0 * seconds);
   return g_string_free(s, FALSE);
 }
 
@@ -332,12 +334,14 @@ gb_explain_display_image(const float *x, const GbShape *shape)
   if (x == NULL || gb_explain_shape_is_eeg(shape))
     return NULL;
   float *img = gb_explain_display_values(x, shape);
-  if (shape->ndim == 3 && shape->dim[0] > 1) {
-    int rows, cols;
-    gb_explain_display_size(shape, &rows, &cols);
-    for (size_t i = 0; i < (size_t)rows * cols; i++)
-      img[i] /= (float)shape->dim[0];
-  }
+  int rows, cols;
+  gb_explain_display_size(shape, &rows, &cols);
+  size_t n = (size_t)rows * cols;
+  double lo, hi;
+  gb_colormap_range(img, n, &lo, &hi);
+  /* Light gray ink on white paper: dark ink would muddy the colours laid over it. */
+  for (size_t i = 0; i < n; i++)
+    img[i] = (float)(1.0 - GB_EXPLAIN_INK * (hi > lo ? (img[i] - lo) / (hi - lo) : 0.0));
   return img;
 }
 
@@ -366,7 +370,7 @@ gb_heatmap_figure_new(void)
   GbHeatmapFigure *f = g_new0(GbHeatmapFigure, 1);
   f->colormap = GB_COLORMAP_DIVERGING;
   f->opacity = 0.75;
-  f->invert_image = TRUE;
+  f->invert_image = FALSE; /* gb_explain_display_image() already made it ink on paper */
   f->show_colorbar = TRUE;
   return f;
 }
@@ -494,11 +498,21 @@ gb_explain_paint_paper(cairo_t *cr, GbPlotRect area)
   cairo_restore(cr);
 }
 
+void
+gb_explain_label_enlarge(GtkWidget *label)
+{
+  PangoAttrList *attrs = pango_attr_list_new();
+  pango_attr_list_insert(attrs, pango_attr_scale_new(1.2));
+  gtk_label_set_attributes(GTK_LABEL(label), attrs);
+  pango_attr_list_unref(attrs);
+}
+
 GtkWidget *
 gb_explain_heading(const char *text)
 {
   GtkWidget *label = gtk_label_new(text);
   gtk_label_set_xalign(GTK_LABEL(label), 0);
   gtk_widget_add_css_class(label, "heading");
+  gb_explain_label_enlarge(label);
   return label;
 }

@@ -482,7 +482,7 @@ gb_explanation_view_init(GbExplanationView *self)
   self->diagnostics = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(self->diagnostics), 0);
   gtk_label_set_wrap(GTK_LABEL(self->diagnostics), TRUE);
-  gtk_label_set_selectable(GTK_LABEL(self->diagnostics), TRUE);
+  gb_explain_label_enlarge(self->diagnostics);
   gtk_box_append(GTK_BOX(self), self->diagnostics);
 }
 

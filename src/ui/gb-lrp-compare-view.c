@@ -507,6 +507,7 @@ build_explanation(void)
   gtk_label_set_wrap(GTK_LABEL(label), TRUE);
   gtk_label_set_xalign(GTK_LABEL(label), 0);
   gtk_label_set_max_width_chars(GTK_LABEL(label), 120);
+  gb_explain_label_enlarge(label);
   return label;
 }
 
@@ -570,12 +571,13 @@ gb_lrp_compare_view_init(GbLrpCompareView *self)
   gtk_box_append(GTK_BOX(self), row);
   self->stats = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(self->stats), 0);
-  gtk_label_set_selectable(GTK_LABEL(self->stats), TRUE);
+  gb_explain_label_enlarge(self->stats);
   gtk_widget_add_css_class(self->stats, "heading");
   gtk_box_append(GTK_BOX(self), self->stats);
   self->model_label = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(self->model_label), 0);
   gtk_label_set_wrap(GTK_LABEL(self->model_label), TRUE);
+  gb_explain_label_enlarge(self->model_label);
   gtk_box_append(GTK_BOX(self), self->model_label);
   gtk_box_append(GTK_BOX(self), build_explanation());
   sync_param_control(self);

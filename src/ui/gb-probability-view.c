@@ -70,7 +70,7 @@ bars_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
   gb_explain_paint_paper(cr, area);
   GbBarChart c = {
       .kind = GB_BARCHART_PROBABILITY,
-      .orientation = GB_BARCHART_VERTICAL,
+      .orientation = GB_BARCHART_HORIZONTAL, /* one row per class: values stay legible */
       .values = f->values,
       .n = f->n,
       .labels = (const char *const *)f->labels,

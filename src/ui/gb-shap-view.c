@@ -249,13 +249,22 @@ show_classes(GbShapView *self)
     fig->image = gb_explain_display_image(self->shown_x, &self->shown_shape);
     fig->show_colorbar = FALSE;
     fig->scale_max = top; /* one scale: classes compare by colour */
+    /* A label, not the figure's title: the theme's font stays readable at this size. */
     g_autofree char *cls = gb_explain_class_name(gb_model_pool_get_handle(self->pool), c);
-    fig->title = g_strdup_printf(_("%s: f = %.2f"), cls, self->res.f_x[c]);
+    g_autofree char *title = g_strdup_printf(_("%s: f = %.2f"), cls, self->res.f_x[c]);
+    GtkWidget *cell = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    GtkWidget *label = gtk_label_new(title);
+    gb_explain_label_enlarge(label);
+    if (c == self->shown_class)
+      gtk_widget_add_css_class(label, "heading");
     GtkWidget *plot = gb_plot_view_new();
-    gtk_widget_set_size_request(plot, 90, 100);
+    gtk_widget_set_size_request(plot, 90, 110);
+    gtk_widget_set_vexpand(plot, FALSE);
     gb_plot_view_set_draw_func(GB_PLOT_VIEW(plot), gb_heatmap_figure_draw, fig,
                                gb_heatmap_figure_free);
-    gtk_box_append(GTK_BOX(self->classes_box), plot);
+    gtk_box_append(GTK_BOX(cell), label);
+    gtk_box_append(GTK_BOX(cell), plot);
+    gtk_box_append(GTK_BOX(self->classes_box), cell);
   }
 }
 
@@ -288,6 +297,7 @@ show_class(GbShapView *self)
   gb_plot_view_set_placeholder(GB_PLOT_VIEW(self->bars_plot), NULL);
   gb_plot_view_set_draw_func(GB_PLOT_VIEW(self->bars_plot), bars_figure_draw,
                              bars_figure(self, c), bars_figure_free);
+  show_classes(self);
 }
 
 /* ---- Job callbacks ---- */
@@ -328,7 +338,6 @@ shap_job_done_cb(GObject *owner, gpointer data, const GError *error)
   self->seconds = j->seconds;
   self->have_result = TRUE;
   show_class(self);
-  show_classes(self);
   g_signal_emit(self, signals[SIGNAL_FINISHED], 0);
 }
 
@@ -596,7 +605,7 @@ gb_shap_view_init(GbShapView *self)
   self->summary = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(self->summary), 0);
   gtk_label_set_wrap(GTK_LABEL(self->summary), TRUE);
-  gtk_label_set_selectable(GTK_LABEL(self->summary), TRUE);
+  gb_explain_label_enlarge(self->summary);
   gtk_box_append(GTK_BOX(self), self->summary);
   gtk_box_append(GTK_BOX(self), gb_explain_heading(_("Every class, on one colour scale")));
   self->classes_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 4);

@@ -384,6 +384,49 @@ test_view_pixels(void)
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
+/* EEG (time, channels): the channel x time map, channels as rows, with no image under it (so
+ * the extreme cell has the colour map's end colour even at opacity 0.75). */
+static void
+test_view_eeg(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GbModelHandle) h = gb_model_handle_new_default("p300-rnn", &error);
+  g_assert_no_error(error);
+  const GbShape *in = gb_model_input_shape(gb_model_handle_get_model(h));
+  g_assert_cmpint(in->ndim, ==, 2);
+  int T = in->dim[0], C = in->dim[1];
+  float *x = g_new(float, (size_t)T * C);
+  fill_uniform(x, (size_t)T * C, -2, 2, 13);
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_GRAD_X_INPUT);
+  GbExplanationView *v = new_explanation_view(worker, h, &cfg, gb_target_class(0));
+  GtkWidget *win = show_in_window(GTK_WIDGET(v), 900, 600);
+  gb_explanation_view_set_input(v, x, in);
+  gb_explanation_view_run(v);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  size_t n;
+  const float *map = gb_explanation_view_get_map(v, &n);
+  g_assert_cmpuint(n, ==, (size_t)T * C);
+  size_t ext = 0;
+  for (size_t i = 1; i < n; i++)
+    ext = fabs(map[i]) > fabs(map[ext]) ? i : ext;
+  int t = (int)(ext / C), ch = (int)(ext % C);
+  GtkWidget *plot = GTK_WIDGET(gb_explanation_view_get_plot_view(v));
+  int W, H;
+  gsize stride;
+  g_autofree guchar *pix = render_widget(plot, &W, &H, &stride);
+  graphene_rect_t cell;
+  g_assert_false(gb_explanation_view_get_cell_rect(v, C, 0, &cell)); /* C rows only */
+  g_assert_true(gb_explanation_view_get_cell_rect(v, ch, t, &cell));
+  g_assert_cmpfloat(cell.size.width, >=, 6);
+  assert_pixel_rgb(pix, stride, (int)(cell.origin.x + cell.size.width / 2),
+                   (int)(cell.origin.y + cell.size.height / 2),
+                   gb_colormap_lookup(GB_COLORMAP_DIVERGING, map[ext] > 0 ? 1.0 : 0.0), 3);
+  gtk_window_destroy(GTK_WINDOW(win));
+  g_free(x);
+}
+
 /* ---- GbProbabilityView ---- */
 
 static void
@@ -431,6 +474,25 @@ test_probabilities(void)
 
 /* ---- GbCompareView ---- */
 
+typedef struct {
+  GbCompareView *view;
+  guint next;     /* the index the next cell must have */
+  int n_finished; /* "finished" seen so far */
+} LiveCells;
+
+/* Cells arrive one by one, in order, each filled when it arrives and before "finished". */
+static void
+method_done_cb(GbCompareView *cv, guint index, LiveCells *live)
+{
+  g_assert_true(cv == live->view);
+  g_assert_cmpuint(index, ==, live->next);
+  g_assert_cmpint(live->n_finished, ==, 0);
+  g_assert_nonnull(gb_compare_view_get_result(cv, index, NULL, NULL, NULL, NULL));
+  if (index + 1 < gb_compare_view_get_n_results(cv))
+    g_assert_null(gb_compare_view_get_result(cv, index + 1, NULL, NULL, NULL, NULL));
+  live->next++;
+}
+
 static void
 test_compare_methods(void)
 {
@@ -446,11 +508,13 @@ test_compare_methods(void)
   g_auto(GStrv) defaults = gb_compare_view_dup_selected(cv);
   g_assert_cmpuint(g_strv_length(defaults), ==, 8);
   g_assert_true(g_strv_contains((const char *const *)defaults, "lrp-gamma-box"));
-  int finished = 0;
-  g_signal_connect(cv, "finished", G_CALLBACK(count_cb), &finished);
+  LiveCells live = {cv, 0, 0};
+  g_signal_connect(cv, "method-done", G_CALLBACK(method_done_cb), &live);
+  g_signal_connect(cv, "finished", G_CALLBACK(count_cb), &live.n_finished);
   gb_compare_view_run(cv);
   g_assert_true(gb_worker_wait_idle(worker, 120000));
-  g_assert_cmpint(finished, ==, 1);
+  g_assert_cmpint(live.n_finished, ==, 1);
+  g_assert_cmpuint(live.next, ==, 8);
   g_assert_cmpuint(gb_compare_view_get_n_results(cv), ==, 8);
   for (guint i = 0; i < 8; i++) {
     const char *id, *error;
@@ -513,6 +577,13 @@ test_compare_contrast(void)
   g_free(diff);
   gb_explanation_clear(&ra);
   gb_explanation_clear(&rb);
+  /* "Why 3 and not 3" is refused with a message, before any job. */
+  int failed = 0;
+  g_signal_connect(cv, "failed", G_CALLBACK(failed_cb), &failed);
+  gb_compare_view_set_target(cv, gb_target_contrast(3, 3));
+  gb_compare_view_run(cv);
+  g_assert_cmpint(failed, ==, 1);
+  g_assert_false(gb_worker_lane_busy(worker, "compare"));
   g_object_unref(cv);
 }
 
@@ -727,6 +798,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/explanation-view/drops-stale", test_view_drops_stale);
   g_test_add_func("/ui/explanation-view/bad-input", test_view_bad_input);
   g_test_add_func("/ui/explanation-view/pixels", test_view_pixels);
+  g_test_add_func("/ui/explanation-view/eeg", test_view_eeg);
   g_test_add_func("/ui/probability-view/softmax", test_probabilities);
   g_test_add_func("/ui/compare-view/methods", test_compare_methods);
   g_test_add_func("/ui/compare-view/contrast", test_compare_contrast);

@@ -56,7 +56,7 @@ struct _GbCompareView {
   GbTarget explained;
 };
 
-enum { SIGNAL_FINISHED, SIGNAL_FAILED, N_SIGNALS };
+enum { SIGNAL_METHOD_DONE, SIGNAL_FINISHED, SIGNAL_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(GbCompareView, gb_compare_view, GTK_TYPE_BOX)
@@ -218,11 +218,12 @@ show_cell(GObject *owner, gpointer partial)
     g_autofree char *name = gb_explain_method_name(&r->cfg);
     g_autofree char *text = g_strdup_printf("%s\n%s", name, r->error);
     gb_plot_view_set_placeholder(cell, text);
-    return;
+  } else {
+    gb_plot_view_set_placeholder(cell, NULL);
+    gb_plot_view_set_draw_func(cell, gb_heatmap_figure_draw, cell_figure(self, r),
+                               gb_heatmap_figure_free);
   }
-  gb_plot_view_set_placeholder(cell, NULL);
-  gb_plot_view_set_draw_func(cell, gb_heatmap_figure_draw, cell_figure(self, r),
-                             gb_heatmap_figure_free);
+  g_signal_emit(self, signals[SIGNAL_METHOD_DONE], 0, c->index);
 }
 
 static void
@@ -538,6 +539,9 @@ gb_compare_view_class_init(GbCompareViewClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS(klass);
   object_class->dispose = gb_compare_view_dispose;
   object_class->finalize = gb_compare_view_finalize;
+  signals[SIGNAL_METHOD_DONE] = g_signal_new("method-done", G_TYPE_FROM_CLASS(klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 1, G_TYPE_UINT);
   signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                           0);

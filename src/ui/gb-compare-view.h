@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * Methods are named by the ids of gb_method_config_init_from_id() ("saliency", "lrp-epsilon",
  * "kernel-shap", ...), each with that function's defaults.
  *
- * Signals: "finished" () when every selected method has a result (or its own error);
+ * Signals: "method-done" (guint index) as each method's cell is filled, while the job runs;
+ * "finished" () when every selected method has a result (or its own error);
  * "failed" (const char *message) when the run cannot start or the job fails. */
 #define GB_TYPE_COMPARE_VIEW (gb_compare_view_get_type())
 G_DECLARE_FINAL_TYPE(GbCompareView, gb_compare_view, GB, COMPARE_VIEW, GtkBox)

@@ -127,7 +127,11 @@ update_figure(GbExplanationView *self)
   gb_explain_display_size(&self->ex_shape, &fig->rows, &fig->cols);
   fig->map = gb_explain_display_values(self->ex.map.values, &self->ex_shape);
   fig->image = gb_explain_display_image(self->ex_x, &self->ex_shape);
-  fig->title = gb_explain_title(&self->ex_cfg, &self->ex_target);
+  g_autofree char *title = gb_explain_title(&self->ex_cfg, &self->ex_target);
+  /* TRANSLATORS: EEG maps: rows are channels, columns time samples */
+  fig->title = gb_explain_shape_is_eeg(&self->ex_shape)
+                   ? g_strdup_printf(_("%s (rows: channels, columns: time)"), title)
+                   : g_steal_pointer(&title);
   fig->colorbar_label = g_strdup(_("relevance"));
   fig->colormap = effective_colormap(self);
   fig->opacity = self->opacity;
@@ -390,7 +394,7 @@ gb_explanation_view_get_cell_rect(GbExplanationView *self, int row, int col,
     return FALSE;
   /* The layout only needs sizes and which parts are present, not the values. */
   float dummy = 0;
-  g_autofree char *title = gb_explain_title(&self->ex_cfg, &self->ex_target);
+  const char *title = "title";
   GbHeatmap h = {.relevance = &dummy, .height = fig.rows, .width = fig.cols, .title = title,
                  .show_colorbar = TRUE, .colorbar_label = _("relevance"),
                  .colormap = GB_COLORMAP_DIVERGING};

@@ -29,7 +29,7 @@ void gb_explanation_view_set_input(GbExplanationView *self, const float *x,
                                    const GbShape *shape);
 void gb_explanation_view_set_model(GbExplanationView *self, GbWorker *worker,
                                    GbModelHandle *handle);
-/* Copies @cfg (and its baseline data, if any). */
+/* Copies @cfg, and its baseline data (model input size: set the model first). */
 void gb_explanation_view_set_method(GbExplanationView *self, const GbMethodConfig *cfg);
 /* class_a < 0: the predicted class. */
 void gb_explanation_view_set_target(GbExplanationView *self, GbTarget target);

@@ -54,7 +54,8 @@ save_cb(gpointer user)
 static void
 done_cb(gpointer instance, Demo *d)
 {
-  (void)instance;
+  if (GB_IS_EXPLANATION_VIEW(instance))
+    printf("%s\n", gb_explanation_view_get_diagnostics(GB_EXPLANATION_VIEW(instance)));
   if (d->screenshot != NULL)
     g_timeout_add(700, save_cb, d);
 }
@@ -66,7 +67,9 @@ explain_page(Demo *d, GbModelHandle *h, const GbShape *shape)
   GtkWidget *ev = gb_explanation_view_new();
   gtk_widget_set_hexpand(ev, TRUE);
   GbMethodConfig cfg;
-  gb_method_config_init_from_id(&cfg, "lrp-gamma-box");
+  const char *method = g_getenv("GB_DEMO_METHOD"); /* any id of gb_method_config_init_from_id */
+  if (!gb_method_config_init_from_id(&cfg, method != NULL ? method : "lrp-gamma-box"))
+    gb_method_config_init_from_id(&cfg, "lrp-gamma-box");
   gb_explanation_view_set_model(GB_EXPLANATION_VIEW(ev), d->worker, h);
   gb_explanation_view_set_method(GB_EXPLANATION_VIEW(ev), &cfg);
   gb_explanation_view_set_input(GB_EXPLANATION_VIEW(ev), d->x, shape);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "gb-app-options.h"
 #include "gb-blas.h"
 #include "gb-window.h"
 
@@ -17,21 +18,22 @@ G_DEFINE_FINAL_TYPE(GbApplication, gb_application, GTK_TYPE_APPLICATION)
 static gint
 gb_application_handle_local_options(GApplication *app, GVariantDict *options)
 {
-  (void)app;
   if (g_variant_dict_contains(options, "version")) {
     printf("glassbox %s\nOpenBLAS core: %s, %d thread%s\n", GB_VERSION, gb_blas_core_name(),
            gb_blas_get_threads(), gb_blas_get_threads() == 1 ? "" : "s");
     return 0;
   }
-  return -1;
+  return gb_app_options_take(app, options);
 }
 
 static void
 gb_application_activate(GApplication *app)
 {
   GtkWindow *win = gtk_application_get_active_window(GTK_APPLICATION(app));
-  if (win == NULL)
+  if (win == NULL) {
     win = GTK_WINDOW(gb_window_new(GB_APPLICATION(app)));
+    gb_app_options_apply(app, GB_WINDOW(win));
+  }
   gtk_window_present(win);
 }
 
@@ -69,6 +71,7 @@ gb_application_init(GbApplication *self)
        NULL},
       {NULL}};
   g_application_add_main_option_entries(G_APPLICATION(self), options);
+  gb_app_options_add(G_APPLICATION(self));
 }
 
 GbApplication *

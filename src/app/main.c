@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "gb-app-options.h"
 #include "gb-application.h"
 #include "gb-blas.h"
 
@@ -13,5 +14,6 @@ main(int argc, char **argv)
   if (getenv("OPENBLAS_NUM_THREADS") == NULL)
     gb_blas_set_threads(1);
   g_autoptr(GbApplication) app = gb_application_new();
-  return g_application_run(G_APPLICATION(app), argc, argv);
+  int status = g_application_run(G_APPLICATION(app), argc, argv);
+  return status != 0 ? status : gb_app_options_exit_status(G_APPLICATION(app));
 }

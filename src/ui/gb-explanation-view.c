@@ -392,10 +392,10 @@ gb_explanation_view_get_cell_rect(GbExplanationView *self, int row, int col,
   gb_explain_display_size(&self->ex_shape, &fig.rows, &fig.cols);
   if (row < 0 || col < 0 || row >= fig.rows || col >= fig.cols)
     return FALSE;
-  /* The layout only needs sizes and which parts are present, not the values. */
-  float dummy = 0;
+  /* The layout needs sizes and which parts are present; the values (same count, any order)
+   * only set the colour bar's range. */
   const char *title = "title";
-  GbHeatmap h = {.relevance = &dummy, .height = fig.rows, .width = fig.cols, .title = title,
+  GbHeatmap h = {.relevance = self->ex.map.values, .height = fig.rows, .width = fig.cols, .title = title,
                  .show_colorbar = TRUE, .colorbar_label = _("relevance"),
                  .colormap = GB_COLORMAP_DIVERGING};
   GbPlotRect area = {0, 0, gtk_widget_get_width(self->plot), gtk_widget_get_height(self->plot)};

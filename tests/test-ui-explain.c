@@ -336,6 +336,38 @@ test_view_bad_input(void)
   g_object_unref(v);
 }
 
+/* Cancel stops a long method: no result, no failure, the worker idle well before the method
+ * could have finished (KernelSHAP with 40,000 coalitions takes many seconds here). */
+static void
+test_view_cancel(void)
+{
+  g_autoptr(GbWorker) worker = gb_worker_new();
+  g_autoptr(GbModelHandle) h = cnn_handle();
+  float x[CNN_PIXELS];
+  fill_digit(x, 14);
+  GbMethodConfig cfg;
+  gb_method_config_init(&cfg, GB_METHOD_KERNEL_SHAP);
+  cfg.samples = 40000;
+  GbExplanationView *v = g_object_ref_sink(
+      new_explanation_view(worker, h, &cfg, gb_target_class(1)));
+  int explained = 0, failed = 0;
+  g_signal_connect(v, "explained", G_CALLBACK(count_cb), &explained);
+  g_signal_connect(v, "failed", G_CALLBACK(failed_cb), &failed);
+  GbShape shape = gb_shape_3d(1, 28, 28);
+  gb_explanation_view_set_input(v, x, &shape);
+  gb_explanation_view_run(v);
+  g_assert_true(gb_worker_lane_busy(worker, "explain"));
+  gint64 t0 = g_get_monotonic_time();
+  gb_explanation_view_cancel(v);
+  g_assert_true(gb_worker_wait_idle(worker, 30000));
+  double waited = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+  g_assert_cmpfloat(waited, <, 3.0);
+  g_assert_cmpint(explained, ==, 0);
+  g_assert_cmpint(failed, ==, 0);
+  g_assert_null(gb_explanation_view_get_map(v, NULL));
+  g_object_unref(v);
+}
+
 /* The largest positive relevance is drawn in the diverging map's top colour, the most negative
  * one blue, at opacity 1 over the image. */
 static void
@@ -797,6 +829,7 @@ main(int argc, char **argv)
   g_test_add_func("/ui/explanation-view/predicted-target", test_view_predicted_target);
   g_test_add_func("/ui/explanation-view/drops-stale", test_view_drops_stale);
   g_test_add_func("/ui/explanation-view/bad-input", test_view_bad_input);
+  g_test_add_func("/ui/explanation-view/cancel", test_view_cancel);
   g_test_add_func("/ui/explanation-view/pixels", test_view_pixels);
   g_test_add_func("/ui/explanation-view/eeg", test_view_eeg);
   g_test_add_func("/ui/probability-view/softmax", test_probabilities);

@@ -474,14 +474,19 @@ GbStatus
 gb_heatmap_figure_draw(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
 {
   const GbHeatmapFigure *fig = user;
-  /* A white card in light and dark themes alike: the figure's text is dark. */
-  gb_explain_paint_paper(cr, area);
   GbHeatmap h;
   gb_heatmap_figure_to_heatmap(fig, &h);
+  GbHeatmapLayout l;
+  if (h.height > 0 && h.width > 0) {
+    /* A white card under the figure, in light and dark themes alike (its text is dark), down
+     * to the colour bar's caption: no empty paper below a wide map. */
+    gb_heatmap_layout(&h, area, &l);
+    double bottom = l.image.y + l.image.height + 2.0 * l.font_size;
+    gb_explain_paint_paper(cr, (GbPlotRect){area.x, area.y, area.width,
+                                            fmin(bottom, area.y + area.height) - area.y});
+  }
   GbStatus st = gb_heatmap_draw(cr, &h, area, err);
   if (st == GB_OK && fig->segment_ids != NULL) {
-    GbHeatmapLayout l;
-    gb_heatmap_layout(&h, area, &l);
     draw_boundaries(cr, fig, &l);
     draw_labels(cr, fig, &l);
   }

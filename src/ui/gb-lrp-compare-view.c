@@ -190,7 +190,7 @@ show_stats(GbLrpCompareView *self)
   double scale = fmax(gb_colormap_max_abs(self->gxi, self->n), 1e-30);
   g_free(self->summary);
   self->summary = g_strdup_printf(
-      _("Pearson r = %.6f    Spearman \u03c1 = %.6f    max |LRP \u2212 G\u00d7I| = %.3g "
+      _("Pearson r = %.6f\nSpearman \u03c1 = %.6f\nmax |LRP \u2212 G\u00d7I| = %.3g "
         "(%.2g of the largest |G\u00d7I|)"),
       self->pearson, self->spearman, self->max_diff, self->max_diff / scale);
   gtk_label_set_text(GTK_LABEL(self->stats), self->summary);
@@ -506,6 +506,7 @@ build_explanation(void)
         "through them."));
   gtk_label_set_wrap(GTK_LABEL(label), TRUE);
   gtk_label_set_xalign(GTK_LABEL(label), 0);
+  gtk_label_set_width_chars(GTK_LABEL(label), 40); /* wraps to the column, not to a word */
   gtk_label_set_max_width_chars(GTK_LABEL(label), 120);
   gb_explain_label_enlarge(label);
   return label;
@@ -558,28 +559,37 @@ gb_lrp_compare_view_init(GbLrpCompareView *self)
   self->gamma = 0.25;
   self->pearson = self->spearman = self->max_diff = NAN;
   gtk_box_append(GTK_BOX(self), build_controls(self));
-  GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_set_homogeneous(GTK_BOX(row), TRUE);
-  gtk_widget_set_vexpand(row, TRUE);
+  /* G x I and LRP side by side, the difference under them beside the numbers and the text
+   * that explain it: the maps stay large at 1280 x 800. */
+  GtkWidget *grid = gtk_grid_new();
+  gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
+  gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
+  gtk_grid_set_column_homogeneous(GTK_GRID(grid), TRUE);
+  gtk_widget_set_vexpand(grid, TRUE);
   for (int k = 0; k < 3; k++) {
     self->plots[k] = gb_plot_view_new();
     gtk_widget_set_size_request(self->plots[k], 200, 200);
     gb_plot_view_set_placeholder(GB_PLOT_VIEW(self->plots[k]), k == 1 ? _("Not compared yet")
                                                                       : "");
-    gtk_box_append(GTK_BOX(row), self->plots[k]);
+    gtk_grid_attach(GTK_GRID(grid), self->plots[k], k % 2, k / 2, 1, 1);
   }
-  gtk_box_append(GTK_BOX(self), row);
+  GtkWidget *text = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
+  gtk_widget_set_valign(text, GTK_ALIGN_CENTER);
   self->stats = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(self->stats), 0);
+  gtk_label_set_wrap(GTK_LABEL(self->stats), TRUE);
   gb_explain_label_enlarge(self->stats);
   gtk_widget_add_css_class(self->stats, "heading");
-  gtk_box_append(GTK_BOX(self), self->stats);
+  gtk_box_append(GTK_BOX(text), self->stats);
   self->model_label = gtk_label_new(NULL);
   gtk_label_set_xalign(GTK_LABEL(self->model_label), 0);
   gtk_label_set_wrap(GTK_LABEL(self->model_label), TRUE);
+  gtk_label_set_width_chars(GTK_LABEL(self->model_label), 40);
   gb_explain_label_enlarge(self->model_label);
-  gtk_box_append(GTK_BOX(self), self->model_label);
-  gtk_box_append(GTK_BOX(self), build_explanation());
+  gtk_box_append(GTK_BOX(text), self->model_label);
+  gtk_box_append(GTK_BOX(text), build_explanation());
+  gtk_grid_attach(GTK_GRID(grid), text, 1, 1, 1, 1);
+  gtk_box_append(GTK_BOX(self), grid);
   sync_param_control(self);
 }
 

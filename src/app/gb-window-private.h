@@ -7,7 +7,10 @@
 #include "gb-dataset.h"
 #include "gb-eeg.h"
 #include "gb-explain.h"
+#include "gb-curves-view.h"
 #include "gb-method-popover.h"
+#include "gb-sanity-view.h"
+#include "gb-train-view.h"
 #include "gb-model-handle.h"
 #include "gb-plot-view.h"
 #include "gb-worker.h"
@@ -57,10 +60,22 @@ struct _GbWindow {
   double explain_ms;
   gboolean have_explanation;
 
+  /* Pages */
+  GbCurvesView *curves_view;
+  GbSanityView *sanity_view;
+  GbTrainView *train_view;
+
   /* Explain page widgets */
   GbPlotView *input_view, *heatmap_view, *probability_view;
   GtkLabel *diagnostics_label;
 };
+
+/* Writes a page's numbers as CSV (the "gb-csv" data of a page). */
+typedef gboolean (*GbPageCsvFn)(GbWindow *self, GtkWidget *page, const char *path,
+                                GError **error);
+
+/* Starts a page's computation (the "gb-run" data of a page). */
+typedef void (*GbPageRunFn)(GtkWidget *page);
 
 /* gb-window.c */
 void gb_window_show_message(GbWindow *self, const char *message);
@@ -69,6 +84,8 @@ void gb_window_set_digit(GbWindow *self, const float *pixels, int index);
 void gb_window_explain(GbWindow *self);
 /* The figure of the visible page (NULL when it has none). */
 GbPlotView *gb_window_get_figure(GbWindow *self);
+/* Writes the numbers of the visible page as CSV. */
+gboolean gb_window_write_csv(GbWindow *self, const char *path, GError **error);
 
 void gb_window_job_progress_cb(GObject *owner, double fraction, const char *stage,
                                double seconds_left);

@@ -156,6 +156,9 @@ show_diagnostics(GbWindow *self)
   g_string_free(s, TRUE);
 }
 
+static void sync_model_views(GbWindow *self);
+static void sync_input_views(GbWindow *self);
+
 /* ---- The explanation job ---- */
 
 typedef struct {
@@ -240,6 +243,7 @@ explain_done(GObject *owner, gpointer data, const GError *error)
   gb_plot_view_queue_draw(self->heatmap_view);
   gb_plot_view_queue_draw(self->probability_view);
   show_diagnostics(self);
+  sync_input_views(self);
   g_autofree char *method = gb_method_popover_dup_label(self->method_popover);
   g_autofree char *text = g_strdup_printf(_("%s explained in %.1f ms"), method, j->ms);
   set_status(self, text);
@@ -306,6 +310,7 @@ gb_window_take_digits(GbWindow *self, GbDataset *digits)
   g_clear_object(&self->digits);
   self->digits = gb_data_handle_new_digits(digits, NULL);
   gb_window_set_source(self, "digits");
+  sync_model_views(self);
   gb_window_pick_digit(self, 0, NULL);
   g_autofree char *text = g_strdup_printf(_("%s: %d digits"),
                                           gb_data_handle_get_name(self->digits),
@@ -319,6 +324,8 @@ gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
   g_clear_object(&self->eeg);
   self->eeg = gb_data_handle_new_eeg(eeg, NULL);
   gb_window_set_source(self, "eeg");
+  gb_train_view_set_eeg(self->train_view, eeg);
+  sync_model_views(self);
   g_autofree char *text = g_strdup_printf(
       _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
       gb_dataset_size(eeg->data), eeg->n_times, eeg->n_channels, eeg->n_subjects);
@@ -366,6 +373,7 @@ gb_window_set_model(GbWindow *self, GbModelHandle *model)
   update_target_list(self);
   if (self->settings != NULL)
     g_settings_set_string(self->settings, "model", gb_model_handle_get_id(model));
+  sync_model_views(self);
   gb_window_explain(self);
 }
 
@@ -545,7 +553,151 @@ gb_window_get_figure(GbWindow *self)
   return page != NULL ? g_object_get_data(G_OBJECT(page), "gb-figure") : NULL;
 }
 
+void
+gb_window_run_view(GbWindow *self)
+{
+  GtkWidget *page = gtk_stack_get_visible_child(self->stack);
+  GbPageRunFn run = page != NULL ? g_object_get_data(G_OBJECT(page), "gb-run") : NULL;
+  if (run != NULL)
+    run(page);
+  else
+    gb_window_explain(self);
+}
+
+static gboolean
+run_when_idle_cb(gpointer user)
+{
+  GbWindow *self = user;
+  if (gb_worker_get_n_running(self->worker) > 0)
+    return G_SOURCE_CONTINUE;
+  gb_window_run_view(self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gb_window_run_when_ready(GbWindow *self)
+{
+  g_timeout_add_full(G_PRIORITY_DEFAULT, 50, run_when_idle_cb, g_object_ref(self),
+                     g_object_unref);
+}
+
+gboolean
+gb_window_write_csv(GbWindow *self, const char *path, GError **error)
+{
+  GtkWidget *page = gtk_stack_get_visible_child(self->stack);
+  GbPageCsvFn write = page != NULL ? g_object_get_data(G_OBJECT(page), "gb-csv") : NULL;
+  if (write == NULL) {
+    g_set_error(error, GB_ERROR, GB_ERR_INVALID, _("This view has no numbers to export"));
+    return FALSE;
+  }
+  return write(self, page, path, error);
+}
+
 /* ---- Pages ---- */
+
+/* A page: its figure (for Export Figure) and its numbers (for Export Numbers). */
+static void
+add_page(GbWindow *self, GtkWidget *page, const char *name, const char *title,
+         GbPlotView *figure, GbPageCsvFn csv, GbPageRunFn run)
+{
+  g_object_set_data(G_OBJECT(page), "gb-figure", figure);
+  g_object_set_data(G_OBJECT(page), "gb-csv", csv);
+  g_object_set_data(G_OBJECT(page), "gb-run", run);
+  gtk_stack_add_titled(self->stack, page, name, title);
+}
+
+static gboolean
+explain_csv(GbWindow *self, GtkWidget *page, const char *path, GError **error)
+{
+  (void)page;
+  if (!self->have_explanation) {
+    g_set_error(error, GB_ERROR, GB_ERR_INVALID, _("There is no explanation to export yet"));
+    return FALSE;
+  }
+  const GbAttribution *a = &self->explanation.map;
+  g_autoptr(GString) s = g_string_new("feature,row,column,input,relevance\n");
+  for (size_t i = 0; i < a->n && i < 784; i++)
+    g_string_append_printf(s, "%zu,%zu,%zu,%.6g,%.9g\n", i, i / 28, i % 28, self->input[i],
+                           a->values[i]);
+  return g_file_set_contents(path, s->str, (gssize)s->len, error);
+}
+
+static gboolean
+curves_csv(GbWindow *self, GtkWidget *page, const char *path, GError **error)
+{
+  (void)self;
+  return gb_curves_view_write_csv(GB_CURVES_VIEW(page), path, error);
+}
+
+static void
+model_trained_cb(GbWindow *self, GbModelHandle *model)
+{
+  g_list_store_append(self->models, model);
+  gb_window_set_model(self, model);
+  g_autofree char *text = g_strdup_printf(_("Now explaining the model just trained: %s"),
+                                          gb_model_handle_get_title(model));
+  set_status(self, text);
+}
+
+/* The data set the data-set views work on: the current source's. */
+static GbDataHandle *
+current_data(GbWindow *self)
+{
+  return g_strcmp0(self->source, "eeg") == 0 ? self->eeg : self->digits;
+}
+
+/* After the model or the data changed. */
+static void
+sync_model_views(GbWindow *self)
+{
+  if (self->model == NULL)
+    return;
+  GbDataHandle *data = current_data(self);
+  gb_curves_view_set_context_from_handle(self->curves_view, self->worker, self->model, data);
+  gb_sanity_view_set_context(self->sanity_view, self->worker, self->model);
+  if (data != NULL) {
+    const GbDataset *ds = gb_data_handle_get_dataset(data);
+    GbDataView v = gb_dataset_view(ds);
+    gb_sanity_view_set_train_data(self->sanity_view, &v);
+  }
+}
+
+/* After the input, the method or the target changed. */
+static void
+sync_input_views(GbWindow *self)
+{
+  if (self->model == NULL || !self->have_input ||
+      gb_model_handle_get_kind(self->model) != GB_MODEL_KIND_DIGITS)
+    return;
+  GbMethodConfig c;
+  gb_method_popover_get_config(self->method_popover, &c);
+  gb_sanity_view_set_input(self->sanity_view, self->input, 784, &self->target, &c);
+}
+
+static void
+train_run(GtkWidget *page)
+{
+  gb_train_view_start(GB_TRAIN_VIEW(page));
+}
+
+static void
+add_views(GbWindow *self)
+{
+  self->curves_view = GB_CURVES_VIEW(gb_curves_view_new());
+  add_page(self, GTK_WIDGET(self->curves_view), "curves", _("Faithfulness"),
+           gb_curves_view_get_plot(self->curves_view), curves_csv,
+           (GbPageRunFn)gb_curves_view_run);
+  self->sanity_view = GB_SANITY_VIEW(gb_sanity_view_new());
+  add_page(self, GTK_WIDGET(self->sanity_view), "sanity", _("Sanity checks"),
+           gb_sanity_view_get_maps_plot(self->sanity_view), NULL,
+           (GbPageRunFn)gb_sanity_view_run);
+  self->train_view = GB_TRAIN_VIEW(gb_train_view_new());
+  gb_train_view_set_worker(self->train_view, self->worker);
+  g_signal_connect_swapped(self->train_view, "model-trained", G_CALLBACK(model_trained_cb), self);
+  add_page(self, GTK_WIDGET(self->train_view), "train", _("Train"),
+           gb_train_view_get_loss_plot(self->train_view), NULL,
+           train_run);
+}
 
 static GtkWidget *
 titled(const char *title, GtkWidget *child)
@@ -621,7 +773,6 @@ explain_page_new(GbWindow *self)
   gb_plot_view_set_draw_func(self->probability_view, draw_probabilities, self, NULL);
   gb_plot_view_set_placeholder(self->probability_view, "");
   gtk_grid_attach(GTK_GRID(grid), GTK_WIDGET(self->probability_view), 1, 1, 1, 1);
-  g_object_set_data(G_OBJECT(grid), "gb-figure", self->heatmap_view);
   return grid;
 }
 
@@ -798,7 +949,9 @@ gb_window_init(GbWindow *self)
   g_signal_connect_swapped(self->target_dropdown, "notify::selected",
                            G_CALLBACK(gb_window_explain), self);
 
-  gtk_stack_add_titled(self->stack, explain_page_new(self), "explain", _("Explain"));
+  add_page(self, explain_page_new(self), "explain", _("Explain"), self->heatmap_view,
+           explain_csv, NULL);
+  add_views(self);
   gb_window_add_actions(self);
 
   g_autofree char *engine = g_strdup_printf(

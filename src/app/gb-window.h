@@ -15,6 +15,10 @@ GbWindow *gb_window_new(GbApplication *app);
 /* For the command line, scripts and tests. */
 /* "explain", "compare", ...: the page's name; FALSE when there is none. */
 gboolean gb_window_set_view(GbWindow *self, const char *name);
+/* Starts the visible view's computation, as Ctrl+Return does. */
+void gb_window_run_view(GbWindow *self);
+/* The same once every job under way (loading data, ...) is done. */
+void gb_window_run_when_ready(GbWindow *self);
 /* "digits" or "eeg". */
 void gb_window_set_source(GbWindow *self, const char *source);
 /* A model by built-in id or file path; FALSE with @error when it cannot be loaded. */

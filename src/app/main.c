@@ -13,6 +13,7 @@ main(int argc, char **argv)
   gb_blas_ensure_fast_core(argv);
   if (getenv("OPENBLAS_NUM_THREADS") == NULL)
     gb_blas_set_threads(1);
+  gb_application_setup_i18n();
   g_autoptr(GbApplication) app = gb_application_new();
   int status = g_application_run(G_APPLICATION(app), argc, argv);
   return status != 0 ? status : gb_app_options_exit_status(G_APPLICATION(app));

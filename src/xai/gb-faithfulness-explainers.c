@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb-alloc.h"
+#include "gb-explain.h"
 
 /* x: (nb, d) -> maps: (nb, d) = d f_{classes[i]} / dx_i, one forward and one backward. */
 static GbStatus
@@ -89,6 +90,48 @@ gb_explain_batch_lrp(void *user, GbModel *m, const float *x, int nb, const int *
     if (st == GB_OK)
       memcpy(maps + i * d, r.map.values, d * sizeof *maps);
     gb_lrp_result_clear(&r);
+    if (st != GB_OK)
+      return st;
+  }
+  return GB_OK;
+}
+
+GbStatus
+gb_explain_batch_occlusion(void *user, GbModel *m, const float *x, int nb, const int *classes,
+                           float *maps, GbError *err)
+{
+  GbOcclusionConfig defaults;
+  gb_occlusion_config_init(&defaults);
+  const GbOcclusionConfig *cfg = user != NULL ? user : &defaults;
+  size_t d = gb_model_input_size(m);
+  for (int i = 0; i < nb; i++) {
+    GbTarget t = gb_target_class(classes[i]);
+    GbAttribution a;
+    GbStatus st = gb_attribution_occlusion(m, x + i * d, d, &t, cfg, &a, NULL, NULL, err);
+    if (st == GB_OK)
+      memcpy(maps + i * d, a.values, d * sizeof *maps);
+    gb_attribution_clear(&a);
+    if (st != GB_OK)
+      return st;
+  }
+  return GB_OK;
+}
+
+GbStatus
+gb_explain_batch_method(void *user, GbModel *m, const float *x, int nb, const int *classes,
+                        float *maps, GbError *err)
+{
+  const GbMethodConfig *cfg = user;
+  if (cfg == NULL)
+    return gb_error_set(err, GB_ERR_INVALID, "batch explainer: no method configuration");
+  size_t d = gb_model_input_size(m);
+  for (int i = 0; i < nb; i++) {
+    GbTarget t = gb_target_class(classes[i]);
+    GbExplanation e;
+    GbStatus st = gb_explain(m, x + i * d, d, &t, cfg, &e, NULL, NULL, err);
+    if (st == GB_OK)
+      memcpy(maps + i * d, e.map.values, d * sizeof *maps);
+    gb_explanation_clear(&e);
     if (st != GB_OK)
       return st;
   }

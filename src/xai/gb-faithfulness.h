@@ -8,6 +8,7 @@
 #include "gb-attribution.h"
 #include "gb-lrp.h"
 #include "gb-model.h"
+#include "gb-perturb.h"
 #include "gb-status.h"
 #include "gb-train.h"
 
@@ -42,6 +43,14 @@ GbStatus gb_explain_batch_integrated_gradients(void *user, GbModel *m, const flo
 /* LRP, one sample at a time; @user: a const GbLrpPolicy * (NULL: LRP-eps, eps 0.1). */
 GbStatus gb_explain_batch_lrp(void *user, GbModel *m, const float *x, int nb,
                               const int *classes, float *maps, GbError *err);
+/* Occlusion, one sample at a time; @user: a const GbOcclusionConfig * (NULL: 4 x 4 windows,
+ * stride 2, zeros). */
+GbStatus gb_explain_batch_occlusion(void *user, GbModel *m, const float *x, int nb,
+                                    const int *classes, float *maps, GbError *err);
+/* Any method of gb-explain.h, one sample at a time through gb_explain(); @user: a const
+ * GbMethodConfig * (required). */
+GbStatus gb_explain_batch_method(void *user, GbModel *m, const float *x, int nb,
+                                 const int *classes, float *maps, GbError *err);
 
 /* ---- The curve ---- */
 

@@ -12,7 +12,12 @@
 #include "gb-eeg.h"
 #include "gb-eeg-view.h"
 #include "gb-explain.h"
+#include "gb-explanation-view.h"
+#include "gb-probability-view.h"
+#include "gb-compare-view.h"
 #include "gb-curves-view.h"
+#include "gb-lrp-compare-view.h"
+#include "gb-shap-view.h"
 #include "gb-method-popover.h"
 #include "gb-sanity-view.h"
 #include "gb-train-view.h"
@@ -57,17 +62,16 @@ struct _GbWindow {
   /* EEG: the trials shown (the current model's held-out subjects, or a file). */
   GbDataHandle *eeg;
 
-  /* The last explanation shown, for the input above. */
-  GbExplanation explanation;
-  float logits[16];
-  int n_logits;
+  /* The target of the last explanation shown (the predicted class resolved). */
   GbTarget target;
-  double explain_ms;
   gboolean have_explanation;
 
   /* Pages */
   GtkStack *explain_stack; /* "digits" or "eeg", after the source */
   GbEegView *eeg_view;
+  GbCompareView *compare_view;
+  GbShapView *shap_view;
+  GbLrpCompareView *lrp_compare_view;
   GbCurvesView *curves_view;
   GbSanityView *sanity_view;
   GbTrainView *train_view;
@@ -77,8 +81,8 @@ struct _GbWindow {
   GbDigitThumb *model_input; /* the 28 x 28 image the model sees */
   GbDigitGallery *gallery;
   gboolean setting_digit;    /* the canvas shows a given digit: its "changed" is ours */
-  GbPlotView *heatmap_view, *probability_view;
-  GtkLabel *diagnostics_label;
+  GbExplanationView *explanation_view;
+  GbProbabilityView *probability_view;
 };
 
 /* Writes a page's numbers as CSV (the "gb-csv" data of a page). */

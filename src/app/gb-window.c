@@ -63,203 +63,47 @@ gb_window_job_progress_cb(GObject *owner, double fraction, const char *stage, do
 
 /* ---- Figures of the explain page ---- */
 
-static char *
-target_text(GbWindow *self)
-{
-  if (self->n_logits == 1)
-    return g_strdup(_("the target logit"));
-  if (self->target.class_b >= 0)
-    return g_strdup_printf(_("why %d and not %d"), self->target.class_a, self->target.class_b);
-  return g_strdup_printf(_("class %d"), self->target.class_a);
-}
-
-static GbStatus
-draw_heatmap(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  GbWindow *self = user;
-  GbMethodConfig c;
-  gb_method_popover_get_config(self->method_popover, &c);
-  g_autofree char *method = gb_method_config_dup_label(&c);
-  g_autofree char *target = target_text(self);
-  g_autofree char *title = g_strdup_printf("%s, %s", method, target);
-  const GbAttribution *a = &self->explanation.map;
-  GbHeatmap h = {0};
-  h.image = self->input;
-  h.relevance = a->values;
-  h.height = h.width = 28;
-  h.opacity = self->settings ? g_settings_get_double(self->settings, "opacity") : 0.7;
-  h.colormap = gb_method_is_signed(c.method) ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS;
-  if (self->settings != NULL) /* the enum's values are GbColormap's */
-    h.colormap = g_settings_get_enum(self->settings, gb_method_is_signed(c.method)
-                                                         ? "signed-colormap"
-                                                         : "magnitude-colormap");
-  h.title = title;
-  h.show_colorbar = TRUE;
-  h.colorbar_label = _("relevance");
-  return gb_heatmap_draw(cr, &h, area, err);
-}
-
-static GbStatus
-draw_probabilities(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  GbWindow *self = user;
-  int n = self->n_logits;
-  float p[16];
-  int best = 0;
-  double max = -INFINITY, sum = 0;
-  for (int i = 0; i < n; i++) max = fmax(max, self->logits[i]);
-  for (int i = 0; i < n; i++) sum += p[i] = (float)exp(self->logits[i] - max);
-  for (int i = 0; i < n; i++) {
-    p[i] = (float)(p[i] / sum);
-    best = p[i] > p[best] ? i : best;
-  }
-  GbBarChart c = {0};
-  c.kind = GB_BARCHART_PROBABILITY;
-  c.orientation = GB_BARCHART_VERTICAL;
-  c.values = p;
-  c.n = n;
-  c.highlight = best;
-  c.title = _("Class probabilities");
-  c.axis_label = _("probability");
-  c.show_values = TRUE;
-  return gb_barchart_draw(cr, &c, area, err);
-}
-
-static void
-show_diagnostics(GbWindow *self)
-{
-  const GbExplanation *e = &self->explanation;
-  const GbAttribution *a = &e->map;
-  GString *s = g_string_new(NULL);
-  g_string_append_printf(s, _("f(x) = %.3f"), a->f_x);
-  if (!isnan(a->gap) && !isnan(a->f_baseline))
-    g_string_append_printf(s, _(" · sum of attributions %.3f, f(x) − f(baseline) = %.3f, "
-                                "completeness gap %.2f%%"),
-                           a->sum, a->f_x - a->f_baseline, 100 * a->gap_relative);
-  else if (e->n_layers > 0) {
-    double bias = 0;
-    for (int l = 0; l < e->n_layers; l++) bias += e->layers[l].absorbed_bias;
-    g_string_append_printf(s, _(" · relevance reaching the input %.3f, absorbed by biases %.3f"),
-                           a->sum, bias);
-  }
-  if (e->segments.n_segments > 0 && !isnan(e->segments.score))
-    g_string_append_printf(s, _(" · %d segments, local fit R² %.3f"), e->segments.n_segments,
-                           e->segments.score);
-  else if (e->segments.n_segments > 0)
-    g_string_append_printf(s, _(" · %d segments, base value %.3f + sum %.3f"),
-                           e->segments.n_segments, e->segments.base_value, a->sum);
-  g_string_append_printf(s, _(" · %.1f ms"), self->explain_ms);
-  gtk_label_set_text(self->diagnostics_label, s->str);
-  g_string_free(s, TRUE);
-}
-
 static void sync_model_views(GbWindow *self);
 static void sync_input_views(GbWindow *self);
 
-/* ---- The explanation job ---- */
+/* ---- The explanation ---- */
 
-typedef struct {
-  GbModelHandle *model;
-  float *x;
-  size_t n;
-  GbMethodConfig method;
-  int target_index; /* 0: the predicted class; k: class k - 1 */
-  /* results */
-  GbExplanation explanation;
-  float logits[16];
-  int n_logits;
-  GbTarget target;
-  double ms;
-} ExplainJob;
-
-static void
-explain_job_free(gpointer p)
-{
-  ExplainJob *j = p;
-  g_clear_object(&j->model);
-  g_free(j->x);
-  gb_explanation_clear(&j->explanation);
-  g_free(j);
-}
-
-static gboolean
-explain_run(GbJob *job, gpointer data, GError **error)
-{
-  ExplainJob *j = data;
-  gint64 t0 = g_get_monotonic_time();
-  g_autoptr(GError) local = NULL;
-  GbModel *m = gb_model_handle_dup_model(j->model, error);
-  if (m == NULL)
-    return FALSE;
-  GbError err = {0};
-  j->n_logits = MIN(gb_model_n_outputs(m), 16);
-  float logits[64];
-  GbStatus st = gb_model_n_outputs(m) <= 64
-                    ? gb_model_predict(m, j->x, 1, logits, NULL, NULL, &err)
-                    : gb_error_set(&err, GB_ERR_UNSUPPORTED, "models with more than 64 "
-                                                             "outputs");
-  if (st == GB_OK) {
-    memcpy(j->logits, logits, (size_t)j->n_logits * sizeof(float));
-    int best = 0;
-    for (int i = 1; i < j->n_logits; i++) best = logits[i] > logits[best] ? i : best;
-    int cls = j->n_logits == 1 ? 0 : j->target_index > 0 ? j->target_index - 1 : best;
-    j->target = gb_target_class(cls);
-    st = gb_target_check(&j->target, m, &err);
-  }
-  if (st == GB_OK)
-    st = gb_explain(m, j->x, j->n, &j->target, &j->method, &j->explanation, gb_job_progress,
-                    job, &err);
-  gb_model_free(m);
-  j->ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
-  gb_set_error_from_status(error, st, &err);
-  return st == GB_OK;
-}
-
-static void
-explain_done(GObject *owner, gpointer data, const GError *error)
-{
-  GbWindow *self = GB_WINDOW(owner);
-  ExplainJob *j = data;
-  if (error != NULL) {
-    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      gb_window_show_message(self, error->message);
-    set_status(self, g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? _("Cancelled")
-                                                                               : "");
-    return;
-  }
-  gb_explanation_clear(&self->explanation);
-  self->explanation = j->explanation;
-  memset(&j->explanation, 0, sizeof j->explanation);
-  memcpy(self->logits, j->logits, sizeof self->logits);
-  self->n_logits = j->n_logits;
-  self->target = j->target;
-  self->explain_ms = j->ms;
-  self->have_explanation = TRUE;
-  gb_plot_view_set_placeholder(self->heatmap_view, NULL);
-  gb_plot_view_set_placeholder(self->probability_view, NULL);
-  gb_plot_view_queue_draw(self->heatmap_view);
-  gb_plot_view_queue_draw(self->probability_view);
-  show_diagnostics(self);
-  sync_input_views(self);
-  g_autofree char *method = gb_method_popover_dup_label(self->method_popover);
-  g_autofree char *text = g_strdup_printf(_("%s explained in %.1f ms"), method, j->ms);
-  set_status(self, text);
-}
-
+/* The explanation view and the probabilities follow the input, the model, the method and the
+ * target; their jobs replace stale ones on their lanes. */
 void
 gb_window_explain(GbWindow *self)
 {
   if (self->model == NULL || !self->have_input ||
       gb_model_handle_get_kind(self->model) != GB_MODEL_KIND_DIGITS)
     return;
-  ExplainJob *j = g_new0(ExplainJob, 1);
-  j->model = g_object_ref(self->model);
-  j->n = 784;
-  j->x = g_memdup2(self->input, sizeof self->input);
-  gb_method_popover_get_config(self->method_popover, &j->method);
-  j->target_index = (int)gtk_drop_down_get_selected(self->target_dropdown);
-  gb_worker_submit(self->worker, "explain", G_OBJECT(self), explain_run, j, explain_job_free,
-                   gb_window_job_progress_cb, explain_done);
+  GbShape shape = gb_shape_make(3, (int[]){1, 28, 28});
+  GbMethodConfig c;
+  gb_method_popover_get_config(self->method_popover, &c);
+  int index = (int)gtk_drop_down_get_selected(self->target_dropdown);
+  gb_explanation_view_set_method(self->explanation_view, &c);
+  gb_explanation_view_set_target(self->explanation_view, gb_target_class(index - 1));
+  gb_explanation_view_set_input(self->explanation_view, self->input, &shape);
+  gb_explanation_view_run(self->explanation_view);
+  gb_probability_view_set_input(self->probability_view, self->input, &shape);
+}
+
+static void
+explained_cb(GbWindow *self)
+{
+  self->target = gb_explanation_view_get_explained_target(self->explanation_view);
+  self->have_explanation = TRUE;
+  g_autofree char *method = gb_method_popover_dup_label(self->method_popover);
+  g_autofree char *text =
+      g_strdup_printf(_("%s explained in %.1f ms"), method,
+                      1000 * gb_explanation_view_get_seconds(self->explanation_view));
+  set_status(self, text);
+  sync_input_views(self);
+}
+
+static void
+explain_failed_cb(GbWindow *self, const char *message)
+{
+  gb_window_show_message(self, message);
 }
 
 /* ---- Inputs, models, methods ---- */
@@ -290,9 +134,10 @@ canvas_changed(GbWindow *self, gboolean stroke_finished)
   g_autoptr(GError) error = NULL;
   if (!gb_drawing_canvas_get_input(self->canvas, self->input, NULL, &error)) {
     self->have_input = FALSE;
-    gb_worker_cancel(self->worker, "explain");
-    gb_plot_view_set_placeholder(self->heatmap_view, error->message);
+    gb_explanation_view_cancel(self->explanation_view);
+    gb_explanation_view_set_input(self->explanation_view, NULL, NULL);
     gb_digit_thumb_set_pixels(self->model_input, NULL);
+    set_status(self, error->message);
     return;
   }
   self->have_input = TRUE;
@@ -445,8 +290,11 @@ gb_window_set_model(GbWindow *self, GbModelHandle *model)
     g_settings_set_string(self->settings, "model", gb_model_handle_get_id(model));
   if (gb_model_handle_get_kind(model) == GB_MODEL_KIND_EEG)
     gb_eeg_view_set_model(self->eeg_view, self->worker, model);
-  else
+  else {
     gb_digit_gallery_set_model(self->gallery, self->worker, model);
+    gb_explanation_view_set_model(self->explanation_view, self->worker, model);
+    gb_probability_view_set_model(self->probability_view, self->worker, model);
+  }
   sync_model_views(self);
   gb_window_explain(self);
 }
@@ -698,15 +546,16 @@ static gboolean
 explain_csv(GbWindow *self, GtkWidget *page, const char *path, GError **error)
 {
   (void)page;
-  if (!self->have_explanation) {
+  size_t n = 0;
+  const float *map = gb_explanation_view_get_map(self->explanation_view, &n);
+  if (map == NULL || n != 784) {
     g_set_error(error, GB_ERROR, GB_ERR_INVALID, _("There is no explanation to export yet"));
     return FALSE;
   }
-  const GbAttribution *a = &self->explanation.map;
   g_autoptr(GString) s = g_string_new("feature,row,column,input,relevance\n");
-  for (size_t i = 0; i < a->n && i < 784; i++)
+  for (size_t i = 0; i < n; i++)
     g_string_append_printf(s, "%zu,%zu,%zu,%.6g,%.9g\n", i, i / 28, i % 28, self->input[i],
-                           a->values[i]);
+                           map[i]);
   return g_file_set_contents(path, s->str, (gssize)s->len, error);
 }
 
@@ -741,6 +590,11 @@ sync_model_views(GbWindow *self)
   if (self->model == NULL)
     return;
   GbDataHandle *data = current_data(self);
+  if (gb_model_handle_get_kind(self->model) == GB_MODEL_KIND_DIGITS) {
+    gb_compare_view_set_model(self->compare_view, self->worker, self->model);
+    gb_shap_view_set_model(self->shap_view, self->worker, self->model);
+    gb_lrp_compare_view_set_model(self->lrp_compare_view, self->worker, self->model);
+  }
   gb_curves_view_set_context_from_handle(self->curves_view, self->worker, self->model, data);
   gb_sanity_view_set_context(self->sanity_view, self->worker, self->model);
   if (data != NULL) {
@@ -760,6 +614,10 @@ sync_input_views(GbWindow *self)
   GbMethodConfig c;
   gb_method_popover_get_config(self->method_popover, &c);
   gb_sanity_view_set_input(self->sanity_view, self->input, 784, &self->target, &c);
+  GbShape shape = gb_shape_make(3, (int[]){1, 28, 28});
+  gb_compare_view_set_input(self->compare_view, self->input, &shape);
+  gb_shap_view_set_input(self->shap_view, self->input, &shape);
+  gb_lrp_compare_view_set_input(self->lrp_compare_view, self->input, &shape);
 }
 
 static void
@@ -769,8 +627,34 @@ train_run(GtkWidget *page)
 }
 
 static void
+compare_run(GtkWidget *page)
+{
+  gb_compare_view_run(GB_COMPARE_VIEW(page));
+}
+
+static void
+shap_run(GtkWidget *page)
+{
+  gb_shap_view_run(GB_SHAP_VIEW(page));
+}
+
+static void
+lrp_compare_run(GtkWidget *page)
+{
+  gb_lrp_compare_view_run(GB_LRP_COMPARE_VIEW(page));
+}
+
+static void
 add_views(GbWindow *self)
 {
+  self->compare_view = GB_COMPARE_VIEW(gb_compare_view_new());
+  add_page(self, GTK_WIDGET(self->compare_view), "compare", _("Compare methods"), NULL, NULL,
+           compare_run);
+  self->shap_view = GB_SHAP_VIEW(gb_shap_view_new());
+  add_page(self, GTK_WIDGET(self->shap_view), "shap", _("SHAP"), NULL, NULL, shap_run);
+  self->lrp_compare_view = GB_LRP_COMPARE_VIEW(gb_lrp_compare_view_new());
+  add_page(self, GTK_WIDGET(self->lrp_compare_view), "lrp-vs-gxi",
+           _("LRP vs gradient x input"), NULL, NULL, lrp_compare_run);
   self->curves_view = GB_CURVES_VIEW(gb_curves_view_new());
   add_page(self, GTK_WIDGET(self->curves_view), "curves", _("Faithfulness"),
            gb_curves_view_get_plot(self->curves_view), curves_csv,
@@ -862,23 +746,15 @@ explain_page_new(GbWindow *self)
   gtk_box_append(GTK_BOX(left), below);
   gtk_grid_attach(GTK_GRID(grid), titled(_("Draw a digit"), left), 0, 0, 1, 2);
 
-  self->heatmap_view = GB_PLOT_VIEW(gb_plot_view_new());
-  gb_plot_view_set_draw_func(self->heatmap_view, draw_heatmap, self, NULL);
-  gb_plot_view_set_placeholder(self->heatmap_view, _("The explanation appears here"));
-  self->diagnostics_label = GTK_LABEL(gtk_label_new(""));
-  gtk_label_set_wrap(self->diagnostics_label, TRUE);
-  gtk_label_set_xalign(self->diagnostics_label, 0);
-  gtk_widget_add_css_class(GTK_WIDGET(self->diagnostics_label), "dim-label");
-  GtkWidget *right = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-  gtk_box_append(GTK_BOX(right), GTK_WIDGET(self->heatmap_view));
-  gtk_box_append(GTK_BOX(right), GTK_WIDGET(self->diagnostics_label));
-  gtk_grid_attach(GTK_GRID(grid), titled(_("Explanation"), right), 1, 0, 1, 1);
-
-  self->probability_view = GB_PLOT_VIEW(gb_plot_view_new());
-  gtk_widget_set_size_request(GTK_WIDGET(self->probability_view), -1, 200);
-  gtk_widget_set_vexpand(GTK_WIDGET(self->probability_view), FALSE);
-  gb_plot_view_set_draw_func(self->probability_view, draw_probabilities, self, NULL);
-  gb_plot_view_set_placeholder(self->probability_view, "");
+  self->explanation_view = GB_EXPLANATION_VIEW(gb_explanation_view_new());
+  gtk_widget_set_vexpand(GTK_WIDGET(self->explanation_view), TRUE);
+  g_signal_connect_swapped(self->explanation_view, "explained", G_CALLBACK(explained_cb), self);
+  g_signal_connect_swapped(self->explanation_view, "failed", G_CALLBACK(explain_failed_cb),
+                           self);
+  gtk_grid_attach(GTK_GRID(grid), titled(_("Explanation"), GTK_WIDGET(self->explanation_view)),
+                  1, 0, 1, 1);
+  self->probability_view = GB_PROBABILITY_VIEW(gb_probability_view_new());
+  gtk_widget_set_size_request(GTK_WIDGET(self->probability_view), -1, 220);
   gtk_grid_attach(GTK_GRID(grid), GTK_WIDGET(self->probability_view), 1, 1, 1, 1);
   return grid;
 }
@@ -1015,7 +891,6 @@ static void
 gb_window_finalize(GObject *object)
 {
   GbWindow *self = GB_WINDOW(object);
-  gb_explanation_clear(&self->explanation);
   g_free(self->source);
   G_OBJECT_CLASS(gb_window_parent_class)->finalize(object);
 }
@@ -1062,8 +937,8 @@ gb_window_init(GbWindow *self)
   gtk_stack_add_named(self->explain_stack, explain_page_new(self), "digits");
   self->eeg_view = GB_EEG_VIEW(gb_eeg_view_new());
   gtk_stack_add_named(self->explain_stack, GTK_WIDGET(self->eeg_view), "eeg");
-  add_page(self, GTK_WIDGET(self->explain_stack), "explain", _("Explain"), self->heatmap_view,
-           explain_csv, NULL);
+  add_page(self, GTK_WIDGET(self->explain_stack), "explain", _("Explain"),
+           gb_explanation_view_get_plot_view(self->explanation_view), explain_csv, NULL);
   add_page(self, gallery_page_new(self), "gallery", _("Digit gallery"), NULL, NULL, NULL);
   add_views(self);
   gb_window_add_actions(self);

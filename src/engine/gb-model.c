@@ -119,8 +119,9 @@ allocate_params(GbModel *m, GbError *err)
   return GB_OK;
 }
 
-GbStatus
-gb_model_new(const GbArch *arch, uint64_t seed, GbModel **out, GbError *err)
+/* The model's layers and buffers, parameters zero (not initialised). */
+static GbStatus
+model_build(const GbArch *arch, GbModel **out, GbError *err)
 {
   *out = NULL;
   if (arch->n_layers < 1)
@@ -145,6 +146,18 @@ gb_model_new(const GbArch *arch, uint64_t seed, GbModel **out, GbError *err)
     gb_model_free(m);
     return st;
   }
+  *out = m;
+  return GB_OK;
+}
+
+GbStatus
+gb_model_new(const GbArch *arch, uint64_t seed, GbModel **out, GbError *err)
+{
+  GbModel *m;
+  GbStatus st = model_build(arch, &m, err);
+  *out = NULL;
+  if (st != GB_OK)
+    return st;
   /* Each layer draws from its own stream, so adding a layer does not change the others. */
   for (int i = 0; i < m->n_layers; i++) {
     GbLayer *l = &m->layers[i];
@@ -176,7 +189,9 @@ GbModel *
 gb_model_dup(const GbModel *src, GbError *err)
 {
   GbModel *m;
-  if (gb_model_new(&src->arch, 0, &m, err) != GB_OK)
+  /* No initialisation: the weights are copied over (a third of the cost of a job's copy of
+   * the digits CNN went into drawing random weights only to overwrite them). */
+  if (model_build(&src->arch, &m, err) != GB_OK)
     return NULL;
   memcpy(m->params, src->params, src->buffer_len * sizeof(float));
   m->rng = src->rng;

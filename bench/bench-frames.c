@@ -25,7 +25,6 @@ typedef struct {
   gint64 last_frame, last_beat, start, pending_since;
   double seconds;
   int step;
-  float digit[784];
   gboolean done;
 } Session;
 
@@ -49,26 +48,34 @@ report(const char *what, GArray *a)
          v[a->len / 2] / 1000, v[(size_t)(a->len * 0.95)] / 1000, v[a->len - 1] / 1000);
 }
 
-/* The pen draws a "7": a top bar, then a diagonal, one cell further each frame. */
+/* The pen draws a "7" on the canvas, one short segment per frame: a top bar, then a diagonal;
+ * every 40 frames the canvas is cleared and the digit starts again. */
+static void
+pen_point(int k, double *u, double *v)
+{
+  if (k < 16) {
+    *u = 0.25 + 0.5 * k / 16.0;
+    *v = 0.25;
+  } else {
+    *u = 0.75 - 0.3 * (k - 16) / 24.0;
+    *v = 0.25 + 0.55 * (k - 16) / 24.0;
+  }
+}
+
 static void
 pen_step(Session *s)
 {
   int k = s->step++ % 40;
-  if (k == 0)
-    memset(s->digit, 0, sizeof s->digit);
-  int r, c;
-  if (k < 16) {
-    r = 6;
-    c = 6 + k;
-  } else {
-    r = 6 + (k - 16) * 16 / 24;
-    c = 21 - (k - 16) * 10 / 24;
+  if (k == 0) {
+    gb_drawing_canvas_clear(s->win->canvas);
+    return;
   }
-  for (int dr = 0; dr < 2; dr++)
-    for (int dc = 0; dc < 2; dc++) s->digit[(r + dr) * 28 + c + dc] = 1.0f;
+  double xy[4];
+  pen_point(k - 1, &xy[0], &xy[1]);
+  pen_point(k, &xy[2], &xy[3]);
   if (s->pending_since == 0)
     s->pending_since = g_get_monotonic_time();
-  gb_window_set_digit(s->win, s->digit, -1);
+  gb_drawing_canvas_add_stroke(s->win->canvas, xy, 2, FALSE);
 }
 
 static gboolean
@@ -144,7 +151,7 @@ main(int argc, char **argv)
   }
   Session s = {win, g_array_new(FALSE, FALSE, sizeof(double)),
                g_array_new(FALSE, FALSE, sizeof(double)),
-               g_array_new(FALSE, FALSE, sizeof(double)), 0, 0, 0, 0, seconds, 0, {0}, FALSE};
+               g_array_new(FALSE, FALSE, sizeof(double)), 0, 0, 0, 0, seconds, 0, FALSE};
   gb_worker_wait_idle(gb_window_get_worker(win), 10000);
   g_signal_connect(gb_window_get_worker(win), "notify::n-running", G_CALLBACK(explained_cb), &s);
   s.start = g_get_monotonic_time();

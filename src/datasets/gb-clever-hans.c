@@ -17,7 +17,7 @@ void
 gb_clever_hans_config_init(GbCleverHansConfig *cfg)
 {
   *cfg = (GbCleverHansConfig){.mark_class = 0, .rate_class = 1.0, .rate_others = 0.0, .size = 3,
-                              .margin = 1, .corner = GB_CLEVER_HANS_TOP_LEFT, .value = 1.0f,
+                              .margin = 0, .corner = GB_CLEVER_HANS_TOP_LEFT, .value = 1.0f,
                               .seed = 1};
 }
 

@@ -25,7 +25,7 @@ typedef struct {
   double rate_class;  /* fraction of that class's samples marked, default 1 */
   double rate_others; /* fraction of the other classes' samples marked, default 0 */
   int size;           /* the mark is a size x size square, default 3 */
-  int margin;         /* pixels between the mark and the image's edges, default 1 */
+  int margin;         /* pixels between the mark and the image's edges, default 0 */
   GbCleverHansCorner corner; /* default top left */
   float value;        /* the mark's gray level, default 1 (bright) */
   uint64_t seed;      /* which samples are marked */

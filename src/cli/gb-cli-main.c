@@ -29,7 +29,9 @@ print_help(void)
          "  explain   which input features made the model decide: a heatmap or the values\n"
          "  evaluate  explainability-performance curves of several methods over a data set\n"
          "  data      fetch the digit data sets; describe a data set or file\n"
-         "  eeg       simulate P300 speller EEG trials with ground truth\n\n"
+         "  eeg       simulate P300 speller EEG trials with ground truth\n"
+         "  global    a model over a whole data set (class maps, importance, prototypes) and\n"
+         "            the difficulties of deep learning (adversarial, Clever Hans, ...)\n\n"
          "  --version   print the version and the OpenBLAS kernels in use\n"
          "  --help      this text; 'glassbox-cli COMMAND --help' for a command's options\n\n"
          "Exit status: 0 success, 1 computation failed, 2 bad command line,\n"
@@ -77,7 +79,8 @@ main(int argc, char **argv)
                   {"data", gb_cli_data},
                   {"eeg", gb_cli_eeg},
                   {"explain", gb_cli_explain},
-                  {"evaluate", gb_cli_evaluate}};
+                  {"evaluate", gb_cli_evaluate},
+                  {"global", gb_cli_global}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
       g_autofree char *prg = g_strdup_printf("glassbox-cli %s", cmd);

@@ -267,7 +267,7 @@ make_segments(const GlobalOptions *o, const GbShape *s, GbSegments *seg, GbError
  * vectors. */
 static void
 importance_panel(GlobalPanel *p, const GbShape *s, const GbSegments *seg, const double *values,
-                 const char *title)
+                 const char *title, const char *label)
 {
   memset(p, 0, sizeof *p);
   if (s->ndim == 1) {
@@ -278,12 +278,13 @@ importance_panel(GlobalPanel *p, const GbShape *s, const GbSegments *seg, const 
     g_strlcpy(p->title, title, sizeof p->title);
     p->bar = (GbBarChart){.kind = GB_BARCHART_SIGNED, .orientation = GB_BARCHART_VERTICAL,
                           .values = p->values, .n = seg->n_segments, .highlight = -1,
-                          .title = p->title};
+                          .title = p->title, .axis_label = label};
     return;
   }
   g_autofree float *map = g_new(float, seg->n);
   gb_segments_expand(seg, values, GB_EXPAND_ASSIGN, map);
   gb_cli_global_panel_map(p, s, NULL, map, false, title);
+  p->heat.colorbar_label = label;
 }
 
 static int
@@ -326,7 +327,7 @@ run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
           g_snprintf(title, sizeof title, "mean |SHAP|, class %d", c);
         else
           g_snprintf(title, sizeof title, "mean |SHAP|, all classes");
-        importance_panel(&panels[n_panels++], &v.shape, &seg, row, title);
+        importance_panel(&panels[n_panels++], &v.shape, &seg, row, title, "mean |SHAP|");
       }
       gb_shap_importance_clear(&r);
     }
@@ -342,7 +343,8 @@ run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
       for (int i = 0; i < r.n_segments; i++)
         g_string_append_printf(csv, "%d,%.7g,%.7g\n", i, r.drop[i], r.drop_sd[i]);
       panels = g_new0(GlobalPanel, 1);
-      importance_panel(&panels[n_panels++], &v.shape, &seg, r.drop, "accuracy drop when shuffled");
+      importance_panel(&panels[n_panels++], &v.shape, &seg, r.drop,
+                       "permutation importance", "accuracy drop");
       gb_permutation_importance_clear(&r);
     }
   }
@@ -351,7 +353,8 @@ run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
   if (code == GB_EXIT_OK && o->csv)
     code = gb_cli_global_write_csv(o->csv, csv);
   if (code == GB_EXIT_OK && o->plot)
-    code = gb_cli_global_write_grid(o->plot, panels, n_panels, 4, 260, 230);
+    code = gb_cli_global_write_grid(o->plot, panels, n_panels, 4, n_panels > 1 ? 260 : 520,
+                                    n_panels > 1 ? 230 : 460);
   for (int i = 0; i < n_panels; i++)
     gb_cli_global_panel_clear(&panels[i]);
   g_free(panels);
@@ -395,14 +398,14 @@ run_prototypes(GlobalOptions *o, GbModel *m, GbDataset *ds)
       } else {
         g_snprintf(title, sizeof title, "class %d #%d: none", c, r + 1);
       }
-      gb_cli_global_panel_map(&panels[c * k + r], &v.shape, i >= 0 ? v.x + i * d : empty,
+      gb_cli_global_panel_map(&panels[r * p.n_classes + c], &v.shape, i >= 0 ? v.x + i * d : empty,
                               i >= 0 ? NULL : empty, false, title);
     }
     printf("\n");
   }
   int code = o->csv ? gb_cli_global_write_csv(o->csv, csv) : GB_EXIT_OK;
   if (code == GB_EXIT_OK && o->plot)
-    code = gb_cli_global_write_grid(o->plot, panels, p.n_classes * k, k, 150, 160);
+    code = gb_cli_global_write_grid(o->plot, panels, p.n_classes * k, p.n_classes, 150, 160);
   for (int i = 0; i < p.n_classes * k; i++)
     gb_cli_global_panel_clear(&panels[i]);
   g_free(panels);
@@ -527,7 +530,7 @@ gb_cli_global(int argc, char **argv)
       {"step", 0, 0, G_OPTION_ARG_DOUBLE, &o.step, "PGD step (eps / 4)", "F"},
       {"iterations", 0, 0, G_OPTION_ARG_INT, &o.iterations, "PGD iterations (20)", "N"},
       {"l1", 0, 0, G_OPTION_ARG_DOUBLE, &o.l1, "Counterfactual L1 weight (0.01)", "F"},
-      {"l2", 0, 0, G_OPTION_ARG_DOUBLE, &o.l2, "L2 weight: counterfactual (0.1), actmax (0.01)",
+      {"l2", 0, 0, G_OPTION_ARG_DOUBLE, &o.l2, "L2 weight: counterfactual (0.1), actmax (0.3)",
        "F"},
       {"proto", 0, 0, G_OPTION_ARG_DOUBLE, &o.proto,
        "Counterfactual: pull towards the target class's mean (0)", "F"},

@@ -31,10 +31,13 @@ int
 gb_prototypes_default_layer(const GbModel *m)
 {
   GbModel *mm = (GbModel *)m; /* gb_model_get_layer only reads */
-  for (int i = gb_model_n_layers(m) - 1; i >= 0; i--)
-    if (gb_model_get_layer(mm, i)->n_params > 0)
-      return i - 1;
-  return -1;
+  int last = gb_model_n_layers(m) - 1;
+  while (last >= 0 && gb_model_get_layer(mm, last)->n_params == 0)
+    last--;
+  int i = last - 1; /* dropout is the identity at inference: name the layer before it */
+  while (i >= 0 && gb_model_get_layer(mm, i)->kind == GB_LAYER_DROPOUT)
+    i--;
+  return i < -1 ? -1 : i;
 }
 
 static size_t
@@ -189,7 +192,7 @@ gb_prototypes_find(GbModel *m, const GbDataView *data, int layer, int k, bool by
 void
 gb_actmax_config_init(GbActMaxConfig *cfg)
 {
-  *cfg = (GbActMaxConfig){.steps = 200, .lr = 0.05, .l2 = 0.01, .tv = 0.05, .blur_every = 4,
+  *cfg = (GbActMaxConfig){.steps = 200, .lr = 0.05, .l2 = 0.3, .tv = 0.15, .blur_every = 4,
                           .blur_sigma = 0.5, .start = 0.0f, .start_noise = 0.01, .seed = 1};
 }
 

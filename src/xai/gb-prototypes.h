@@ -30,7 +30,8 @@ void gb_prototypes_clear(GbPrototypes *p);
 
 /* The layer whose output feeds the last layer of @m (the penultimate representation): -1, the
  * input, for a model of one layer. Trailing activations after the last dense layer are
- * skipped, so for "... dense(64), relu, dense(10), softmax" it is the relu. */
+ * skipped, so for "... dense(64), relu, dense(10), softmax" it is the relu; so are dropout
+ * layers, the identity at inference. */
 int gb_prototypes_default_layer(const GbModel *m);
 
 /* Groups the samples of @data by label (@by_prediction: by the model's prediction instead),
@@ -46,8 +47,8 @@ GbStatus gb_prototypes_find(GbModel *m, const GbDataView *data, int layer, int k
 typedef struct {
   int steps;          /* gradient-ascent steps, default 200 */
   double lr;          /* step size, default 0.05; each step is lr * gradient / rms(gradient) */
-  double l2;          /* weight of -||x||^2 / 2, default 0.01 */
-  double tv;          /* weight of -TV2(x)/2 (sum of squared neighbour differences), 0.05 */
+  double l2;          /* weight of -||x||^2 / 2, default 0.3 */
+  double tv;          /* weight of -TV2(x)/2 (sum of squared neighbour differences), 0.15 */
   int blur_every;     /* blur x every k steps (0: never), default 4 */
   double blur_sigma;  /* of that Gaussian blur in pixels, default 0.5 */
   float start;        /* the start image's value, default 0 (black); 0.5 for gray */

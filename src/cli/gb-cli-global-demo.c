@@ -264,7 +264,8 @@ plot_attack(const GlobalOptions *o, GbModel *m, const float *x, const GbAttackRe
   bool signed_map = strcmp(me, "saliency") != 0;
   g_snprintf(t, sizeof t, "clean: class %d (p %.2f)", r->class_before, r->prob_before);
   gb_cli_global_panel_map(&p[0], s, x, NULL, false, t);
-  g_snprintf(t, sizeof t, "adversarial: class %d", r->class_after);
+  g_snprintf(t, sizeof t, "adversarial: class %d (p of %d %.2f)", r->class_after,
+             r->class_before, r->prob_after);
   gb_cli_global_panel_map(&p[1], s, r->x, NULL, false, t);
   g_snprintf(t, sizeof t, "perturbation (L-inf %.3f)", r->linf);
   gb_cli_global_panel_map(&p[2], s, NULL, delta, true, t);
@@ -294,6 +295,32 @@ attack_one(const GlobalOptions *o, GbModel *m, const float *x, int label, GbAtta
               : gb_attack_pgd(m, x, d, label, &cfg, r, err);
 }
 
+/* The example a figure shows: the first successful attack, else the first one. */
+typedef struct {
+  bool set, success;
+  float *x;
+  GbAttackResult r;
+  AttackMaps maps;
+} Shown;
+
+static void
+keep_shown(Shown *s, const float *x, GbAttackResult *r, AttackMaps *maps)
+{
+  if (s->set && (s->success || !r->success))
+    return;
+  g_free(s->x);
+  g_free(s->maps.clean_map);
+  g_free(s->maps.adv_map);
+  gb_attack_result_clear(&s->r);
+  s->x = g_memdup2(x, r->n * sizeof(float));
+  s->r = *r;
+  s->maps = *maps;
+  memset(r, 0, sizeof *r);
+  memset(maps, 0, sizeof *maps);
+  s->set = true;
+  s->success = s->r.success;
+}
+
 int
 gb_cli_global_adversarial(GlobalOptions *o)
 {
@@ -312,6 +339,7 @@ gb_cli_global_adversarial(GlobalOptions *o)
   }
   size_t d = gb_model_input_size(m);
   int n = o->n > 0 ? o->n : 1, flipped = 0, done = 0;
+  Shown shown = {0};
   g_autoptr(GString) csv = g_string_new("sample,label,class_before,class_after,success,linf,l2,"
                                         "spearman,topk_overlap\n");
   for (int i = o->index; i < o->index + n && i < gb_dataset_size(ds) && code == GB_EXIT_OK; i++) {
@@ -336,8 +364,8 @@ gb_cli_global_adversarial(GlobalOptions *o)
                              r.class_before, r.class_after, r.success, r.linf, r.l2, ch.spearman,
                              ch.topk_overlap);
       flipped += r.success;
-      if (done++ == 0 && o->plot)
-        code = plot_attack(o, m, x, &r, &maps);
+      done++;
+      keep_shown(&shown, x, &r, &maps);
     }
     g_free(maps.clean_map);
     g_free(maps.adv_map);
@@ -347,6 +375,12 @@ gb_cli_global_adversarial(GlobalOptions *o)
     printf("%d of %d attacks succeeded within L-inf %.4f\n", flipped, done, o->eps);
   if (code == GB_EXIT_OK && o->csv)
     code = gb_cli_global_write_csv(o->csv, csv);
+  if (code == GB_EXIT_OK && o->plot && shown.set)
+    code = plot_attack(o, m, shown.x, &shown.r, &shown.maps);
+  g_free(shown.x);
+  g_free(shown.maps.clean_map);
+  g_free(shown.maps.adv_map);
+  gb_attack_result_clear(&shown.r);
   gb_dataset_free(ds);
   gb_model_free(m);
   return code;
@@ -402,9 +436,9 @@ shattered_one(const GlobalOptions *o, const char *path, GbDataset *ds, GString *
     char t1[96];
     g_snprintf(t1, sizeof t1, "%s: input", base);
     gb_cli_global_panel_map(&p[0], shape, x, NULL, false, t1);
-    g_snprintf(t1, sizeof t1, "gradient (corr %.2f)", s.gradient.neighbour_corr);
+    g_snprintf(t1, sizeof t1, "gradient (mean corr %.2f)", s.gradient.neighbour_corr);
     gb_cli_global_panel_map(&p[1], shape, NULL, g.values, true, t1);
-    g_snprintf(t1, sizeof t1, "SmoothGrad (corr %.2f)", s.smoothgrad.neighbour_corr);
+    g_snprintf(t1, sizeof t1, "SmoothGrad (mean corr %.2f)", s.smoothgrad.neighbour_corr);
     gb_cli_global_panel_map(&p[2], shape, NULL, sm.values, true, t1);
   }
   gb_attribution_clear(&g);

@@ -130,7 +130,7 @@ write_outputs(const GlobalOptions *o, HansModel *hm, const GbShape *s, const flo
       if (e == 0)
         g_snprintf(t, sizeof t, "%s: %.0f%% on the mark", hm[k].name, 100 * hm[k].mark_share);
       else
-        g_snprintf(t, sizeof t, "%s, digit %d", hm[k].name, e + 1);
+        g_snprintf(t, sizeof t, "%s, example %d", hm[k].name, e + 1);
       gb_cli_global_panel_map(&p[n++], s, probe + (size_t)e * d, maps[k] + (size_t)e * d, true,
                               t);
     }

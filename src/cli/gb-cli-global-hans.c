@@ -201,6 +201,8 @@ run(const GlobalOptions *o, GbDataset *train, GbDataset *test)
 int
 gb_cli_global_clever_hans(GlobalOptions *o)
 {
+  if (o->eeg)
+    return gb_cli_global_clever_hans_eeg(o);
   if (o->data == NULL) {
     g_printerr("glassbox-cli: global clever-hans needs --data (digits, e.g. mnist-train)\n");
     return GB_EXIT_USAGE;

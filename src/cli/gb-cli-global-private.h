@@ -21,7 +21,7 @@ typedef struct {
   int n, patch, repeats, samples, k, layer, cls, steps, index, target, iterations, seed, epochs,
       mark_class;
   double eps, step, l1, l2, proto, noise, rate, rate_others;
-  gboolean abs_maps, by_prediction;
+  gboolean abs_maps, by_prediction, eeg;
 } GlobalOptions;
 
 /* One small figure of a grid: a heatmap or a bar chart, owning its arrays and title. */
@@ -61,3 +61,4 @@ int gb_cli_global_counterfactual(GlobalOptions *o);
 int gb_cli_global_adversarial(GlobalOptions *o);
 int gb_cli_global_shattered(GlobalOptions *o);
 int gb_cli_global_clever_hans(GlobalOptions *o);
+int gb_cli_global_clever_hans_eeg(GlobalOptions *o);

@@ -485,7 +485,8 @@ static const char *const description =
     "                  the explanation (--method) changes\n"
     "  shattered       gradient noise of saliency against SmoothGrad (--model repeatable)\n"
     "  clever-hans     train on digits where a mark goes with --mark-class, compare with a\n"
-    "                  clean model (--data, --test-data, --arch, --epochs, --rate)\n\n"
+    "                  clean model (--data, --test-data, --arch, --epochs, --rate); with --eeg\n"
+    "                  on simulated P300 trials where blinks go with targets\n\n"
     "Outputs: --csv FILE for the numbers, --plot FILE.png|svg|pdf for the figure.\n\n"
     "Example:\n  glassbox-cli global class-maps --model digits.safetensors --data mnist-test "
     "--n 500 --plot maps.png\n\n"
@@ -537,6 +538,8 @@ gb_cli_global(int argc, char **argv)
       {"noise", 0, 0, G_OPTION_ARG_DOUBLE, &o.noise, "SmoothGrad noise level (0.15)", "F"},
       {"arch", 0, 0, G_OPTION_ARG_STRING, &o.arch, "clever-hans: preset or spec (mlp)", "ARCH"},
       {"epochs", 0, 0, G_OPTION_ARG_INT, &o.epochs, "clever-hans: training epochs (3)", "N"},
+      {"eeg", 0, 0, G_OPTION_ARG_NONE, &o.eeg,
+       "clever-hans: simulated P300 trials where blinks go with targets (--n subjects)", NULL},
       {"mark-class", 0, 0, G_OPTION_ARG_INT, &o.mark_class, "clever-hans: marked class (0)", "C"},
       {"rate", 0, 0, G_OPTION_ARG_DOUBLE, &o.rate, "clever-hans: share of it marked (1)", "F"},
       {"rate-others", 0, 0, G_OPTION_ARG_DOUBLE, &o.rate_others,

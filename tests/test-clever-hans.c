@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "gb-clever-hans.h"
+#include "gb-eeg-filter.h"
 #include "gb-eeg-sim.h"
 #include "gb-faithfulness.h"
 #include "gb-global.h"
+#include "gb-segments.h"
 #include "gb-synthetic.h"
 #include "gb-test-util.h"
 
@@ -218,6 +220,89 @@ test_model_shortcut(void)
   gb_model_free(clean);
 }
 
+/* Simulated trials, decimated to 32 Hz, with target-locked blinks when @blinks is set. */
+static GbEegSet *
+eeg_trials(int subjects, uint64_t seed, const GbEegBlinkConfig *blinks)
+{
+  GbEegSimConfig sc;
+  gb_eeg_sim_config_init(&sc);
+  sc.n_subjects = subjects;
+  sc.seed = seed;
+  GbEegSet *set, *d;
+  GbError err;
+  g_assert_cmpint(gb_eeg_sim_generate(&sc, &set, &err), ==, GB_OK);
+  if (blinks != NULL)
+    g_assert_cmpint(gb_eeg_add_target_blinks(set, blinks, NULL, NULL, &err), ==, GB_OK);
+  d = gb_eeg_set_decimate(set, 4, NULL, NULL, &err);
+  g_assert_nonnull(d);
+  gb_eeg_set_free(set);
+  return d;
+}
+
+/* Share of the (positive) accuracy lost by shuffling single channels that Fp1 and Fp2 take. */
+static double
+frontal_importance(GbModel *m, GbEegSet *set)
+{
+  GbShape s = gb_dataset_sample_shape(set->data);
+  GbSegments seg;
+  GbPermutationImportance r;
+  GbError err;
+  GbDataView v = gb_dataset_view(set->data);
+  g_assert_cmpint(gb_segments_grid(&seg, &s, set->n_times, 1, &err), ==, GB_OK);
+  g_assert_cmpint(seg.n_segments, ==, set->n_channels);
+  g_assert_cmpint(gb_global_permutation_importance(m, &v, &seg, 3, 1, NULL, NULL, &r, &err), ==,
+                  GB_OK);
+  int fp1 = gb_eeg_set_find_channel(set, "Fp1"), fp2 = gb_eeg_set_find_channel(set, "Fp2");
+  double all = 0;
+  for (int c = 0; c < set->n_channels; c++)
+    all += fmax(r.drop[c], 0);
+  double share = (fmax(r.drop[fp1], 0) + fmax(r.drop[fp2], 0)) / all;
+  gb_permutation_importance_clear(&r);
+  gb_segments_clear(&seg);
+  return share;
+}
+
+/* A model trained where blinks go with targets leans on the eye channels: shuffling Fp1 and Fp2
+ * costs it much of its accuracy, while a model trained on the same trials without those blinks
+ * leans on the parietal P300. */
+static void
+test_eeg_model_shortcut(void)
+{
+  GbEegBlinkConfig bc;
+  gb_eeg_blink_config_init(&bc);
+  GbEegSet *hans_set = eeg_trials(3, 1, &bc), *clean_set = eeg_trials(3, 1, NULL);
+  GbEegSet *test = eeg_trials(2, 1001, &bc);
+  GbError err;
+  GbEegScaler *scaler = gb_eeg_scaler_fit(clean_set, NULL, 0, &err);
+  g_assert_nonnull(scaler);
+  GbEegSet *sets[3] = {hans_set, clean_set, test};
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpint(gb_eeg_scaler_apply(scaler, sets[i], &err), ==, GB_OK);
+  gb_eeg_scaler_free(scaler);
+  double share[2];
+  for (int k = 0; k < 2; k++) {
+    char *spec = g_strdup_printf("input(%d,%d), flatten, dense(32), relu, dense(1)",
+                                 test->n_times, test->n_channels);
+    GbModel *m = gb_test_model_new(spec, 1);
+    g_free(spec);
+    GbTrainConfig tc;
+    gb_train_config_init(&tc);
+    tc.epochs = 10;
+    gb_loss_config_init(&tc.loss, GB_LOSS_BCE);
+    tc.loss.weight_pos = 5;
+    GbDataView v = gb_dataset_view(sets[k]->data);
+    g_assert_cmpint(gb_train(m, &v, NULL, &tc, NULL, &err), ==, GB_OK);
+    share[k] = frontal_importance(m, test);
+    gb_model_free(m);
+  }
+  g_test_message("share of channel importance on Fp1 + Fp2: Clever Hans %.3f, clean %.3f",
+                 share[0], share[1]);
+  g_assert_cmpfloat(share[0], >, 0.3);
+  g_assert_cmpfloat(share[1], <, 0.2);
+  for (int i = 0; i < 3; i++)
+    gb_eeg_set_free(sets[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -225,5 +310,6 @@ main(int argc, char **argv)
   g_test_add_func("/clever-hans/digits", test_digits_marked);
   g_test_add_func("/clever-hans/eeg-blinks", test_eeg_blinks);
   g_test_add_func("/clever-hans/model-shortcut", test_model_shortcut);
+  g_test_add_func("/clever-hans/eeg-model-shortcut", test_eeg_model_shortcut);
   return g_test_run();
 }

@@ -459,6 +459,76 @@ test_shattered_model(void)
   gb_dataset_free(train);
 }
 
+/* ---- Bad input, cancellation, one-output models ---- */
+
+static bool
+stop_now(void *user, double fraction, const char *stage)
+{
+  (void)fraction;
+  (void)stage;
+  (*(int *)user)++;
+  return false;
+}
+
+static void
+test_bad_input(void)
+{
+  enum { N = 20, D = 4 };
+  float w[] = {1, -1, 0.5f, 0}, b[] = {0.1f};
+  GbModel *m = linear_model(D, 1, w, b);
+  float x[N * D];
+  int labels[N];
+  gb_test_fill_uniform(x, N * D, -1, 1, 41);
+  GbError err;
+  g_assert_cmpint(gb_global_predict(m, x, N, labels, &err), ==, GB_OK);
+  GbDataView v = {.n = N, .shape = gb_shape_make(1, (int[]){D}), .x = x, .labels = labels,
+                  .n_classes = 2};
+  /* A one-output model: two groups, each explaining the one logit. */
+  GbClassMapConfig cfg;
+  gb_class_map_config_init(&cfg);
+  cfg.explain = gb_explain_batch_grad_x_input;
+  GbClassMaps r;
+  g_assert_cmpint(gb_global_class_maps(m, &v, &cfg, &r, &err), ==, GB_OK);
+  g_assert_cmpint(r.n_classes, ==, 2);
+  g_assert_cmpint(r.counts[0] + r.counts[1], ==, N);
+  double e = 0;
+  int n1 = 0;
+  for (int s = 0; s < N; s++)
+    if (labels[s] == 1) {
+      e += w[0] * x[s * D];
+      n1++;
+    }
+  g_assert_cmpfloat_with_epsilon(r.maps[1 * D + 0], e / n1, 1e-5); /* w_0 x_0 over group 1 */
+  g_assert_cmpfloat(r.maps[0 * D + 3], ==, 0);
+  gb_class_maps_clear(&r);
+  /* Cancelled at the first report: an error, and nothing left allocated. */
+  int calls = 0;
+  cfg.progress = stop_now;
+  cfg.user = &calls;
+  g_assert_cmpint(gb_global_class_maps(m, &v, &cfg, &r, &err), ==, GB_ERR_CANCELLED);
+  g_assert_cmpint(calls, ==, 1);
+  g_assert_null(r.maps);
+  GbPermutationImportance p;
+  g_assert_cmpint(gb_global_permutation_importance(m, &v, NULL, 2, 1, stop_now, &calls, &p, &err),
+                  ==, GB_ERR_CANCELLED);
+  g_assert_null(p.drop);
+  /* Non-finite inputs and wrong shapes are refused with a message. */
+  x[5] = NAN;
+  cfg.progress = NULL;
+  g_assert_cmpint(gb_global_class_maps(m, &v, &cfg, &r, &err), ==, GB_ERR_NUMERIC);
+  GbCounterfactual cf;
+  g_assert_cmpint(gb_counterfactual_find(m, x + 4, D, 1, NULL, &cf, &err), ==, GB_ERR_NUMERIC);
+  GbAttackResult a;
+  g_assert_cmpint(gb_attack_fgsm(m, x + 4, D, 0, NULL, &a, &err), ==, GB_ERR_NUMERIC);
+  x[5] = 0;
+  g_assert_cmpint(gb_attack_pgd(m, x, D + 1, 0, NULL, &a, &err), ==, GB_ERR_SHAPE);
+  v.shape = gb_shape_make(1, (int[]){D - 1});
+  g_assert_cmpint(gb_global_class_maps(m, &v, &cfg, &r, &err), ==, GB_ERR_SHAPE);
+  v.n = 0;
+  g_assert_cmpint(gb_global_class_maps(m, &v, &cfg, &r, &err), ==, GB_ERR_INVALID);
+  gb_model_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,5 +545,6 @@ main(int argc, char **argv)
   g_test_add_func("/global/actmax/trained", test_actmax_trained);
   g_test_add_func("/global/shattered/roughness", test_roughness);
   g_test_add_func("/global/shattered/model", test_shattered_model);
+  g_test_add_func("/global/bad-input", test_bad_input);
   return g_test_run();
 }

@@ -124,10 +124,15 @@ gb_global_class_maps(GbModel *m, const GbDataView *data, const GbClassMapConfig 
   for (int s = 0; st == GB_OK && s < data->n; s += B) {
     int nb = data->n - s < B ? data->n - s : B;
     const float *x = data->x + (size_t)s * d;
-    if (cfg->group == GB_GLOBAL_CLASS_TRUE)
+    if (cfg->group == GB_GLOBAL_CLASS_TRUE) {
       memcpy(group, data->labels + s, (size_t)nb * sizeof(int));
-    else
+      for (int i = 0; i < nb && st == GB_OK; i++)
+        if (group[i] >= C)
+          st = gb_error_set(err, GB_ERR_INVALID, "sample %d has label %d; the model has %d "
+                            "classes", s + i, group[i], C);
+    } else {
       st = gb_global_predict(m, x, nb, group, err);
+    }
     for (int i = 0; i < nb; i++)
       explained[i] = n_out == 1 ? 0 : group[i];
     if (st == GB_OK)

@@ -138,6 +138,9 @@ check_args(GbModel *m, const GbDataView *data, int *layer, int k, bool by_predic
                         "model (%zu inputs)", gb_shape_size(&data->shape), gb_model_input_size(m));
   if (!by_prediction && data->labels == NULL)
     return gb_error_set(err, GB_ERR_INVALID, "prototypes by label need labels");
+  GbStatus st = gb_data_view_validate(data, "prototypes", err);
+  if (st != GB_OK)
+    return st;
   if (k < 1)
     return gb_error_set(err, GB_ERR_INVALID, "prototypes: k must be at least 1, got %d", k);
   if (*layer == -2)

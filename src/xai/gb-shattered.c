@@ -95,6 +95,9 @@ gb_shattered_gradients(GbModel *m, const GbDataView *data, int n_samples,
   if (gb_shape_size(&data->shape) != d)
     return gb_error_set(err, GB_ERR_SHAPE, "shattered gradients: samples of %zu values do not "
                         "fit the model (%zu inputs)", gb_shape_size(&data->shape), d);
+  GbStatus st = gb_data_view_validate(data, "shattered gradients", err);
+  if (st != GB_OK)
+    return st;
   GbSmoothConfig sc;
   if (smooth != NULL)
     sc = *smooth;
@@ -103,7 +106,6 @@ gb_shattered_gradients(GbModel *m, const GbDataView *data, int n_samples,
   sc.map = GB_SMOOTH_GRADIENT;
   int n = n_samples > 0 && n_samples < data->n ? n_samples : data->n, used = 0;
   double sg = 0, ss = 0, qg = 0, qs = 0;
-  GbStatus st = GB_OK;
   for (int i = 0; st == GB_OK && i < n; i++) {
     const float *x = data->x + (size_t)i * d;
     int cls;

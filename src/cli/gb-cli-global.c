@@ -245,7 +245,8 @@ run_class_maps(GlobalOptions *o, GbModel *m, GbDataset *ds)
   }
   int code = o->csv ? gb_cli_global_write_csv(o->csv, csv) : GB_EXIT_OK;
   if (code == GB_EXIT_OK && o->plot)
-    code = gb_cli_global_write_grid(o->plot, panels, r.n_classes, 5, 240, 220);
+    code = v.shape.ndim == 2 ? gb_cli_global_write_grid(o->plot, panels, r.n_classes, 2, 480, 300)
+                             : gb_cli_global_write_grid(o->plot, panels, r.n_classes, 5, 240, 220);
   for (int c = 0; c < r.n_classes; c++)
     gb_cli_global_panel_clear(&panels[c]);
   g_free(panels);
@@ -353,8 +354,10 @@ run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
   if (code == GB_EXIT_OK && o->csv)
     code = gb_cli_global_write_csv(o->csv, csv);
   if (code == GB_EXIT_OK && o->plot)
-    code = gb_cli_global_write_grid(o->plot, panels, n_panels, 4, n_panels > 1 ? 260 : 520,
-                                    n_panels > 1 ? 230 : 460);
+    code = v.shape.ndim == 2
+               ? gb_cli_global_write_grid(o->plot, panels, n_panels, 2, 480, 300)
+               : gb_cli_global_write_grid(o->plot, panels, n_panels, 4, n_panels > 1 ? 260 : 520,
+                                          n_panels > 1 ? 230 : 460);
   for (int i = 0; i < n_panels; i++)
     gb_cli_global_panel_clear(&panels[i]);
   g_free(panels);

@@ -14,125 +14,7 @@
 /* glassbox-cli global: what a model does over a whole data set (class-mean maps, feature
  * importance, prototypes), and the difficulties of deep learning (gb-cli-global-demo.c). */
 
-/* ---- Shared helpers ---- */
-
-static void
-display_size(const GbShape *s, int *h, int *w)
-{
-  if (s->ndim == 3)
-    *h = s->dim[1], *w = s->dim[2];
-  else if (s->ndim == 2)
-    *h = s->dim[1], *w = s->dim[0]; /* channels as rows, time as columns */
-  else
-    *h = 1, *w = (int)gb_shape_size(s);
-}
-
-/* (input layout) -> (h, w): images summed over channels (@sum) or channel 0; EEG transposed. */
-static float *
-to_display(const GbShape *s, const float *v, bool sum)
-{
-  int h, w;
-  display_size(s, &h, &w);
-  float *out = g_new0(float, (size_t)h * w);
-  if (s->ndim == 3) {
-    size_t plane = (size_t)h * w;
-    for (int c = 0; c < (sum ? s->dim[0] : 1); c++)
-      for (size_t i = 0; i < plane; i++)
-        out[i] += v[c * plane + i];
-  } else if (s->ndim == 2) {
-    for (int t = 0; t < w; t++)
-      for (int c = 0; c < h; c++)
-        out[(size_t)c * w + t] = v[(size_t)t * h + c];
-  } else {
-    memcpy(out, v, (size_t)w * sizeof(float));
-  }
-  return out;
-}
-
-void
-gb_cli_global_panel_map(GlobalPanel *p, const GbShape *shape, const float *x, const float *map,
-                        bool signed_map, const char *title)
-{
-  memset(p, 0, sizeof *p);
-  int h, w;
-  display_size(shape, &h, &w);
-  g_strlcpy(p->title, title, sizeof p->title);
-  bool image = shape->ndim == 3;
-  if (x != NULL && image) {
-    p->image = to_display(shape, x, false);
-    for (int i = 0; i < h * w; i++)
-      p->image[i] = p->image[i] < 0 ? 0 : p->image[i] > 1 ? 1 : p->image[i];
-  } else if (x != NULL && map == NULL) {
-    map = x; /* EEG or vectors: show the values themselves */
-    signed_map = true;
-  }
-  if (map != NULL)
-    p->relevance = to_display(shape, map, true);
-  p->heat = (GbHeatmap){.image = p->image, .relevance = p->relevance, .height = h, .width = w,
-                        .invert_image = true, .opacity = 0.75,
-                        .colormap = signed_map ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS,
-                        .title = p->title, .show_colorbar = p->relevance != NULL};
-}
-
-void
-gb_cli_global_panel_clear(GlobalPanel *p)
-{
-  g_free(p->image);
-  g_free(p->relevance);
-  g_free(p->values);
-  memset(p, 0, sizeof *p);
-}
-
-typedef struct {
-  GlobalPanel *panels;
-  int n, cols;
-} Grid;
-
-static GbStatus
-draw_grid(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  Grid *g = user;
-  int rows = (g->n + g->cols - 1) / g->cols;
-  double cw = area.width / g->cols, ch = area.height / rows;
-  for (int i = 0; i < g->n; i++) {
-    GbPlotRect cell = {area.x + (i % g->cols) * cw + 4, area.y + (i / g->cols) * ch + 4, cw - 8,
-                       ch - 8};
-    GlobalPanel *p = &g->panels[i];
-    GbStatus st = p->is_bar ? gb_barchart_draw(cr, &p->bar, cell, err)
-                            : gb_heatmap_draw(cr, &p->heat, cell, err);
-    if (st != GB_OK)
-      return st;
-  }
-  return GB_OK;
-}
-
-int
-gb_cli_global_write_grid(const char *path, GlobalPanel *panels, int n, int cols, int cell_w,
-                         int cell_h)
-{
-  if (n < 1)
-    return GB_EXIT_OK;
-  cols = cols < n ? cols : n;
-  Grid g = {panels, n, cols};
-  int rows = (n + cols - 1) / cols;
-  GbError err;
-  if (gb_plot_export(path, cols * cell_w, rows * cell_h, draw_grid, &g, &err) != GB_OK)
-    return gb_cli_report(&err);
-  printf("wrote %s\n", path);
-  return GB_EXIT_OK;
-}
-
-int
-gb_cli_global_write_csv(const char *path, const GString *csv)
-{
-  g_autoptr(GError) error = NULL;
-  if (!g_file_set_contents(path, csv->str, (gssize)csv->len, &error)) {
-    g_printerr("glassbox-cli: %s\n", error->message);
-    return GB_EXIT_INPUT;
-  }
-  printf("wrote %s\n", path);
-  return GB_EXIT_OK;
-}
+/* ---- Shared helpers (figures and CSV: gb-cli-global-figure.c) ---- */
 
 bool
 gb_cli_global_check_outputs(const GlobalOptions *o, int *code)
@@ -288,6 +170,70 @@ importance_panel(GlobalPanel *p, const GbShape *s, const GbSegments *seg, const 
   p->heat.colorbar_label = label;
 }
 
+/* What an importance view collects: CSV rows and one panel per figure cell. */
+typedef struct {
+  GString *csv;
+  GlobalPanel *panels;
+  int n_panels;
+} Importance;
+
+/* Mean |SHAP| per class, then over the classes ("all"). */
+static GbStatus
+shap_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v, const GbSegments *seg,
+                Importance *out, GbCliProgress *prog, GbError *err)
+{
+  GbShapConfig cfg;
+  gb_shap_config_init(&cfg);
+  cfg.samples = o->samples > 0 ? o->samples : 0;
+  cfg.seed = (uint64_t)o->seed;
+  GbShapImportance r;
+  GbStatus st = gb_global_shap_importance(m, v, seg, &cfg, v->n, gb_cli_progress_cb, prog, &r,
+                                          err);
+  gb_cli_progress_finish(prog);
+  if (st != GB_OK)
+    return st;
+  printf("mean |SHAP| over %d samples, %d segments, %d classes\n", r.n_samples, r.n_segments,
+         r.n_classes);
+  g_string_append(out->csv, "class,segment,mean_abs_shap\n");
+  out->panels = g_new0(GlobalPanel, r.n_classes + 1);
+  for (int c = 0; c <= r.n_classes; c++) {
+    bool all = c == r.n_classes;
+    const double *row = all ? r.overall : r.mean_abs + (size_t)c * r.n_segments;
+    char cls[16] = "all", title[96] = "mean |SHAP|, all classes";
+    if (!all) {
+      g_snprintf(cls, sizeof cls, "%d", c);
+      g_snprintf(title, sizeof title, "mean |SHAP|, class %d", c);
+    }
+    for (int i = 0; i < r.n_segments; i++)
+      g_string_append_printf(out->csv, "%s,%d,%.7g\n", cls, i, row[i]);
+    importance_panel(&out->panels[out->n_panels++], &v->shape, seg, row, title, "mean |SHAP|");
+  }
+  gb_shap_importance_clear(&r);
+  return GB_OK;
+}
+
+static GbStatus
+permutation_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v,
+                       const GbSegments *seg, Importance *out, GbCliProgress *prog, GbError *err)
+{
+  GbPermutationImportance r;
+  GbStatus st = gb_global_permutation_importance(m, v, seg, o->repeats, (uint64_t)o->seed,
+                                                 gb_cli_progress_cb, prog, &r, err);
+  gb_cli_progress_finish(prog);
+  if (st != GB_OK)
+    return st;
+  printf("permutation importance over %d samples, %d segments, %d repeats: accuracy %.4f "
+         "unshuffled\n", v->n, r.n_segments, r.repeats, r.base_accuracy);
+  g_string_append(out->csv, "segment,accuracy_drop,sd\n");
+  for (int i = 0; i < r.n_segments; i++)
+    g_string_append_printf(out->csv, "%d,%.7g,%.7g\n", i, r.drop[i], r.drop_sd[i]);
+  out->panels = g_new0(GlobalPanel, 1);
+  importance_panel(&out->panels[out->n_panels++], &v->shape, seg, r.drop,
+                   "permutation importance", "accuracy drop");
+  gb_permutation_importance_clear(&r);
+  return GB_OK;
+}
+
 static int
 run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
 {
@@ -301,66 +247,24 @@ run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
   GbError err;
   GbCliProgress prog;
   gb_cli_progress_init(&prog);
+  Importance imp = {g_string_new(NULL), NULL, 0};
   GbStatus st = make_segments(o, &v.shape, &seg, &err);
-  g_autoptr(GString) csv = g_string_new(NULL);
-  GlobalPanel *panels = NULL;
-  int n_panels = 0, code = GB_EXIT_OK;
-  if (st == GB_OK && shap) {
-    GbShapConfig cfg;
-    gb_shap_config_init(&cfg);
-    cfg.samples = o->samples > 0 ? o->samples : 0;
-    cfg.seed = (uint64_t)o->seed;
-    GbShapImportance r;
-    st = gb_global_shap_importance(m, &v, &seg, &cfg, v.n, gb_cli_progress_cb, &prog, &r, &err);
-    gb_cli_progress_finish(&prog);
-    if (st == GB_OK) {
-      printf("mean |SHAP| over %d samples, %d segments, %d classes\n", r.n_samples,
-             r.n_segments, r.n_classes);
-      g_string_append(csv, "class,segment,mean_abs_shap\n");
-      panels = g_new0(GlobalPanel, r.n_classes + 1);
-      for (int c = 0; c <= r.n_classes; c++) {
-        const double *row = c < r.n_classes ? r.mean_abs + (size_t)c * r.n_segments : r.overall;
-        for (int i = 0; i < r.n_segments; i++)
-          g_string_append_printf(csv, "%s%d,%d,%.7g\n", c < r.n_classes ? "" : "all",
-                                 c < r.n_classes ? c : 0, i, row[i]);
-        char title[96];
-        if (c < r.n_classes)
-          g_snprintf(title, sizeof title, "mean |SHAP|, class %d", c);
-        else
-          g_snprintf(title, sizeof title, "mean |SHAP|, all classes");
-        importance_panel(&panels[n_panels++], &v.shape, &seg, row, title, "mean |SHAP|");
-      }
-      gb_shap_importance_clear(&r);
-    }
-  } else if (st == GB_OK) {
-    GbPermutationImportance r;
-    st = gb_global_permutation_importance(m, &v, &seg, o->repeats, (uint64_t)o->seed,
-                                          gb_cli_progress_cb, &prog, &r, &err);
-    gb_cli_progress_finish(&prog);
-    if (st == GB_OK) {
-      printf("permutation importance over %d samples, %d segments, %d repeats: accuracy %.4f "
-             "unshuffled\n", v.n, r.n_segments, r.repeats, r.base_accuracy);
-      g_string_append(csv, "segment,accuracy_drop,sd\n");
-      for (int i = 0; i < r.n_segments; i++)
-        g_string_append_printf(csv, "%d,%.7g,%.7g\n", i, r.drop[i], r.drop_sd[i]);
-      panels = g_new0(GlobalPanel, 1);
-      importance_panel(&panels[n_panels++], &v.shape, &seg, r.drop,
-                       "permutation importance", "accuracy drop");
-      gb_permutation_importance_clear(&r);
-    }
-  }
-  if (st != GB_OK)
-    code = gb_cli_report(&err);
+  if (st == GB_OK)
+    st = shap ? shap_importance(o, m, &v, &seg, &imp, &prog, &err)
+              : permutation_importance(o, m, &v, &seg, &imp, &prog, &err);
+  int code = st == GB_OK ? GB_EXIT_OK : gb_cli_report(&err);
   if (code == GB_EXIT_OK && o->csv)
-    code = gb_cli_global_write_csv(o->csv, csv);
+    code = gb_cli_global_write_csv(o->csv, imp.csv);
+  bool one = imp.n_panels == 1;
   if (code == GB_EXIT_OK && o->plot)
     code = v.shape.ndim == 2
-               ? gb_cli_global_write_grid(o->plot, panels, n_panels, 2, 480, 300)
-               : gb_cli_global_write_grid(o->plot, panels, n_panels, 4, n_panels > 1 ? 260 : 520,
-                                          n_panels > 1 ? 230 : 460);
-  for (int i = 0; i < n_panels; i++)
-    gb_cli_global_panel_clear(&panels[i]);
-  g_free(panels);
+               ? gb_cli_global_write_grid(o->plot, imp.panels, imp.n_panels, 2, 480, 300)
+               : gb_cli_global_write_grid(o->plot, imp.panels, imp.n_panels, 4, one ? 520 : 260,
+                                          one ? 460 : 230);
+  for (int i = 0; i < imp.n_panels; i++)
+    gb_cli_global_panel_clear(&imp.panels[i]);
+  g_free(imp.panels);
+  g_string_free(imp.csv, TRUE);
   gb_segments_clear(&seg);
   return code;
 }

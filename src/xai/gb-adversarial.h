@@ -14,7 +14,7 @@
 
 typedef struct {
   double eps;        /* L-inf budget, default 0.1 */
-  double step;       /* PGD step size, default eps / 4 */
+  double step;       /* PGD step size, default 0.025 (a quarter of the default eps) */
   int iterations;    /* PGD steps, default 20 */
   bool random_start; /* PGD: start at a uniform point of the ball, default true */
   uint64_t seed;     /* of the random start */

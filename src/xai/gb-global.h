@@ -85,7 +85,7 @@ void gb_permutation_importance_clear(GbPermutationImportance *r);
 /* For each segment of @seg (NULL: one segment per feature) and each of @repeats seeded
  * permutations of the samples, the features of that segment take the values of the permuted
  * sample while the rest stay: the accuracy lost measures how much the model relies on them.
- * Needs labels. The same seed gives the same result whatever the batch size. */
+ * Needs labels. The same seed gives the same result. */
 GbStatus gb_global_permutation_importance(GbModel *m, const GbDataView *data,
                                           const GbSegments *seg, int repeats, uint64_t seed,
                                           GbProgressFn progress, void *user,

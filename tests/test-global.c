@@ -125,6 +125,59 @@ test_counterfactual_linear(void)
   gb_model_free(m);
 }
 
+/* With only an L1 cost the cheapest way across a linear boundary is to move the one feature
+ * with the largest |w_t - w_o|: the proximal step keeps the change there. A pull towards a
+ * prototype moves the answer closer to it. */
+static void
+test_counterfactual_sparse(void)
+{
+  enum { D = 8 };
+  float w[2 * D] = {0}, b[2] = {0, 0}, x0[D];
+  for (int i = 0; i < D; i++) {
+    w[D + i] = 0.2f * (i % 3) - 0.1f; /* class 1 minus class 0: small ... */
+    x0[i] = 0.5f;
+  }
+  w[D + 5] = 2.0f; /* ... except feature 5 */
+  double g0 = 0;
+  for (int i = 0; i < D; i++)
+    g0 += w[D + i] * x0[i];
+  b[0] = (float)(g0 + 0.5); /* g(x0) = -0.5: class 0 */
+  GbModel *m = linear_model(D, 2, w, b);
+  GbCounterfactualConfig cfg;
+  gb_counterfactual_config_init(&cfg);
+  cfg.l2 = 0;
+  cfg.l1 = 0.5;
+  cfg.c = 5;
+  cfg.steps = 600;
+  cfg.lr = 0.02;
+  cfg.lo = cfg.hi = 0;
+  GbCounterfactual r;
+  GbError err;
+  g_assert_cmpint(gb_counterfactual_find(m, x0, D, 1, &cfg, &r, &err), ==, GB_OK);
+  g_assert_true(r.found);
+  g_assert_cmpfloat(fabs(r.x[5] - x0[5]) / r.l1, >, 0.9);
+  g_assert_cmpfloat(r.l1, <, 1.1 * (0.5 + cfg.kappa) / 2.0); /* |delta_5| = margin / w_5 */
+  gb_counterfactual_clear(&r);
+  /* The prototype term: the same search with a pull towards a point, ends nearer to it. */
+  float proto[D];
+  for (int i = 0; i < D; i++)
+    proto[i] = 0.9f;
+  double dist[2];
+  for (int k = 0; k < 2; k++) {
+    gb_counterfactual_config_init(&cfg);
+    cfg.proto = k ? 0.5 : 0;
+    cfg.prototype = proto;
+    g_assert_cmpint(gb_counterfactual_find(m, x0, D, 1, &cfg, &r, &err), ==, GB_OK);
+    g_assert_true(r.found);
+    dist[k] = 0;
+    for (int i = 0; i < D; i++)
+      dist[k] += (r.x[i] - proto[i]) * (r.x[i] - proto[i]);
+    gb_counterfactual_clear(&r);
+  }
+  g_assert_cmpfloat(dist[1], <, 0.5 * dist[0]);
+  gb_model_free(m);
+}
+
 /* ---- Adversarial examples ---- */
 
 /* One logit f = w . x + b, label 0: the BCE gradient is sigmoid(f) w, so FGSM adds eps sign(w). */
@@ -535,6 +588,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/global/prototypes/linear", test_prototypes_linear);
   g_test_add_func("/global/counterfactual/linear", test_counterfactual_linear);
+  g_test_add_func("/global/counterfactual/sparse-and-prototype", test_counterfactual_sparse);
   g_test_add_func("/global/adversarial/fgsm-linear", test_fgsm_linear);
   g_test_add_func("/global/adversarial/pgd-budget", test_pgd_budget);
   g_test_add_func("/global/adversarial/explanation-change", test_explanation_change);

@@ -92,17 +92,22 @@ check_args(GbModel *m, const float *x0, size_t n_x, int t, const GbCounterfactua
   return GB_OK;
 }
 
-/* Loss of the size terms that decide which valid x' is best. */
+/* The objective without its margin loss: what decides which valid x' is best. With every
+ * weight zero, the squared L2 distance. */
 static double
 size_cost(const float *x, const float *x0, size_t n, const GbCounterfactualConfig *cfg)
 {
-  double l1 = 0, l2 = 0;
+  double l1 = 0, l2 = 0, pr = 0;
   for (size_t i = 0; i < n; i++) {
     double d = (double)x[i] - x0[i];
     l1 += fabs(d);
     l2 += d * d;
+    if (cfg->proto > 0)
+      pr += ((double)x[i] - cfg->prototype[i]) * ((double)x[i] - cfg->prototype[i]);
   }
-  return cfg->l2 * l2 + cfg->l1 * l1 + (cfg->l1 == 0 && cfg->l2 == 0 ? l2 : 0);
+  if (cfg->l1 == 0 && cfg->l2 == 0 && cfg->proto == 0)
+    return l2;
+  return cfg->l2 * l2 + cfg->l1 * l1 + cfg->proto * pr;
 }
 
 /* One step: gradient of the smooth terms, soft-threshold of delta, projection onto the box. */

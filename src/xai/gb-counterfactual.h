@@ -17,7 +17,8 @@
  *   + proto * ||x' - prototype||^2                               (towards the target's data)
  * by projected gradient descent with a proximal (soft-threshold) step for the L1 term and a
  * cosine-decaying step size. The answer is the valid x' (predicted class t) of smallest
- * l2 ||delta||^2 + l1 ||delta||_1 seen; none, when no step reached t. */
+ * l2 ||delta||^2 + l1 ||delta||_1 + proto ||x' - prototype||^2 seen; none, when no step
+ * reached t. */
 
 typedef struct {
   int steps;        /* default 500 */

@@ -15,7 +15,7 @@
 #include "gb-test-util.h"
 
 #define SZ 12
-#define D (SZ * SZ)
+#define D  (SZ * SZ)
 
 /* Clever Hans data sets, and the shortcut a model learns from them showing up in its
  * explanations (Lapuschkin et al. 2019). */
@@ -142,12 +142,11 @@ train(const GbDataset *ds, uint64_t seed)
 static double
 mark_share(GbModel *m, const float *x, int n, const bool *mask)
 {
-  float *maps = g_new(float, (size_t)n * D);
+  float *maps = g_new(float, (size_t)n *D);
   int *cls = g_new(int, n);
   GbError err;
   g_assert_cmpint(gb_global_predict(m, x, n, cls, &err), ==, GB_OK);
-  g_assert_cmpint(gb_explain_batch_grad_x_input(NULL, m, x, n, cls, maps, &err), ==,
-                  GB_OK);
+  g_assert_cmpint(gb_explain_batch_grad_x_input(NULL, m, x, n, cls, maps, &err), ==, GB_OK);
   double share = 0;
   for (int i = 0; i < n; i++) {
     double on = 0, all = 0;
@@ -281,8 +280,8 @@ test_eeg_model_shortcut(void)
   gb_eeg_scaler_free(scaler);
   double share[2];
   for (int k = 0; k < 2; k++) {
-    char *spec = g_strdup_printf("input(%d,%d), flatten, dense(32), relu, dense(1)",
-                                 test->n_times, test->n_channels);
+    char *spec = g_strdup_printf("input(%d,%d), flatten, dense(32), relu, dense(1)", test->n_times,
+                                 test->n_channels);
     GbModel *m = gb_test_model_new(spec, 1);
     g_free(spec);
     GbTrainConfig tc;
@@ -295,8 +294,8 @@ test_eeg_model_shortcut(void)
     share[k] = frontal_importance(m, test);
     gb_model_free(m);
   }
-  g_test_message("share of channel importance on Fp1 + Fp2: Clever Hans %.3f, clean %.3f",
-                 share[0], share[1]);
+  g_test_message("share of channel importance on Fp1 + Fp2: Clever Hans %.3f, clean %.3f", share[0],
+                 share[1]);
   g_assert_cmpfloat(share[0], >, 0.3);
   g_assert_cmpfloat(share[1], <, 0.2);
   for (int i = 0; i < 3; i++)

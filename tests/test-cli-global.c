@@ -34,8 +34,8 @@ run_cli(const char *first, ...)
   Run r = {0};
   GError *error = NULL;
   int wait_status;
-  if (!g_spawn_sync(tmpdir, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out,
-                    &r.err, &wait_status, &error))
+  if (!g_spawn_sync(tmpdir, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
+                    &wait_status, &error))
     g_error("cannot run %s: %s", g_getenv("GB_CLI"), error->message);
   r.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   g_ptr_array_free(argv, TRUE);
@@ -99,11 +99,13 @@ test_usage(void)
   expect(run_cli("global", "class-maps", "--data", "synthetic-images:10:12", NULL), 2, NULL,
          "needs --model and --data");
   expect(run_cli("global", "counterfactual", "--model", "m.safetensors", "--data",
-                 "synthetic-images:10:12", NULL), 2, NULL, "needs --target");
+                 "synthetic-images:10:12", NULL),
+         2, NULL, "needs --target");
   expect(run_cli("global", "importance", "--patch", "0", "--model", "m", "--data", "d", NULL), 2,
          NULL, "--patch");
   expect(run_cli("global", "prototypes", "--model", "missing.safetensors", "--data",
-                 "synthetic-images:10:12", NULL), 3, NULL, "missing.safetensors");
+                 "synthetic-images:10:12", NULL),
+         3, NULL, "missing.safetensors");
   expect(run_cli("global", "actmax", "--model", "m.safetensors", "--plot", "out.bmp", NULL), 3,
          NULL, "out.bmp");
 }
@@ -112,11 +114,12 @@ static void
 test_views(void)
 {
   expect(run_cli("train", "--arch", "mlp", "--data", "synthetic-images:1000:12", "--epochs", "5",
-                 "--out", "m.safetensors", NULL), 0, NULL, NULL);
+                 "--out", "m.safetensors", NULL),
+         0, NULL, NULL);
   /* Class maps: one row per class and feature; the counts cover the 100 samples. */
   expect(run_cli("global", "class-maps", "--model", "m.safetensors", "--data",
-                 "synthetic-images:100:12:5", "--csv", "maps.csv", "--plot", "maps.png", NULL), 0,
-         "class 0:", NULL);
+                 "synthetic-images:100:12:5", "--csv", "maps.csv", "--plot", "maps.png", NULL),
+         0, "class 0:", NULL);
   g_auto(GStrv) rows = read_csv("maps.csv");
   g_assert_cmpstr(rows[0], ==, "class,count,feature,value");
   int n_rows = (int)g_strv_length(rows) - 1, total = 0;
@@ -128,7 +131,8 @@ test_views(void)
   /* Adversarial: every perturbation within the budget, and the CSV says so. */
   expect(run_cli("global", "adversarial", "--model", "m.safetensors", "--data",
                  "synthetic-images:100:12:5", "--n", "10", "--eps", "0.2", "--csv", "adv.csv",
-                 "--plot", "adv.png", NULL), 0, "attacks succeeded within L-inf 0.2000", NULL);
+                 "--plot", "adv.png", NULL),
+         0, "attacks succeeded within L-inf 0.2000", NULL);
   g_auto(GStrv) adv = read_csv("adv.csv");
   g_assert_cmpint(g_strv_length(adv), ==, 11);
   for (int i = 1; i <= 10; i++) {
@@ -138,10 +142,11 @@ test_views(void)
   assert_png("adv.png", 800);
   expect(run_cli("global", "counterfactual", "--model", "m.safetensors", "--data",
                  "synthetic-images:100:12:5", "--index", "3", "--target", "9", "--index", "3",
-                 "--plot", "cf.svg", NULL), 0, "wrote cf.svg", NULL);
+                 "--plot", "cf.svg", NULL),
+         0, "wrote cf.svg", NULL);
   expect(run_cli("global", "importance", "--kind", "permutation", "--model", "m.safetensors",
-                 "--data", "synthetic-images:100:12:5", "--csv", "perm.csv", NULL), 0,
-         "permutation importance over 100 samples, 9 segments", NULL);
+                 "--data", "synthetic-images:100:12:5", "--csv", "perm.csv", NULL),
+         0, "permutation importance over 100 samples, 9 segments", NULL);
 }
 
 /* The Clever Hans model puts more relevance on the mark than the clean one, and says the mark's
@@ -150,7 +155,8 @@ static void
 test_clever_hans(void)
 {
   expect(run_cli("global", "clever-hans", "--data", "synthetic-images:1600:12", "--epochs", "5",
-                 "--csv", "hans.csv", "--plot", "hans.png", NULL), 0, "Clever Hans model", NULL);
+                 "--csv", "hans.csv", "--plot", "hans.png", NULL),
+         0, "Clever Hans model", NULL);
   g_auto(GStrv) rows = read_csv("hans.csv");
   g_assert_cmpint(g_strv_length(rows), ==, 3);
   g_auto(GStrv) hans = g_strsplit(rows[1], ",", -1), clean = g_strsplit(rows[2], ",", -1);

@@ -51,8 +51,8 @@ test_prototypes_linear(void)
   float w[] = {1, 0, 0, 1}, b[] = {0, 0};
   GbModel *m = linear_model(2, 2, w, b);
   g_assert_cmpint(gb_prototypes_default_layer(m), ==, -1);
-  GbDataView v = {.n = 8, .shape = gb_shape_make(1, (int[]){2}), .x = x, .labels = labels,
-                  .n_classes = 2};
+  GbDataView v = {
+      .n = 8, .shape = gb_shape_make(1, (int[]){2}), .x = x, .labels = labels, .n_classes = 2};
   GbPrototypes p;
   GbError err;
   g_assert_cmpint(gb_prototypes_find(m, &v, -2, 2, false, NULL, NULL, &p, &err), ==, GB_OK);
@@ -64,8 +64,7 @@ test_prototypes_linear(void)
   g_assert_cmpint(p.counts[0], ==, 5);
   g_assert_cmpint(p.counts[1], ==, 3);
   gb_prototypes_clear(&p);
-  g_assert_cmpint(gb_prototypes_find(m, &v, 3, 1, false, NULL, NULL, &p, &err), ==,
-                  GB_ERR_INVALID);
+  g_assert_cmpint(gb_prototypes_find(m, &v, 3, 1, false, NULL, NULL, &p, &err), ==, GB_ERR_INVALID);
   gb_model_free(m);
   /* In a deeper model the penultimate representation is the one the last dense layer reads. */
   m = gb_test_model_new("input(4), dense(8), relu, dense(3), softmax", 1);
@@ -271,20 +270,20 @@ test_permutation_importance(void)
   enum { N = 300, D = 4 };
   float w[] = {3, 0.5f, -0.2f, 0, -3, -0.5f, 0.2f, 0}, b[] = {0, 0};
   GbModel *m = linear_model(D, 2, w, b);
-  float *x = g_new(float, N * D);
+  float *x = g_new(float, N *D);
   int *labels = g_new(int, N);
   gb_test_fill_uniform(x, N * D, -1, 1, 5);
   GbError err;
   g_assert_cmpint(gb_global_predict(m, x, N, labels, &err), ==, GB_OK);
-  GbDataView v = {.n = N, .shape = gb_shape_make(1, (int[]){D}), .x = x, .labels = labels,
-                  .n_classes = 2};
+  GbDataView v = {
+      .n = N, .shape = gb_shape_make(1, (int[]){D}), .x = x, .labels = labels, .n_classes = 2};
   GbPermutationImportance r;
   g_assert_cmpint(gb_global_permutation_importance(m, &v, NULL, 5, 9, NULL, NULL, &r, &err), ==,
                   GB_OK);
   g_assert_cmpfloat(r.base_accuracy, ==, 1.0);
   g_assert_cmpfloat(r.drop[3], ==, 0.0);
   g_assert_cmpfloat(r.drop_sd[3], ==, 0.0);
-  g_assert_cmpfloat(r.drop[0], >, 0.3);  /* the dominant feature */
+  g_assert_cmpfloat(r.drop[0], >, 0.3); /* the dominant feature */
   g_assert_cmpfloat(r.drop[0], >, r.drop[1]);
   g_assert_cmpfloat(r.drop[1], >, r.drop[3]);
   /* The same seed gives the same figures. */
@@ -318,8 +317,7 @@ test_shap_importance(void)
   GbError err;
   g_assert_cmpint(gb_segments_features(&seg, &v.shape, &err), ==, GB_OK);
   GbShapImportance r;
-  g_assert_cmpint(gb_global_shap_importance(m, &v, &seg, NULL, 0, NULL, NULL, &r, &err), ==,
-                  GB_OK);
+  g_assert_cmpint(gb_global_shap_importance(m, &v, &seg, NULL, 0, NULL, NULL, &r, &err), ==, GB_OK);
   g_assert_cmpint(r.n_samples, ==, N);
   for (int c = 0; c < C; c++)
     for (int i = 0; i < D; i++) {
@@ -534,8 +532,8 @@ test_bad_input(void)
   gb_test_fill_uniform(x, N * D, -1, 1, 41);
   GbError err;
   g_assert_cmpint(gb_global_predict(m, x, N, labels, &err), ==, GB_OK);
-  GbDataView v = {.n = N, .shape = gb_shape_make(1, (int[]){D}), .x = x, .labels = labels,
-                  .n_classes = 2};
+  GbDataView v = {
+      .n = N, .shape = gb_shape_make(1, (int[]){D}), .x = x, .labels = labels, .n_classes = 2};
   /* A one-output model: two groups, each explaining the one logit. */
   GbClassMapConfig cfg;
   gb_class_map_config_init(&cfg);

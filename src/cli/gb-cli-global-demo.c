@@ -19,8 +19,7 @@ static GbModel *
 load_first_model(const GlobalOptions *o, int *code)
 {
   if (o->models == NULL) {
-    g_printerr("glassbox-cli: global %s needs --model\nTry '--help' for the options.\n",
-               o->view);
+    g_printerr("glassbox-cli: global %s needs --model\nTry '--help' for the options.\n", o->view);
     *code = GB_EXIT_USAGE;
     return NULL;
   }
@@ -64,8 +63,12 @@ prob_panel(GlobalPanel *p, const double *prob, int n, int highlight, const char 
   for (int i = 0; i < n; i++)
     p->values[i] = (float)prob[i];
   g_strlcpy(p->title, title, sizeof p->title);
-  p->bar = (GbBarChart){.kind = GB_BARCHART_PROBABILITY, .orientation = GB_BARCHART_VERTICAL,
-                        .values = p->values, .n = n, .highlight = highlight, .title = p->title,
+  p->bar = (GbBarChart){.kind = GB_BARCHART_PROBABILITY,
+                        .orientation = GB_BARCHART_VERTICAL,
+                        .values = p->values,
+                        .n = n,
+                        .highlight = highlight,
+                        .title = p->title,
                         .axis_label = "probability"};
 }
 
@@ -116,8 +119,7 @@ gb_cli_global_actmax(GlobalOptions *o)
     g_string_append_c(csv, '\n');
     char title[96];
     g_snprintf(title, sizeof title, "class %d: logit %.1f, p %.2f", c, r.logit_end, r.prob_end);
-    gb_cli_global_panel_map(&panels[n_panels++], gb_model_input_shape(m), r.x, NULL, false,
-                            title);
+    gb_cli_global_panel_map(&panels[n_panels++], gb_model_input_shape(m), r.x, NULL, false, title);
     gb_actmax_clear(&r);
   }
   if (code == GB_EXIT_OK && o->csv)
@@ -155,12 +157,13 @@ report_counterfactual(const GlobalOptions *o, GbModel *m, const float *x0,
 {
   size_t d = r->n;
   printf("class %d -> %d: %s; L1 %.3f, L2 %.3f, L-inf %.3f, %d features changed by more than "
-         "0.05\n", r->original_class, r->target_class,
+         "0.05\n",
+         r->original_class, r->target_class,
          r->found ? "found" : "not found (try more --steps or a smaller --l1/--l2)", r->l1, r->l2,
          r->linf, r->n_changed);
-  printf("probability of class %d: %.4f -> %.4f; of class %d: %.4f -> %.4f\n",
-         r->original_class, r->prob_before[r->original_class], r->prob_after[r->original_class],
-         r->target_class, r->prob_before[r->target_class], r->prob_after[r->target_class]);
+  printf("probability of class %d: %.4f -> %.4f; of class %d: %.4f -> %.4f\n", r->original_class,
+         r->prob_before[r->original_class], r->prob_after[r->original_class], r->target_class,
+         r->prob_before[r->target_class], r->prob_after[r->target_class]);
   int code = GB_EXIT_OK;
   if (o->csv) {
     g_autoptr(GString) csv = g_string_new("feature,original,counterfactual,delta\n");
@@ -264,8 +267,8 @@ plot_attack(const GlobalOptions *o, GbModel *m, const float *x, const GbAttackRe
   bool signed_map = strcmp(me, "saliency") != 0;
   g_snprintf(t, sizeof t, "clean: class %d (p %.2f)", r->class_before, r->prob_before);
   gb_cli_global_panel_map(&p[0], s, x, NULL, false, t);
-  g_snprintf(t, sizeof t, "adversarial: class %d (p of %d %.2f)", r->class_after,
-             r->class_before, r->prob_after);
+  g_snprintf(t, sizeof t, "adversarial: class %d (p of %d %.2f)", r->class_after, r->class_before,
+             r->prob_after);
   gb_cli_global_panel_map(&p[1], s, r->x, NULL, false, t);
   g_snprintf(t, sizeof t, "perturbation (L-inf %.3f)", r->linf);
   gb_cli_global_panel_map(&p[2], s, NULL, delta, true, t);
@@ -357,9 +360,9 @@ gb_cli_global_adversarial(GlobalOptions *o)
       code = gb_cli_report(&err);
     } else {
       printf("sample %d (label %d): class %d -> %d %s, L-inf %.4f, L2 %.3f; %s rank "
-             "correlation %.3f, top-%d overlap %.2f\n", i, ds->labels[i], r.class_before,
-             r.class_after, r.success ? "(success)" : "(failed)", r.linf, r.l2,
-             o->method ? o->method : "saliency", ch.spearman, ch.k, ch.topk_overlap);
+             "correlation %.3f, top-%d overlap %.2f\n",
+             i, ds->labels[i], r.class_before, r.class_after, r.success ? "(success)" : "(failed)",
+             r.linf, r.l2, o->method ? o->method : "saliency", ch.spearman, ch.k, ch.topk_overlap);
       g_string_append_printf(csv, "%d,%d,%d,%d,%d,%.6g,%.6g,%.6g,%.6g\n", i, ds->labels[i],
                              r.class_before, r.class_after, r.success, r.linf, r.l2, ch.spearman,
                              ch.topk_overlap);
@@ -389,16 +392,17 @@ gb_cli_global_adversarial(GlobalOptions *o)
 /* ---- shattered ---- */
 
 static int
-shattered_one(const GlobalOptions *o, const char *path, GbDataset *ds, GString *csv,
-              GlobalPanel *p)
+shattered_one(const GlobalOptions *o, const char *path, GbDataset *ds, GString *csv, GlobalPanel *p)
 {
   GbError err;
   GbModel *m = gb_cli_load_model(path, &err);
   GbStatus st = m ? GB_OK : err.code;
   GbShape ss = gb_dataset_sample_shape(ds);
   if (m != NULL && gb_shape_size(&ss) != gb_model_input_size(m))
-    st = gb_error_set(&err, GB_ERR_SHAPE, "%s: samples of %s (%zu values) do not fit it (%zu "
-                      "inputs)", path, o->data, gb_shape_size(&ss), gb_model_input_size(m));
+    st = gb_error_set(&err, GB_ERR_SHAPE,
+                      "%s: samples of %s (%zu values) do not fit it (%zu "
+                      "inputs)",
+                      path, o->data, gb_shape_size(&ss), gb_model_input_size(m));
   GbSmoothConfig sc;
   gb_smooth_config_init(&sc);
   sc.samples = o->samples > 0 ? o->samples : 50;
@@ -423,14 +427,14 @@ shattered_one(const GlobalOptions *o, const char *path, GbDataset *ds, GString *
     st = gb_attribution_smoothgrad(m, x, d, &t, &sc, &sm, NULL, NULL, NULL, &err);
   if (st == GB_OK) {
     printf("%s over %d samples: neighbour correlation gradient %.3f (sd %.3f), SmoothGrad %.3f "
-           "(sd %.3f); relative total variation gradient %.3f, SmoothGrad %.3f\n", path,
-           s.n_samples, s.gradient.neighbour_corr, s.gradient_corr_sd,
+           "(sd %.3f); relative total variation gradient %.3f, SmoothGrad %.3f\n",
+           path, s.n_samples, s.gradient.neighbour_corr, s.gradient_corr_sd,
            s.smoothgrad.neighbour_corr, s.smoothgrad_corr_sd, s.gradient.tv_ratio,
            s.smoothgrad.tv_ratio);
-    g_string_append_printf(csv, "%s,gradient,%.6g,%.6g,%.6g\n%s,smoothgrad,%.6g,%.6g,%.6g\n",
-                           path, s.gradient.neighbour_corr, s.gradient_corr_sd,
-                           s.gradient.tv_ratio, path, s.smoothgrad.neighbour_corr,
-                           s.smoothgrad_corr_sd, s.smoothgrad.tv_ratio);
+    g_string_append_printf(csv, "%s,gradient,%.6g,%.6g,%.6g\n%s,smoothgrad,%.6g,%.6g,%.6g\n", path,
+                           s.gradient.neighbour_corr, s.gradient_corr_sd, s.gradient.tv_ratio, path,
+                           s.smoothgrad.neighbour_corr, s.smoothgrad_corr_sd,
+                           s.smoothgrad.tv_ratio);
     const GbShape *shape = gb_model_input_shape(m);
     g_autofree char *base = g_path_get_basename(path);
     char t1[96];

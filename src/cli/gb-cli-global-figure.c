@@ -26,7 +26,7 @@ to_display(const GbShape *s, const float *v, bool sum)
 {
   int h, w;
   display_size(s, &h, &w);
-  float *out = g_new0(float, (size_t)h * w);
+  float *out = g_new0(float, (size_t)h *w);
   if (s->ndim == 3) {
     size_t plane = (size_t)h * w;
     for (int c = 0; c < (sum ? s->dim[0] : 1); c++)
@@ -61,10 +61,15 @@ gb_cli_global_panel_map(GlobalPanel *p, const GbShape *shape, const float *x, co
   }
   if (map != NULL)
     p->relevance = to_display(shape, map, true);
-  p->heat = (GbHeatmap){.image = p->image, .relevance = p->relevance, .height = h, .width = w,
-                        .invert_image = true, .opacity = 0.75,
+  p->heat = (GbHeatmap){.image = p->image,
+                        .relevance = p->relevance,
+                        .height = h,
+                        .width = w,
+                        .invert_image = true,
+                        .opacity = 0.75,
                         .colormap = signed_map ? GB_COLORMAP_DIVERGING : GB_COLORMAP_VIRIDIS,
-                        .title = p->title, .show_colorbar = p->relevance != NULL};
+                        .title = p->title,
+                        .show_colorbar = p->relevance != NULL};
 }
 
 void
@@ -126,4 +131,3 @@ gb_cli_global_write_csv(const char *path, const GString *csv)
   printf("wrote %s\n", path);
   return GB_EXIT_OK;
 }
-

@@ -58,8 +58,8 @@ train_model(const GlobalOptions *o, const GbEegSet *set, GbModel **out, GbError 
   g_autofree char *spec = o->arch ? gb_cli_preset_spec(o->arch, &s, 1) : NULL;
   if (spec == NULL)
     spec = o->arch ? g_strdup(o->arch)
-                   : g_strdup_printf("input(%d,%d), flatten, dense(32), relu, dense(1)",
-                                     s.dim[0], s.dim[1]);
+                   : g_strdup_printf("input(%d,%d), flatten, dense(32), relu, dense(1)", s.dim[0],
+                                     s.dim[1]);
   GbStatus st = gb_model_new_from_spec(spec, (uint64_t)o->seed, out, err);
   if (st != GB_OK)
     return st;
@@ -90,8 +90,8 @@ balanced_accuracy(GbModel *m, const GbEegSet *set)
     count[y]++;
     ok[y] += pred[i] == y;
   }
-  return 0.5 * ((count[0] ? (double)ok[0] / count[0] : 0) + (count[1] ? (double)ok[1] / count[1]
-                                                                         : 0));
+  return 0.5 *
+         ((count[0] ? (double)ok[0] / count[0] : 0) + (count[1] ? (double)ok[1] / count[1] : 0));
 }
 
 static double
@@ -117,8 +117,8 @@ frontal_share(EegModel *em, const GbEegSet *set, const bool *frontal, GbError *e
   em->frontal = 0;
   for (int s = 0; s < n; s += 64) {
     int nb = MIN(64, n - s);
-    GbStatus st = gb_explain_batch_grad_x_input(NULL, em->m, set->data->x->data + s * d, nb, cls,
-                                                maps, err);
+    GbStatus st =
+        gb_explain_batch_grad_x_input(NULL, em->m, set->data->x->data + s * d, nb, cls, maps, err);
     if (st != GB_OK)
       return st;
     for (int i = 0; i < nb; i++) {
@@ -204,9 +204,13 @@ write_outputs(const GlobalOptions *o, EegModel *em, const GbEegSet *set)
       b->values[c] = (float)em[k].drop[c];
     g_snprintf(b->title, sizeof b->title, "%s: channel importance, %.0f%% frontal", em[k].name,
                100 * em[k].drop_frontal);
-    b->bar = (GbBarChart){.kind = GB_BARCHART_SIGNED, .orientation = GB_BARCHART_VERTICAL,
-                          .values = b->values, .n = set->n_channels, .labels = labels,
-                          .highlight = -1, .title = b->title,
+    b->bar = (GbBarChart){.kind = GB_BARCHART_SIGNED,
+                          .orientation = GB_BARCHART_VERTICAL,
+                          .values = b->values,
+                          .n = set->n_channels,
+                          .labels = labels,
+                          .highlight = -1,
+                          .title = b->title,
                           .axis_label = "accuracy lost when shuffled"};
   }
   code = gb_cli_global_write_grid(o->plot, p, 4, 2, 460, 300);
@@ -270,8 +274,7 @@ gb_cli_global_clever_hans_eeg(GlobalOptions *o)
   EegModel em[2] = {{.name = "Clever Hans"}, {.name = "clean"}};
   int code = GB_EXIT_OK;
   for (int k = 0; k < 2 && code == GB_EXIT_OK; k++) {
-    printf("training the %s model on %d trials...\n", em[k].name,
-           gb_dataset_size(hans_set->data));
+    printf("training the %s model on %d trials...\n", em[k].name, gb_dataset_size(hans_set->data));
     GbStatus st = train_model(o, k == 0 ? hans_set : clean_set, &em[k].m, &err);
     if (st == GB_OK) {
       em[k].bacc = balanced_accuracy(em[k].m, test);

@@ -18,9 +18,9 @@
 typedef struct {
   const char *name;
   GbModel *m;
-  double clean_acc;    /* on the unmarked test digits */
-  double called_mark;  /* share of all-marked test digits called the mark class */
-  double mark_share;   /* mean share of |relevance| on the mark, marked mark-class digits */
+  double clean_acc;   /* on the unmarked test digits */
+  double called_mark; /* share of all-marked test digits called the mark class */
+  double mark_share;  /* mean share of |relevance| on the mark, marked mark-class digits */
 } HansModel;
 
 static GbStatus
@@ -51,8 +51,8 @@ train_model(const GlobalOptions *o, const GbDataset *train, GbModel **out, GbErr
 /* Mean over the rows of @x (n, d) of sum_{mask} |R| / sum |R|, R of each row's predicted class;
  * the maps go to @maps (n, d). */
 static double
-mark_share(GbModel *m, GbExplainBatchFn fn, const float *x, int n, const bool *mask,
-           float *maps, GbError *err)
+mark_share(GbModel *m, GbExplainBatchFn fn, const float *x, int n, const bool *mask, float *maps,
+           GbError *err)
 {
   size_t d = gb_model_input_size(m);
   g_autofree int *cls = gb_cli_global_predict(m, x, n);
@@ -131,8 +131,7 @@ write_outputs(const GlobalOptions *o, HansModel *hm, const GbShape *s, const flo
         g_snprintf(t, sizeof t, "%s: %.0f%% on the mark", hm[k].name, 100 * hm[k].mark_share);
       else
         g_snprintf(t, sizeof t, "%s, example %d", hm[k].name, e + 1);
-      gb_cli_global_panel_map(&p[n++], s, probe + (size_t)e * d, maps[k] + (size_t)e * d, true,
-                              t);
+      gb_cli_global_panel_map(&p[n++], s, probe + (size_t)e * d, maps[k] + (size_t)e * d, true, t);
     }
   code = gb_cli_global_write_grid(o->plot, p, n, n_ex, 220, 230);
   for (int i = 0; i < n; i++)
@@ -183,8 +182,8 @@ run(const GlobalOptions *o, GbDataset *train, GbDataset *test)
     printf("%-11s model: accuracy on clean test digits %.4f; test digits with the mark called "
            "%d: %.1f%%; share of |%s| on the mark (%zu of %zu pixels) for marked %d's: %.1f%%\n",
            hm[k].name, hm[k].clean_acc, cfg.mark_class, 100 * hm[k].called_mark,
-           o->method ? o->method : "grad-x-input", (size_t)cfg.size * cfg.size, d,
-           cfg.mark_class, 100 * hm[k].mark_share);
+           o->method ? o->method : "grad-x-input", (size_t)cfg.size * cfg.size, d, cfg.mark_class,
+           100 * hm[k].mark_share);
   }
   if (code == GB_EXIT_OK)
     code = write_outputs(o, hm, &s, probe, maps, n_probe);
@@ -225,8 +224,7 @@ gb_cli_global_clever_hans(GlobalOptions *o)
     GbShape s = gb_dataset_sample_shape(train);
     size_t d = gb_shape_size(&s);
     test = gb_dataset_new("test", n_test, &s, train->n_classes, &err);
-    GbDataset *head = test ? gb_dataset_new("train", n - n_test, &s, train->n_classes, &err)
-                           : NULL;
+    GbDataset *head = test ? gb_dataset_new("train", n - n_test, &s, train->n_classes, &err) : NULL;
     if (head == NULL) {
       code = gb_cli_report(&err);
     } else {

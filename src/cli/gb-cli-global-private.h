@@ -35,8 +35,8 @@ typedef struct {
 
 /* Fills @p as a heatmap of @map (input layout of @shape, NULL: none) over @x (NULL: none) with
  * @title; @signed_map picks the diverging colour map. */
-void gb_cli_global_panel_map(GlobalPanel *p, const GbShape *shape, const float *x,
-                             const float *map, bool signed_map, const char *title);
+void gb_cli_global_panel_map(GlobalPanel *p, const GbShape *shape, const float *x, const float *map,
+                             bool signed_map, const char *title);
 void gb_cli_global_panel_clear(GlobalPanel *p);
 /* Writes @n panels in rows of @cols cells of @cell_w x @cell_h to @path (.png/.svg/.pdf);
  * returns an exit code (errors printed). */

@@ -98,8 +98,8 @@ run_class_maps(GlobalOptions *o, GbModel *m, GbDataset *ds)
                gb_cli_global_explainer_names());
     return GB_EXIT_USAGE;
   }
-  cfg.group = o->group && strcmp(o->group, "true") == 0 ? GB_GLOBAL_CLASS_TRUE
-                                                         : GB_GLOBAL_CLASS_PREDICTED;
+  cfg.group =
+      o->group && strcmp(o->group, "true") == 0 ? GB_GLOBAL_CLASS_TRUE : GB_GLOBAL_CLASS_PREDICTED;
   cfg.absolute = o->abs_maps;
   GbCliProgress prog;
   gb_cli_progress_init(&prog);
@@ -112,8 +112,9 @@ run_class_maps(GlobalOptions *o, GbModel *m, GbDataset *ds)
   gb_cli_progress_finish(&prog);
   if (st != GB_OK)
     return gb_cli_report(&err);
-  printf("class-mean %s maps of %d samples, grouped by %s class:\n", o->method ? o->method
-         : "grad-x-input", v.n, cfg.group == GB_GLOBAL_CLASS_TRUE ? "true" : "predicted");
+  printf("class-mean %s maps of %d samples, grouped by %s class:\n",
+         o->method ? o->method : "grad-x-input", v.n,
+         cfg.group == GB_GLOBAL_CLASS_TRUE ? "true" : "predicted");
   g_autoptr(GString) csv = g_string_new("class,count,feature,value\n");
   GlobalPanel *panels = g_new0(GlobalPanel, r.n_classes);
   for (int c = 0; c < r.n_classes; c++) {
@@ -159,9 +160,13 @@ importance_panel(GlobalPanel *p, const GbShape *s, const GbSegments *seg, const 
     for (int i = 0; i < seg->n_segments; i++)
       p->values[i] = (float)values[i];
     g_strlcpy(p->title, title, sizeof p->title);
-    p->bar = (GbBarChart){.kind = GB_BARCHART_SIGNED, .orientation = GB_BARCHART_VERTICAL,
-                          .values = p->values, .n = seg->n_segments, .highlight = -1,
-                          .title = p->title, .axis_label = label};
+    p->bar = (GbBarChart){.kind = GB_BARCHART_SIGNED,
+                          .orientation = GB_BARCHART_VERTICAL,
+                          .values = p->values,
+                          .n = seg->n_segments,
+                          .highlight = -1,
+                          .title = p->title,
+                          .axis_label = label};
     return;
   }
   g_autofree float *map = g_new(float, seg->n);
@@ -187,8 +192,7 @@ shap_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v, const G
   cfg.samples = o->samples > 0 ? o->samples : 0;
   cfg.seed = (uint64_t)o->seed;
   GbShapImportance r;
-  GbStatus st = gb_global_shap_importance(m, v, seg, &cfg, v->n, gb_cli_progress_cb, prog, &r,
-                                          err);
+  GbStatus st = gb_global_shap_importance(m, v, seg, &cfg, v->n, gb_cli_progress_cb, prog, &r, err);
   gb_cli_progress_finish(prog);
   if (st != GB_OK)
     return st;
@@ -223,13 +227,14 @@ permutation_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v,
   if (st != GB_OK)
     return st;
   printf("permutation importance over %d samples, %d segments, %d repeats: accuracy %.4f "
-         "unshuffled\n", v->n, r.n_segments, r.repeats, r.base_accuracy);
+         "unshuffled\n",
+         v->n, r.n_segments, r.repeats, r.base_accuracy);
   g_string_append(out->csv, "segment,accuracy_drop,sd\n");
   for (int i = 0; i < r.n_segments; i++)
     g_string_append_printf(out->csv, "%d,%.7g,%.7g\n", i, r.drop[i], r.drop_sd[i]);
   out->panels = g_new0(GlobalPanel, 1);
-  importance_panel(&out->panels[out->n_panels++], &v->shape, seg, r.drop,
-                   "permutation importance", "accuracy drop");
+  importance_panel(&out->panels[out->n_panels++], &v->shape, seg, r.drop, "permutation importance",
+                   "accuracy drop");
   gb_permutation_importance_clear(&r);
   return GB_OK;
 }
@@ -280,14 +285,14 @@ run_prototypes(GlobalOptions *o, GbModel *m, GbDataset *ds)
   GbCliProgress prog;
   gb_cli_progress_init(&prog);
   int k = o->k > 0 ? o->k : 5;
-  GbStatus st = gb_prototypes_find(m, &v, o->layer, k, o->by_prediction, gb_cli_progress_cb, &prog,
-                                   &p, &err);
+  GbStatus st =
+      gb_prototypes_find(m, &v, o->layer, k, o->by_prediction, gb_cli_progress_cb, &prog, &p, &err);
   gb_cli_progress_finish(&prog);
   if (st != GB_OK)
     return gb_cli_report(&err);
   printf("prototypes: the %d samples nearest each class centre in %s (%zu values), of %d "
-         "samples\n", k, p.layer < 0 ? "the input" : gb_model_get_layer(m, p.layer)->name, p.dim,
-         v.n);
+         "samples\n",
+         k, p.layer < 0 ? "the input" : gb_model_get_layer(m, p.layer)->name, p.dim, v.n);
   g_autoptr(GString) csv = g_string_new("class,rank,index,label,distance\n");
   GlobalPanel *panels = g_new0(GlobalPanel, (size_t)p.n_classes * k);
   size_t d = gb_model_input_size(m);
@@ -328,7 +333,8 @@ run_data_view(GlobalOptions *o)
 {
   if (o->models == NULL || o->data == NULL) {
     g_printerr("glassbox-cli: global %s needs --model and --data\nTry '--help' for the "
-               "options.\n", o->view);
+               "options.\n",
+               o->view);
     return GB_EXIT_USAGE;
   }
   GbError err;
@@ -361,8 +367,7 @@ dispatch(GlobalOptions *o)
   if (!gb_cli_global_check_outputs(o, &code))
     return code;
   const char *v = o->view;
-  if (strcmp(v, "class-maps") == 0 || strcmp(v, "importance") == 0 ||
-      strcmp(v, "prototypes") == 0)
+  if (strcmp(v, "class-maps") == 0 || strcmp(v, "importance") == 0 || strcmp(v, "prototypes") == 0)
     return run_data_view(o);
   if (strcmp(v, "actmax") == 0)
     return gb_cli_global_actmax(o);
@@ -403,10 +408,27 @@ static const char *const description =
 int
 gb_cli_global(int argc, char **argv)
 {
-  GlobalOptions o = {.n = 0, .patch = 4, .repeats = 5, .samples = 0, .k = 5, .layer = -2,
-                     .cls = -1, .steps = 0, .index = 0, .target = -1, .iterations = 20,
-                     .seed = 1, .epochs = 3, .mark_class = 0, .eps = 0.1, .step = 0,
-                     .l1 = -1, .l2 = -1, .proto = 0, .noise = 0.15, .rate = 1.0,
+  GlobalOptions o = {.n = 0,
+                     .patch = 4,
+                     .repeats = 5,
+                     .samples = 0,
+                     .k = 5,
+                     .layer = -2,
+                     .cls = -1,
+                     .steps = 0,
+                     .index = 0,
+                     .target = -1,
+                     .iterations = 20,
+                     .seed = 1,
+                     .epochs = 3,
+                     .mark_class = 0,
+                     .eps = 0.1,
+                     .step = 0,
+                     .l1 = -1,
+                     .l2 = -1,
+                     .proto = 0,
+                     .noise = 0.15,
+                     .rate = 1.0,
                      .rate_others = 0.0};
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &o.models, "Model file (repeatable)", "FILE"},
@@ -422,11 +444,12 @@ gb_cli_global(int argc, char **argv)
       {"kind", 0, 0, G_OPTION_ARG_STRING, &o.kind, "importance: shap or permutation", "KIND"},
       {"patch", 0, 0, G_OPTION_ARG_INT, &o.patch, "Segments: N x N pixels or N samples (4)", "N"},
       {"repeats", 0, 0, G_OPTION_ARG_INT, &o.repeats, "Permutation repeats (5)", "R"},
-      {"samples", 0, 0, G_OPTION_ARG_INT, &o.samples, "SHAP coalitions / SmoothGrad samples",
-       "N"},
+      {"samples", 0, 0, G_OPTION_ARG_INT, &o.samples, "SHAP coalitions / SmoothGrad samples", "N"},
       {"k", 0, 0, G_OPTION_ARG_INT, &o.k, "Prototypes per class (5)", "K"},
-      {"layer", 0, 0, G_OPTION_ARG_INT, &o.layer, "Prototypes: layer (-1 input; default "
-       "penultimate)", "L"},
+      {"layer", 0, 0, G_OPTION_ARG_INT, &o.layer,
+       "Prototypes: layer (-1 input; default "
+       "penultimate)",
+       "L"},
       {"by-prediction", 0, 0, G_OPTION_ARG_NONE, &o.by_prediction,
        "Prototypes: group by predicted class", NULL},
       {"class", 'c', 0, G_OPTION_ARG_INT, &o.cls, "actmax: one class (default all)", "C"},
@@ -453,8 +476,8 @@ gb_cli_global(int argc, char **argv)
        "clever-hans: share of other classes marked (0)", "F"},
       {"seed", 's', 0, G_OPTION_ARG_INT, &o.seed, "Seed (1)", "N"},
       {NULL}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new(
-      "VIEW - global views of a model and the difficulties of deep learning");
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("VIEW - global views of a model and the difficulties of deep learning");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_description(ctx, description);
   int code;
@@ -462,10 +485,10 @@ gb_cli_global(int argc, char **argv)
     goto out;
   if (argc != 2)
     code = gb_cli_usage_error(ctx, "global needs one VIEW (%s)", views);
-  else if (o.n < 0 || o.patch < 1 || o.repeats < 1 || o.k < 1 || o.iterations < 1 ||
-           o.epochs < 1 || o.steps < 0 || !(o.eps >= 0) || !(o.step >= 0))
+  else if (o.n < 0 || o.patch < 1 || o.repeats < 1 || o.k < 1 || o.iterations < 1 || o.epochs < 1 ||
+           o.steps < 0 || !(o.eps >= 0) || !(o.step >= 0))
     code = gb_cli_usage_error(ctx, "--n, --steps, --eps, --step must not be negative; --patch, "
-                              "--repeats, --k, --iterations, --epochs must be at least 1");
+                                   "--repeats, --k, --iterations, --epochs must be at least 1");
   else if (!(o.rate >= 0 && o.rate <= 1 && o.rate_others >= 0 && o.rate_others <= 1))
     code = gb_cli_usage_error(ctx, "--rate and --rate-others must be in [0, 1]");
   else {

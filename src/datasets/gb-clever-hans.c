@@ -16,8 +16,13 @@
 void
 gb_clever_hans_config_init(GbCleverHansConfig *cfg)
 {
-  *cfg = (GbCleverHansConfig){.mark_class = 0, .rate_class = 1.0, .rate_others = 0.0, .size = 3,
-                              .margin = 0, .corner = GB_CLEVER_HANS_TOP_LEFT, .value = 1.0f,
+  *cfg = (GbCleverHansConfig){.mark_class = 0,
+                              .rate_class = 1.0,
+                              .rate_others = 0.0,
+                              .size = 3,
+                              .margin = 0,
+                              .corner = GB_CLEVER_HANS_TOP_LEFT,
+                              .value = 1.0f,
                               .seed = 1};
 }
 
@@ -25,13 +30,17 @@ static GbStatus
 check_mark(const GbCleverHansConfig *cfg, const GbShape *shape, GbError *err)
 {
   if (shape->ndim != 3)
-    return gb_error_set(err, GB_ERR_SHAPE, "Clever Hans marks need images (channels, height, "
-                        "width); these samples have %d dimensions", shape->ndim);
+    return gb_error_set(err, GB_ERR_SHAPE,
+                        "Clever Hans marks need images (channels, height, "
+                        "width); these samples have %d dimensions",
+                        shape->ndim);
   int h = shape->dim[1], w = shape->dim[2];
   if (cfg->size < 1 || cfg->margin < 0 || cfg->size + cfg->margin > h ||
       cfg->size + cfg->margin > w)
-    return gb_error_set(err, GB_ERR_INVALID, "a %dx%d mark %d pixels from the edge does not fit "
-                        "%dx%d images", cfg->size, cfg->size, cfg->margin, h, w);
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "a %dx%d mark %d pixels from the edge does not fit "
+                        "%dx%d images",
+                        cfg->size, cfg->size, cfg->margin, h, w);
   if ((unsigned)cfg->corner > GB_CLEVER_HANS_BOTTOM_RIGHT)
     return gb_error_set(err, GB_ERR_INVALID, "unknown corner %d", (int)cfg->corner);
   if (!isfinite(cfg->value))
@@ -44,10 +53,10 @@ static void
 mark_origin(const GbCleverHansConfig *cfg, const GbShape *shape, int *r0, int *c0)
 {
   int h = shape->dim[1], w = shape->dim[2];
-  bool bottom = cfg->corner == GB_CLEVER_HANS_BOTTOM_LEFT ||
-                cfg->corner == GB_CLEVER_HANS_BOTTOM_RIGHT;
-  bool right = cfg->corner == GB_CLEVER_HANS_TOP_RIGHT ||
-               cfg->corner == GB_CLEVER_HANS_BOTTOM_RIGHT;
+  bool bottom =
+      cfg->corner == GB_CLEVER_HANS_BOTTOM_LEFT || cfg->corner == GB_CLEVER_HANS_BOTTOM_RIGHT;
+  bool right =
+      cfg->corner == GB_CLEVER_HANS_TOP_RIGHT || cfg->corner == GB_CLEVER_HANS_BOTTOM_RIGHT;
   *r0 = bottom ? h - cfg->margin - cfg->size : cfg->margin;
   *c0 = right ? w - cfg->margin - cfg->size : cfg->margin;
 }
@@ -95,10 +104,12 @@ gb_clever_hans_digits(const GbDataset *src, const GbCleverHansConfig *cfg, bool 
   if (check_mark(cfg, &s, err) != GB_OK)
     return NULL;
   if (!(cfg->rate_class >= 0 && cfg->rate_class <= 1 && cfg->rate_others >= 0 &&
-        cfg->rate_others <= 1) || cfg->mark_class < 0 || cfg->mark_class >= src->n_classes) {
-    gb_error_set(err, GB_ERR_INVALID, "Clever Hans: rates must be in [0, 1] (got %g, %g) and the "
-                 "class one of 0..%d (got %d)", cfg->rate_class, cfg->rate_others,
-                 src->n_classes - 1, cfg->mark_class);
+        cfg->rate_others <= 1) ||
+      cfg->mark_class < 0 || cfg->mark_class >= src->n_classes) {
+    gb_error_set(err, GB_ERR_INVALID,
+                 "Clever Hans: rates must be in [0, 1] (got %g, %g) and the "
+                 "class one of 0..%d (got %d)",
+                 cfg->rate_class, cfg->rate_others, src->n_classes - 1, cfg->mark_class);
     return NULL;
   }
   int n = gb_dataset_size(src);
@@ -125,15 +136,20 @@ gb_clever_hans_digits(const GbDataset *src, const GbCleverHansConfig *cfg, bool 
 
 /* As the simulator (gb-eeg-sim-background.c): blinks spread from two points in front of
  * Fp1/Fp2 as exp(-distance / lambda), lambda chosen so 9% of the blink at Fp1 reaches Cz. */
-#define EYE_X 0.13
-#define EYE_Y 0.55
+#define EYE_X      0.13
+#define EYE_Y      0.55
 #define EYE_LAMBDA 0.1444
 
 void
 gb_eeg_blink_config_init(GbEegBlinkConfig *cfg)
 {
-  *cfg = (GbEegBlinkConfig){.rate_target = 1.0, .rate_nontarget = 0.0, .amplitude_uv = 100.0,
-                            .duration_s = 0.3, .onset_lo = 0.0, .onset_hi = 0.3, .seed = 1};
+  *cfg = (GbEegBlinkConfig){.rate_target = 1.0,
+                            .rate_nontarget = 0.0,
+                            .amplitude_uv = 100.0,
+                            .duration_s = 0.3,
+                            .onset_lo = 0.0,
+                            .onset_hi = 0.3,
+                            .seed = 1};
 }
 
 static double
@@ -168,15 +184,16 @@ add_bump(const GbEegSet *set, float *x, const float *w, double onset, double dur
 }
 
 GbStatus
-gb_eeg_add_target_blinks(GbEegSet *set, const GbEegBlinkConfig *cfg, bool *blinked,
-                         float *weights, GbError *err)
+gb_eeg_add_target_blinks(GbEegSet *set, const GbEegBlinkConfig *cfg, bool *blinked, float *weights,
+                         GbError *err)
 {
   if (set == NULL || set->data == NULL || gb_dataset_size(set->data) < 1)
     return gb_error_set(err, GB_ERR_INVALID, "blinks: the EEG set is empty");
   if (!(cfg->rate_target >= 0 && cfg->rate_target <= 1 && cfg->rate_nontarget >= 0 &&
-        cfg->rate_nontarget <= 1) || !(cfg->duration_s > 0) || !(cfg->onset_lo <= cfg->onset_hi) ||
-      !isfinite(cfg->amplitude_uv))
-    return gb_error_set(err, GB_ERR_INVALID, "blinks: rates in [0, 1], a positive duration, a "
+        cfg->rate_nontarget <= 1) ||
+      !(cfg->duration_s > 0) || !(cfg->onset_lo <= cfg->onset_hi) || !isfinite(cfg->amplitude_uv))
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "blinks: rates in [0, 1], a positive duration, a "
                         "finite amplitude and onset_lo <= onset_hi are needed");
   float *w = gb_alloc_floats((size_t)set->n_channels);
   if (w == NULL)

@@ -21,14 +21,14 @@ typedef enum {
 } GbCleverHansCorner;
 
 typedef struct {
-  int mark_class;     /* the class the mark goes with, default 0 */
-  double rate_class;  /* fraction of that class's samples marked, default 1 */
-  double rate_others; /* fraction of the other classes' samples marked, default 0 */
-  int size;           /* the mark is a size x size square, default 3 */
-  int margin;         /* pixels between the mark and the image's edges, default 0 */
+  int mark_class;            /* the class the mark goes with, default 0 */
+  double rate_class;         /* fraction of that class's samples marked, default 1 */
+  double rate_others;        /* fraction of the other classes' samples marked, default 0 */
+  int size;                  /* the mark is a size x size square, default 3 */
+  int margin;                /* pixels between the mark and the image's edges, default 0 */
   GbCleverHansCorner corner; /* default top left */
-  float value;        /* the mark's gray level, default 1 (bright) */
-  uint64_t seed;      /* which samples are marked */
+  float value;               /* the mark's gray level, default 1 (bright) */
+  uint64_t seed;             /* which samples are marked */
 } GbCleverHansConfig;
 
 /* The defaults above: 100% of class 0 marked, 0% of the others. */
@@ -39,8 +39,8 @@ void gb_clever_hans_config_init(GbCleverHansConfig *cfg);
  * square's pixels set to @value. @marked (n, may be NULL) says which. For a clean test set use
  * rate_class = rate_others (the mark on random classes) or 0 (no mark). GB_ERR_INVALID for a bad
  * rate, class or a mark that does not fit; GB_ERR_SHAPE for data that are not images. */
-GbDataset *gb_clever_hans_digits(const GbDataset *src, const GbCleverHansConfig *cfg,
-                                 bool *marked, GbError *err);
+GbDataset *gb_clever_hans_digits(const GbDataset *src, const GbCleverHansConfig *cfg, bool *marked,
+                                 GbError *err);
 
 /* Marks one image (c, h, w) of @shape in place. */
 GbStatus gb_clever_hans_mark(const GbCleverHansConfig *cfg, const GbShape *shape, float *x,
@@ -53,10 +53,10 @@ GbStatus gb_clever_hans_mask(const GbCleverHansConfig *cfg, const GbShape *shape
 /* ---- EEG: blinks that go with targets ---- */
 
 typedef struct {
-  double rate_target;     /* fraction of target trials given a blink, default 1 */
-  double rate_nontarget;  /* fraction of non-target trials, default 0 */
-  double amplitude_uv;    /* at Fp1/Fp2, default 100 (x 0.8-1.2 per trial) */
-  double duration_s;      /* Hann bump length, default 0.3 s (x 0.85-1.15 per trial) */
+  double rate_target;        /* fraction of target trials given a blink, default 1 */
+  double rate_nontarget;     /* fraction of non-target trials, default 0 */
+  double amplitude_uv;       /* at Fp1/Fp2, default 100 (x 0.8-1.2 per trial) */
+  double duration_s;         /* Hann bump length, default 0.3 s (x 0.85-1.15 per trial) */
   double onset_lo, onset_hi; /* window of blink onsets in s from the flash, default 0 .. 0.3 */
   uint64_t seed;
 } GbEegBlinkConfig;

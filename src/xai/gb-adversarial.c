@@ -17,8 +17,14 @@
 void
 gb_attack_config_init(GbAttackConfig *cfg)
 {
-  *cfg = (GbAttackConfig){.eps = 0.1, .step = 0.025, .iterations = 20, .random_start = true,
-                          .seed = 1, .target = -1, .lo = 0.0f, .hi = 1.0f};
+  *cfg = (GbAttackConfig){.eps = 0.1,
+                          .step = 0.025,
+                          .iterations = 20,
+                          .random_start = true,
+                          .seed = 1,
+                          .target = -1,
+                          .lo = 0.0f,
+                          .hi = 1.0f};
 }
 
 void
@@ -36,17 +42,21 @@ check_attack(GbModel *m, const float *x, size_t n_x, int label, const GbAttackCo
 {
   int n_out = gb_model_n_outputs(m), C = n_out == 1 ? 2 : n_out;
   if (x == NULL || n_x != gb_model_input_size(m))
-    return gb_error_set(err, GB_ERR_SHAPE, "attack: input of %zu values, the model takes %zu",
-                        n_x, gb_model_input_size(m));
+    return gb_error_set(err, GB_ERR_SHAPE, "attack: input of %zu values, the model takes %zu", n_x,
+                        gb_model_input_size(m));
   for (size_t i = 0; i < n_x; i++)
     if (!isfinite(x[i]))
       return gb_error_set(err, GB_ERR_NUMERIC, "attack: input value %zu is not finite", i);
   if (label < 0 || label >= C || cfg->target >= C)
-    return gb_error_set(err, GB_ERR_INVALID, "attack: classes must be outputs of the model "
-                        "(0..%d); got label %d, target %d", C - 1, label, cfg->target);
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "attack: classes must be outputs of the model "
+                        "(0..%d); got label %d, target %d",
+                        C - 1, label, cfg->target);
   if (!(cfg->eps >= 0) || !(cfg->step >= 0) || cfg->iterations < 1 || cfg->lo > cfg->hi)
-    return gb_error_set(err, GB_ERR_INVALID, "attack: eps and step must be >= 0, iterations >= 1 "
-                        "(eps %g, step %g, iterations %d)", cfg->eps, cfg->step, cfg->iterations);
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "attack: eps and step must be >= 0, iterations >= 1 "
+                        "(eps %g, step %g, iterations %d)",
+                        cfg->eps, cfg->step, cfg->iterations);
   return GB_OK;
 }
 
@@ -235,8 +245,10 @@ gb_explanation_change(const float *a, const float *b, size_t n, int k, GbExplana
   if (k <= 0)
     k = n / 20 > 0 ? (int)(n / 20) : 1;
   if ((size_t)k > n)
-    return gb_error_set(err, GB_ERR_INVALID, "explanation change: k = %d exceeds the %zu "
-                        "features", k, n);
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "explanation change: k = %d exceeds the %zu "
+                        "features",
+                        k, n);
   GbExplanationChange r = {.k = k};
   GbStatus st = gb_score_spearman(a, b, n, true, &r.spearman, err);
   double *da = gb_malloc(n * sizeof(double)), *db = gb_malloc(n * sizeof(double));

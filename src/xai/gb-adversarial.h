@@ -25,12 +25,12 @@ typedef struct {
 void gb_attack_config_init(GbAttackConfig *cfg);
 
 typedef struct {
-  float *x;          /* owned (d): the adversarial input */
+  float *x; /* owned (d): the adversarial input */
   size_t n;
-  int class_before;  /* the model's class at the clean input */
-  int class_after;   /* at x */
-  bool success;      /* untargeted: class_after != label; targeted: class_after == target */
-  double linf, l2;   /* size of x - clean */
+  int class_before; /* the model's class at the clean input */
+  int class_after;  /* at x */
+  bool success;     /* untargeted: class_after != label; targeted: class_after == target */
+  double linf, l2;  /* size of x - clean */
   double prob_before, prob_after; /* probability of class_before at the clean input and at x */
 } GbAttackResult;
 
@@ -42,8 +42,8 @@ GbStatus gb_attack_fgsm(GbModel *m, const float *x, size_t n_x, int label,
                         const GbAttackConfig *cfg, GbAttackResult *out, GbError *err);
 /* Iterated FGSM steps of size @step, each followed by projection onto the eps-ball around x and
  * the box; stops early once successful. */
-GbStatus gb_attack_pgd(GbModel *m, const float *x, size_t n_x, int label,
-                       const GbAttackConfig *cfg, GbAttackResult *out, GbError *err);
+GbStatus gb_attack_pgd(GbModel *m, const float *x, size_t n_x, int label, const GbAttackConfig *cfg,
+                       GbAttackResult *out, GbError *err);
 
 /* ---- How much an explanation changed ---- */
 

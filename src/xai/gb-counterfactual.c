@@ -13,8 +13,15 @@
 void
 gb_counterfactual_config_init(GbCounterfactualConfig *cfg)
 {
-  *cfg = (GbCounterfactualConfig){.steps = 500, .lr = 0.05, .c = 1.0, .kappa = 0.1, .l1 = 0.01,
-                                  .l2 = 0.1, .lo = 0.0f, .hi = 1.0f, .changed_threshold = 0.05f};
+  *cfg = (GbCounterfactualConfig){.steps = 500,
+                                  .lr = 0.05,
+                                  .c = 1.0,
+                                  .kappa = 0.1,
+                                  .l1 = 0.01,
+                                  .l2 = 0.1,
+                                  .lo = 0.0f,
+                                  .hi = 1.0f,
+                                  .changed_threshold = 0.05f};
 }
 
 void
@@ -75,17 +82,20 @@ check_args(GbModel *m, const float *x0, size_t n_x, int t, const GbCounterfactua
 {
   int n_out = gb_model_n_outputs(m), C = n_out == 1 ? 2 : n_out;
   if (x0 == NULL || n_x != gb_model_input_size(m))
-    return gb_error_set(err, GB_ERR_SHAPE, "counterfactual: input of %zu values, the model takes "
-                        "%zu", n_x, gb_model_input_size(m));
+    return gb_error_set(err, GB_ERR_SHAPE,
+                        "counterfactual: input of %zu values, the model takes "
+                        "%zu",
+                        n_x, gb_model_input_size(m));
   for (size_t i = 0; i < n_x; i++)
     if (!isfinite(x0[i]))
       return gb_error_set(err, GB_ERR_NUMERIC, "counterfactual: input value %zu is not finite", i);
   if (t < 0 || t >= C)
-    return gb_error_set(err, GB_ERR_INVALID, "counterfactual: class %d is not an output (0..%d)",
-                        t, C - 1);
+    return gb_error_set(err, GB_ERR_INVALID, "counterfactual: class %d is not an output (0..%d)", t,
+                        C - 1);
   if (cfg->steps < 1 || !(cfg->lr > 0) || !(cfg->c > 0) || cfg->l1 < 0 || cfg->l2 < 0 ||
       cfg->proto < 0 || cfg->kappa < 0 || cfg->lo > cfg->hi)
-    return gb_error_set(err, GB_ERR_INVALID, "counterfactual: steps >= 1, lr > 0, c > 0, and "
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "counterfactual: steps >= 1, lr > 0, c > 0, and "
                         "non-negative kappa, l1, l2, proto and lo <= hi are needed");
   if (cfg->proto > 0 && cfg->prototype == NULL)
     return gb_error_set(err, GB_ERR_INVALID, "counterfactual: proto > 0 needs a prototype");
@@ -181,8 +191,7 @@ gb_counterfactual_find(GbModel *m, const float *x0, size_t n_x, int target_class
     gb_global_argmax(z, 1, n_out, &out->original_class);
     gb_counterfactual_softmax(z, n_out, out->prob_before);
     if (out->original_class == target_class)
-      st = gb_error_set(err, GB_ERR_INVALID, "the model already says class %d here",
-                        target_class);
+      st = gb_error_set(err, GB_ERR_INVALID, "the model already says class %d here", target_class);
   }
   out->target_class = target_class;
   out->steps_to_flip = -1;

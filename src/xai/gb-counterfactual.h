@@ -21,15 +21,15 @@
  * reached t. */
 
 typedef struct {
-  int steps;        /* default 500 */
-  double lr;        /* initial step size, default 0.05 */
-  double c;         /* weight of the margin loss, default 1 */
-  double kappa;     /* margin in logits, default 0.1 */
-  double l1;        /* default 0.01 */
-  double l2;        /* default 0.1 */
-  double proto;     /* default 0 */
-  const float *prototype; /* input-sized; needed when proto > 0 */
-  float lo, hi;     /* box of valid inputs, default [0, 1]; lo == hi: unbounded */
+  int steps;               /* default 500 */
+  double lr;               /* initial step size, default 0.05 */
+  double c;                /* weight of the margin loss, default 1 */
+  double kappa;            /* margin in logits, default 0.1 */
+  double l1;               /* default 0.01 */
+  double l2;               /* default 0.1 */
+  double proto;            /* default 0 */
+  const float *prototype;  /* input-sized; needed when proto > 0 */
+  float lo, hi;            /* box of valid inputs, default [0, 1]; lo == hi: unbounded */
   float changed_threshold; /* |delta_i| above this counts as a changed feature, default 0.05 */
   GbProgressFn progress;
   void *user;
@@ -43,7 +43,7 @@ typedef struct {
   size_t n;           /* d */
   int original_class; /* the model's class at x0 */
   int target_class;
-  int final_class;    /* at x */
+  int final_class; /* at x */
   int n_classes;
   double *prob_before; /* owned (n_classes): softmax at x0 */
   double *prob_after;  /* owned (n_classes): softmax at x */

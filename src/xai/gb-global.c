@@ -51,8 +51,9 @@ check_data(GbModel *m, const GbDataView *data, bool need_labels, GbError *err)
     return st;
   size_t d = gb_shape_size(&data->shape);
   if (d != gb_model_input_size(m))
-    return gb_error_set(err, GB_ERR_SHAPE, "samples of %zu values do not fit the model (%zu inputs)",
-                        d, gb_model_input_size(m));
+    return gb_error_set(err, GB_ERR_SHAPE,
+                        "samples of %zu values do not fit the model (%zu inputs)", d,
+                        gb_model_input_size(m));
   if (need_labels && data->labels == NULL)
     return gb_error_set(err, GB_ERR_INVALID, "the data set has no labels");
   return GB_OK;
@@ -128,8 +129,10 @@ gb_global_class_maps(GbModel *m, const GbDataView *data, const GbClassMapConfig 
       memcpy(group, data->labels + s, (size_t)nb * sizeof(int));
       for (int i = 0; i < nb && st == GB_OK; i++)
         if (group[i] >= C)
-          st = gb_error_set(err, GB_ERR_INVALID, "sample %d has label %d; the model has %d "
-                            "classes", s + i, group[i], C);
+          st = gb_error_set(err, GB_ERR_INVALID,
+                            "sample %d has label %d; the model has %d "
+                            "classes",
+                            s + i, group[i], C);
     } else {
       st = gb_global_predict(m, x, nb, group, err);
     }
@@ -236,8 +239,7 @@ gb_permutation_importance_clear(GbPermutationImportance *r)
 
 /* Accuracy of @m on @x (n, d) against @labels. */
 static GbStatus
-accuracy(GbModel *m, const float *x, int n, const int *labels, int *pred, double *acc,
-         GbError *err)
+accuracy(GbModel *m, const float *x, int n, const int *labels, int *pred, double *acc, GbError *err)
 {
   GbStatus st = gb_global_predict(m, x, n, pred, err);
   int ok = 0;
@@ -250,8 +252,7 @@ accuracy(GbModel *m, const float *x, int n, const int *labels, int *pred, double
 /* Copies @x into @xs and gives the features of segment @k of each sample i the values of
  * sample perm[i]. x, xs: (n, d). */
 static void
-shuffle_segment(const float *x, float *xs, int n, size_t d, const int *ids, int k,
-                const int *perm)
+shuffle_segment(const float *x, float *xs, int n, size_t d, const int *ids, int k, const int *perm)
 {
   memcpy(xs, x, (size_t)n * d * sizeof(float));
   for (int i = 0; i < n; i++)

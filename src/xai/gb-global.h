@@ -24,8 +24,8 @@ typedef struct {
   GbExplainBatchFn explain; /* required: any method through its batch adapter */
   void *explain_user;
   GbGlobalClassChoice group;
-  bool absolute;  /* average |map| instead of the signed map */
-  int batch;      /* samples per batch, default 64 */
+  bool absolute; /* average |map| instead of the signed map */
+  int batch;     /* samples per batch, default 64 */
   GbProgressFn progress;
   void *user;
 } GbClassMapConfig;
@@ -52,11 +52,11 @@ GbStatus gb_global_class_maps(GbModel *m, const GbDataView *data, const GbClassM
 /* ---- Global feature importance: mean |SHAP| ---- */
 
 typedef struct {
-  int n_classes;      /* C: the model's outputs */
-  int n_segments;     /* M */
-  int n_samples;      /* samples explained */
-  double *mean_abs;   /* owned (C, M): mean over samples of |phi_c,i| */
-  double *overall;    /* owned (M): mean over classes of mean_abs */
+  int n_classes;    /* C: the model's outputs */
+  int n_segments;   /* M */
+  int n_samples;    /* samples explained */
+  double *mean_abs; /* owned (C, M): mean over samples of |phi_c,i| */
+  double *overall;  /* owned (M): mean over classes of mean_abs */
 } GbShapImportance;
 
 void gb_shap_importance_clear(GbShapImportance *r);
@@ -65,9 +65,8 @@ void gb_shap_importance_clear(GbShapImportance *r);
  * first @n_samples rows of @data (all when <= 0 or more than there are), over the segments
  * @seg. Sample i uses seed shap->seed + i. */
 GbStatus gb_global_shap_importance(GbModel *m, const GbDataView *data, const GbSegments *seg,
-                                   const GbShapConfig *shap, int n_samples,
-                                   GbProgressFn progress, void *user, GbShapImportance *out,
-                                   GbError *err);
+                                   const GbShapConfig *shap, int n_samples, GbProgressFn progress,
+                                   void *user, GbShapImportance *out, GbError *err);
 
 /* ---- Permutation importance (Breiman 2001; Fisher et al. 2019) ---- */
 
@@ -86,10 +85,9 @@ void gb_permutation_importance_clear(GbPermutationImportance *r);
  * permutations of the samples, the features of that segment take the values of the permuted
  * sample while the rest stay: the accuracy lost measures how much the model relies on them.
  * Needs labels. The same seed gives the same result. */
-GbStatus gb_global_permutation_importance(GbModel *m, const GbDataView *data,
-                                          const GbSegments *seg, int repeats, uint64_t seed,
-                                          GbProgressFn progress, void *user,
-                                          GbPermutationImportance *out, GbError *err);
+GbStatus gb_global_permutation_importance(GbModel *m, const GbDataView *data, const GbSegments *seg,
+                                          int repeats, uint64_t seed, GbProgressFn progress,
+                                          void *user, GbPermutationImportance *out, GbError *err);
 
 /* ---- Helpers shared by the global views ---- */
 

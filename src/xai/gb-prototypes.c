@@ -128,14 +128,15 @@ rank_rows(void *ctx, const float *rep, const int *group, int start, int nb)
 }
 
 static GbStatus
-check_args(GbModel *m, const GbDataView *data, int *layer, int k, bool by_prediction,
-           GbError *err)
+check_args(GbModel *m, const GbDataView *data, int *layer, int k, bool by_prediction, GbError *err)
 {
   if (data == NULL || data->n < 1 || data->x == NULL)
     return gb_error_set(err, GB_ERR_INVALID, "prototypes: the data set is empty");
   if (gb_shape_size(&data->shape) != gb_model_input_size(m))
-    return gb_error_set(err, GB_ERR_SHAPE, "prototypes: samples of %zu values do not fit the "
-                        "model (%zu inputs)", gb_shape_size(&data->shape), gb_model_input_size(m));
+    return gb_error_set(err, GB_ERR_SHAPE,
+                        "prototypes: samples of %zu values do not fit the "
+                        "model (%zu inputs)",
+                        gb_shape_size(&data->shape), gb_model_input_size(m));
   if (!by_prediction && data->labels == NULL)
     return gb_error_set(err, GB_ERR_INVALID, "prototypes by label need labels");
   GbStatus st = gb_data_view_validate(data, "prototypes", err);
@@ -175,15 +176,14 @@ gb_prototypes_find(GbModel *m, const GbDataView *data, int layer, int k, bool by
   for (size_t i = 0; st == GB_OK && i < (size_t)C * k; i++)
     out->index[i] = -1;
   if (st == GB_OK)
-    st = for_each_batch(m, data, layer, by_prediction, sum_rows, &ctx, progress, user, 0, 0.5,
-                        err);
+    st = for_each_batch(m, data, layer, by_prediction, sum_rows, &ctx, progress, user, 0, 0.5, err);
   for (int c = 0; st == GB_OK && c < C; c++)
     for (size_t j = 0; j < dim; j++)
       out->centres[(size_t)c * dim + j] =
           out->counts[c] ? (float)(ctx.sums[(size_t)c * dim + j] / out->counts[c]) : 0.0f;
   if (st == GB_OK)
-    st = for_each_batch(m, data, layer, by_prediction, rank_rows, &ctx, progress, user, 0.5, 1,
-                        err);
+    st =
+        for_each_batch(m, data, layer, by_prediction, rank_rows, &ctx, progress, user, 0.5, 1, err);
   gb_free(ctx.sums);
   if (st != GB_OK)
     gb_prototypes_clear(out);
@@ -195,8 +195,15 @@ gb_prototypes_find(GbModel *m, const GbDataView *data, int layer, int k, bool by
 void
 gb_actmax_config_init(GbActMaxConfig *cfg)
 {
-  *cfg = (GbActMaxConfig){.steps = 200, .lr = 0.05, .l2 = 0.3, .tv = 0.15, .blur_every = 4,
-                          .blur_sigma = 0.5, .start = 0.0f, .start_noise = 0.01, .seed = 1};
+  *cfg = (GbActMaxConfig){.steps = 200,
+                          .lr = 0.05,
+                          .l2 = 0.3,
+                          .tv = 0.15,
+                          .blur_every = 4,
+                          .blur_sigma = 0.5,
+                          .start = 0.0f,
+                          .start_noise = 0.01,
+                          .seed = 1};
 }
 
 void
@@ -217,10 +224,14 @@ add_tv_gradient(const float *x, float *g, int c, int h, int w, double tv)
       for (int q = 0; q < w; q++) {
         size_t i = ((size_t)p * h + r) * w + q;
         double s = 0;
-        if (r > 0) s += x[i] - x[i - w];
-        if (r < h - 1) s += x[i] - x[i + w];
-        if (q > 0) s += x[i] - x[i - 1];
-        if (q < w - 1) s += x[i] - x[i + 1];
+        if (r > 0)
+          s += x[i] - x[i - w];
+        if (r < h - 1)
+          s += x[i] - x[i + w];
+        if (q > 0)
+          s += x[i] - x[i - 1];
+        if (q < w - 1)
+          s += x[i] - x[i + 1];
         g[i] -= (float)(tv * s);
       }
 }
@@ -285,7 +296,8 @@ check_actmax(GbModel *m, int cls, const GbActMaxConfig *cfg, GbError *err)
                         n_out - 1);
   if (cfg->steps < 1 || !(cfg->lr > 0) || cfg->l2 < 0 || cfg->tv < 0 || cfg->blur_every < 0 ||
       (cfg->blur_every > 0 && !(cfg->blur_sigma > 0)) || !(cfg->start >= 0 && cfg->start <= 1))
-    return gb_error_set(err, GB_ERR_INVALID, "activation maximisation: steps >= 1, lr > 0, "
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "activation maximisation: steps >= 1, lr > 0, "
                         "l2, tv >= 0, blur sigma > 0 and a start in [0, 1] are needed");
   return GB_OK;
 }

@@ -61,10 +61,10 @@ typedef struct {
 void gb_actmax_config_init(GbActMaxConfig *cfg);
 
 typedef struct {
-  float *x;            /* owned (input size): the result, in [0, 1] */
-  double logit_start;  /* the class logit at the start image */
-  double logit_end;    /* ... at the result */
-  double prob_end;     /* softmax probability of the class at the result */
+  float *x;           /* owned (input size): the result, in [0, 1] */
+  double logit_start; /* the class logit at the start image */
+  double logit_end;   /* ... at the result */
+  double prob_end;    /* softmax probability of the class at the result */
 } GbActMax;
 
 void gb_actmax_clear(GbActMax *r);

@@ -57,13 +57,13 @@ gb_map_roughness(const float *a, const GbShape *shape, GbMapRoughness *out, GbEr
     add_lines(&p, a, 1, 0, (int)n, 1);
   }
   if (p.n < 4)
-    return gb_error_set(err, GB_ERR_INVALID, "roughness: the map has fewer than 2 neighbour "
+    return gb_error_set(err, GB_ERR_INVALID,
+                        "roughness: the map has fewer than 2 neighbour "
                         "pairs");
   double mean = p.s / p.n, var = p.ss / p.n - mean * mean, mean_abs = 0;
   for (size_t i = 0; i < n; i++)
     mean_abs += fabs(a[i]) / n;
-  out->neighbour_corr = var > 1e-12 * (p.ss / p.n) ? (p.sxy / p.n - mean * mean) / var
-                                                               : NAN;
+  out->neighbour_corr = var > 1e-12 * (p.ss / p.n) ? (p.sxy / p.n - mean * mean) / var : NAN;
   out->tv_ratio = mean_abs > 0 ? (p.tv / (p.n / 2)) / mean_abs : NAN;
   return GB_OK;
 }
@@ -93,8 +93,10 @@ gb_shattered_gradients(GbModel *m, const GbDataView *data, int n_samples,
     return gb_error_set(err, GB_ERR_INVALID, "shattered gradients: the data set is empty");
   size_t d = gb_model_input_size(m);
   if (gb_shape_size(&data->shape) != d)
-    return gb_error_set(err, GB_ERR_SHAPE, "shattered gradients: samples of %zu values do not "
-                        "fit the model (%zu inputs)", gb_shape_size(&data->shape), d);
+    return gb_error_set(err, GB_ERR_SHAPE,
+                        "shattered gradients: samples of %zu values do not "
+                        "fit the model (%zu inputs)",
+                        gb_shape_size(&data->shape), d);
   GbStatus st = gb_data_view_validate(data, "shattered gradients", err);
   if (st != GB_OK)
     return st;

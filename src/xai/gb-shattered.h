@@ -19,15 +19,14 @@ typedef struct {
 
 /* Neighbours on the (h, w) planes of a (c, h, w) shape, along time per channel for (t, ch),
  * along the vector for (n). GB_ERR_INVALID with fewer than 2 neighbour pairs. */
-GbStatus gb_map_roughness(const float *a, const GbShape *shape, GbMapRoughness *out,
-                          GbError *err);
+GbStatus gb_map_roughness(const float *a, const GbShape *shape, GbMapRoughness *out, GbError *err);
 
 /* Mean roughness over samples of the plain gradient and of SmoothGrad's mean gradient, for one
  * model: deep ReLU networks give gradients that look like noise (low neighbour correlation),
  * which SmoothGrad averages away. */
 typedef struct {
   int n_samples;
-  GbMapRoughness gradient;   /* means over samples */
+  GbMapRoughness gradient; /* means over samples */
   GbMapRoughness smoothgrad;
   double gradient_corr_sd, smoothgrad_corr_sd; /* sd over samples of neighbour_corr */
 } GbShatteredSummary;

@@ -101,6 +101,9 @@ test_eeg_blinks(void)
   g_assert_cmpint(cz, >=, 0);
   g_assert_cmpfloat_with_epsilon(w[fp1], 1.0, 1e-5);
   g_assert_cmpfloat_with_epsilon(w[cz], 0.09, 0.01);
+  float w2[64];
+  gb_eeg_blink_weights(set, w2);
+  g_assert_cmpmem(w, set->n_channels * sizeof(float), w2, set->n_channels * sizeof(float));
   for (int i = 0; i < n; i++) {
     g_assert_cmpint(blinked[i], ==, set->data->labels[i] == 1);
     double peak = 0;

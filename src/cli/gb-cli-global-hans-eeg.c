@@ -261,9 +261,7 @@ gb_cli_global_clever_hans_eeg(GlobalOptions *o)
   /* Frontal channels: where the blink's spatial weight is large. */
   g_autofree float *w = g_new(float, test->n_channels);
   g_autofree bool *frontal = g_new(bool, test->n_channels);
-  GbEegBlinkConfig none = train_blinks;
-  none.rate_target = none.rate_nontarget = 0;
-  gb_eeg_add_target_blinks(test, &none, NULL, w, &err);
+  gb_eeg_blink_weights(test, w);
   printf("frontal channels (at least %.0f%% of a blink):", 100 * FRONTAL_WEIGHT);
   for (int c = 0; c < test->n_channels; c++) {
     frontal[c] = w[c] >= FRONTAL_WEIGHT;

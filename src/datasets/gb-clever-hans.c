@@ -159,8 +159,8 @@ eye_weight(double x, double y)
          exp(-hypot(x - EYE_X, y - EYE_Y) / EYE_LAMBDA);
 }
 
-static void
-blink_weights(const GbEegSet *set, float *w)
+void
+gb_eeg_blink_weights(const GbEegSet *set, float *w)
 {
   float fx = -0.085f, fy = 0.5f; /* near Fp1 when the montage does not know it */
   gb_eeg_montage_position("Fp1", &fx, &fy);
@@ -198,7 +198,7 @@ gb_eeg_add_target_blinks(GbEegSet *set, const GbEegBlinkConfig *cfg, bool *blink
   float *w = gb_alloc_floats((size_t)set->n_channels);
   if (w == NULL)
     return gb_error_set(err, GB_ERR_NOMEM, "blink weights of %d channels", set->n_channels);
-  blink_weights(set, w);
+  gb_eeg_blink_weights(set, w);
   GbRng rng;
   gb_rng_seed(&rng, cfg->seed);
   size_t d = (size_t)set->n_times * set->n_channels;

@@ -68,5 +68,8 @@ void gb_eeg_blink_config_init(GbEegBlinkConfig *cfg);
  * rates, in place. @blinked (n trials, may be NULL) says which got one; @weights (n_channels,
  * may be NULL) receives each channel's share of the amplitude. Truth is left alone: a blink
  * is not the class signal. GB_ERR_INVALID for bad rates or windows. */
+/* Each channel's share of a blink (1 at Fp1/Fp2, 9% at Cz) into @weights (n_channels). */
+void gb_eeg_blink_weights(const GbEegSet *set, float *weights);
+
 GbStatus gb_eeg_add_target_blinks(GbEegSet *set, const GbEegBlinkConfig *cfg, bool *blinked,
                                   float *weights, GbError *err);

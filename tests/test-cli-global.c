@@ -169,6 +169,19 @@ test_clever_hans(void)
   g_assert_cmpfloat(hans_called, >, 2 * clean_called);
   g_assert_cmpfloat(hans_share, >, 2 * clean_share);
   assert_png("hans.png", 600);
+  /* EEG: blinks that go with targets; shuffling Fp1/Fp2 costs the Clever Hans model more. */
+  expect(run_cli("global", "clever-hans", "--eeg", "--n", "2", "--epochs", "5", "--csv", "eeg.csv",
+                 "--plot", "eeg.png", NULL),
+         0, "frontal channels (at least 50% of a blink): Fp1 (100%) Fp2 (100%)", NULL);
+  g_auto(GStrv) eeg = read_csv("eeg.csv");
+  g_assert_cmpint(g_strv_length(eeg), ==, 3);
+  g_assert_true(g_str_has_prefix(eeg[0], "model,balanced_accuracy,blinked_called_target,"
+                                         "frontal_relevance_share,frontal_permutation_share,"
+                                         "drop_Fp1"));
+  g_auto(GStrv) eh = g_strsplit(eeg[1], ",", -1), ec = g_strsplit(eeg[2], ",", -1);
+  g_assert_cmpfloat(g_ascii_strtod(eh[2], NULL), >, g_ascii_strtod(ec[2], NULL));
+  g_assert_cmpfloat(g_ascii_strtod(eh[4], NULL), >, 2 * g_ascii_strtod(ec[4], NULL));
+  assert_png("eeg.png", 800);
 }
 
 int

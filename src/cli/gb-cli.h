@@ -26,11 +26,8 @@ int gb_cli_data(int argc, char **argv);
 int gb_cli_eeg(int argc, char **argv);
 int gb_cli_explain(int argc, char **argv);
 int gb_cli_evaluate(int argc, char **argv);
-<<<<<<< HEAD
 int gb_cli_hidden(int argc, char **argv);
-=======
 int gb_cli_global(int argc, char **argv);
->>>>>>> global
 
 /* Prints "glassbox-cli: <message>" and returns the exit code for @err's status. */
 int gb_cli_report(const GbError *err);

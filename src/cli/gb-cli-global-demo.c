@@ -53,30 +53,11 @@ open_sample_data(const GlobalOptions *o, GbModel *m, int *code)
   return ds;
 }
 
-/* A bar chart of class probabilities. */
-static void
-prob_panel(GlobalPanel *p, const double *prob, int n, int highlight, const char *title)
-{
-  memset(p, 0, sizeof *p);
-  p->is_bar = true;
-  p->values = g_new(float, n);
-  for (int i = 0; i < n; i++)
-    p->values[i] = (float)prob[i];
-  g_strlcpy(p->title, title, sizeof p->title);
-  p->bar = (GbBarChart){.kind = GB_BARCHART_PROBABILITY,
-                        .orientation = GB_BARCHART_VERTICAL,
-                        .values = p->values,
-                        .n = n,
-                        .highlight = highlight,
-                        .title = p->title,
-                        .axis_label = "probability"};
-}
-
 static void
 clear_panels(GlobalPanel *p, int n)
 {
   for (int i = 0; i < n; i++)
-    gb_cli_global_panel_clear(&p[i]);
+    gb_global_panel_clear(&p[i]);
 }
 
 /* ---- actmax ---- */
@@ -119,7 +100,7 @@ gb_cli_global_actmax(GlobalOptions *o)
     g_string_append_c(csv, '\n');
     char title[96];
     g_snprintf(title, sizeof title, "class %d: logit %.1f, p %.2f", c, r.logit_end, r.prob_end);
-    gb_cli_global_panel_map(&panels[n_panels++], gb_model_input_shape(m), r.x, NULL, false, title);
+    gb_global_panel_map(&panels[n_panels++], gb_model_input_shape(m), r.x, NULL, false, title);
     gb_actmax_clear(&r);
   }
   if (code == GB_EXIT_OK && o->csv)
@@ -180,13 +161,13 @@ report_counterfactual(const GlobalOptions *o, GbModel *m, const float *x0,
   GlobalPanel p[5];
   char t[96];
   g_snprintf(t, sizeof t, "original: class %d", r->original_class);
-  gb_cli_global_panel_map(&p[0], s, x0, NULL, false, t);
+  gb_global_panel_map(&p[0], s, x0, NULL, false, t);
   g_snprintf(t, sizeof t, "counterfactual: class %d", r->final_class);
-  gb_cli_global_panel_map(&p[1], s, r->x, NULL, false, t);
+  gb_global_panel_map(&p[1], s, r->x, NULL, false, t);
   g_snprintf(t, sizeof t, "change: L2 %.2f, %d pixels", r->l2, r->n_changed);
-  gb_cli_global_panel_map(&p[2], s, NULL, delta, true, t);
-  prob_panel(&p[3], r->prob_before, r->n_classes, r->original_class, "before");
-  prob_panel(&p[4], r->prob_after, r->n_classes, r->final_class, "after");
+  gb_global_panel_map(&p[2], s, NULL, delta, true, t);
+  gb_global_panel_probabilities(&p[3], r->prob_before, r->n_classes, r->original_class, "before");
+  gb_global_panel_probabilities(&p[4], r->prob_after, r->n_classes, r->final_class, "after");
   code = gb_cli_global_write_grid(o->plot, p, 5, 3, 260, 240);
   clear_panels(p, 5);
   return code;
@@ -266,16 +247,16 @@ plot_attack(const GlobalOptions *o, GbModel *m, const float *x, const GbAttackRe
   const char *me = o->method ? o->method : "saliency";
   bool signed_map = strcmp(me, "saliency") != 0;
   g_snprintf(t, sizeof t, "clean: class %d (p %.2f)", r->class_before, r->prob_before);
-  gb_cli_global_panel_map(&p[0], s, x, NULL, false, t);
+  gb_global_panel_map(&p[0], s, x, NULL, false, t);
   g_snprintf(t, sizeof t, "adversarial: class %d (p of %d %.2f)", r->class_after, r->class_before,
              r->prob_after);
-  gb_cli_global_panel_map(&p[1], s, r->x, NULL, false, t);
+  gb_global_panel_map(&p[1], s, r->x, NULL, false, t);
   g_snprintf(t, sizeof t, "perturbation (L-inf %.3f)", r->linf);
-  gb_cli_global_panel_map(&p[2], s, NULL, delta, true, t);
+  gb_global_panel_map(&p[2], s, NULL, delta, true, t);
   g_snprintf(t, sizeof t, "%s, clean", me);
-  gb_cli_global_panel_map(&p[3], s, x, maps->clean_map, signed_map, t);
+  gb_global_panel_map(&p[3], s, x, maps->clean_map, signed_map, t);
   g_snprintf(t, sizeof t, "%s, adversarial", me);
-  gb_cli_global_panel_map(&p[4], s, r->x, maps->adv_map, signed_map, t);
+  gb_global_panel_map(&p[4], s, r->x, maps->adv_map, signed_map, t);
   int code = gb_cli_global_write_grid(o->plot, p, 5, 5, 230, 230);
   clear_panels(p, 5);
   return code;
@@ -439,11 +420,11 @@ shattered_one(const GlobalOptions *o, const char *path, GbDataset *ds, GString *
     g_autofree char *base = g_path_get_basename(path);
     char t1[96];
     g_snprintf(t1, sizeof t1, "%s: input", base);
-    gb_cli_global_panel_map(&p[0], shape, x, NULL, false, t1);
+    gb_global_panel_map(&p[0], shape, x, NULL, false, t1);
     g_snprintf(t1, sizeof t1, "gradient (mean corr %.2f)", s.gradient.neighbour_corr);
-    gb_cli_global_panel_map(&p[1], shape, NULL, g.values, true, t1);
+    gb_global_panel_map(&p[1], shape, NULL, g.values, true, t1);
     g_snprintf(t1, sizeof t1, "SmoothGrad (mean corr %.2f)", s.smoothgrad.neighbour_corr);
-    gb_cli_global_panel_map(&p[2], shape, NULL, sm.values, true, t1);
+    gb_global_panel_map(&p[2], shape, NULL, sm.values, true, t1);
   }
   gb_attribution_clear(&g);
   gb_attribution_clear(&sm);

@@ -195,7 +195,7 @@ write_outputs(const GlobalOptions *o, EegModel *em, const GbEegSet *set)
   for (int k = 0; k < 2; k++) {
     char t[96];
     g_snprintf(t, sizeof t, "%s model: mean |relevance|, targets", em[k].name);
-    gb_cli_global_panel_map(&p[2 * k], &s, NULL, em[k].mean_map, false, t);
+    gb_global_panel_map(&p[2 * k], &s, NULL, em[k].mean_map, false, t);
     GlobalPanel *b = &p[2 * k + 1];
     memset(b, 0, sizeof *b);
     b->is_bar = true;
@@ -215,7 +215,7 @@ write_outputs(const GlobalOptions *o, EegModel *em, const GbEegSet *set)
   }
   code = gb_cli_global_write_grid(o->plot, p, 4, 2, 460, 300);
   for (int i = 0; i < 4; i++)
-    gb_cli_global_panel_clear(&p[i]);
+    gb_global_panel_clear(&p[i]);
   g_free(labels);
   return code;
 }

@@ -131,11 +131,11 @@ write_outputs(const GlobalOptions *o, HansModel *hm, const GbShape *s, const flo
         g_snprintf(t, sizeof t, "%s: %.0f%% on the mark", hm[k].name, 100 * hm[k].mark_share);
       else
         g_snprintf(t, sizeof t, "%s, example %d", hm[k].name, e + 1);
-      gb_cli_global_panel_map(&p[n++], s, probe + (size_t)e * d, maps[k] + (size_t)e * d, true, t);
+      gb_global_panel_map(&p[n++], s, probe + (size_t)e * d, maps[k] + (size_t)e * d, true, t);
     }
   code = gb_cli_global_write_grid(o->plot, p, n, n_ex, 220, 230);
   for (int i = 0; i < n; i++)
-    gb_cli_global_panel_clear(&p[i]);
+    gb_global_panel_clear(&p[i]);
   g_free(p);
   return code;
 }

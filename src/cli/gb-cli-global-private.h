@@ -8,6 +8,7 @@
 #include "gb-cli.h"
 #include "gb-dataset.h"
 #include "gb-faithfulness.h"
+#include "gb-global-figures.h"
 #include "gb-heatmap.h"
 #include "gb-model.h"
 
@@ -24,20 +25,9 @@ typedef struct {
   gboolean abs_maps, by_prediction, eeg;
 } GlobalOptions;
 
-/* One small figure of a grid: a heatmap or a bar chart, owning its arrays and title. */
-typedef struct {
-  bool is_bar;
-  GbHeatmap heat;
-  GbBarChart bar;
-  char title[96];
-  float *image, *relevance, *values; /* owned */
-} GlobalPanel;
+/* One small figure of a grid: the shared panels of src/plot/gb-global-figures.h. */
+typedef GbGlobalPanel GlobalPanel;
 
-/* Fills @p as a heatmap of @map (input layout of @shape, NULL: none) over @x (NULL: none) with
- * @title; @signed_map picks the diverging colour map. */
-void gb_cli_global_panel_map(GlobalPanel *p, const GbShape *shape, const float *x, const float *map,
-                             bool signed_map, const char *title);
-void gb_cli_global_panel_clear(GlobalPanel *p);
 /* Writes @n panels in rows of @cols cells of @cell_w x @cell_h to @path (.png/.svg/.pdf);
  * returns an exit code (errors printed). */
 int gb_cli_global_write_grid(const char *path, GlobalPanel *panels, int n, int cols, int cell_w,

@@ -124,14 +124,14 @@ run_class_maps(GlobalOptions *o, GbModel *m, GbDataset *ds)
       g_string_append_printf(csv, "%d,%d,%zu,%.7g\n", c, r.counts[c], j, map[j]);
     char title[96];
     g_snprintf(title, sizeof title, "class %d (n = %d)", c, r.counts[c]);
-    gb_cli_global_panel_map(&panels[c], &v.shape, NULL, map, !o->abs_maps, title);
+    gb_global_panel_map(&panels[c], &v.shape, NULL, map, !o->abs_maps, title);
   }
   int code = o->csv ? gb_cli_global_write_csv(o->csv, csv) : GB_EXIT_OK;
   if (code == GB_EXIT_OK && o->plot)
     code = v.shape.ndim == 2 ? gb_cli_global_write_grid(o->plot, panels, r.n_classes, 2, 480, 300)
                              : gb_cli_global_write_grid(o->plot, panels, r.n_classes, 5, 240, 220);
   for (int c = 0; c < r.n_classes; c++)
-    gb_cli_global_panel_clear(&panels[c]);
+    gb_global_panel_clear(&panels[c]);
   g_free(panels);
   gb_class_maps_clear(&r);
   return code;
@@ -145,34 +145,6 @@ make_segments(const GlobalOptions *o, const GbShape *s, GbSegments *seg, GbError
   if (s->ndim == 1 && o->patch <= 1)
     return gb_segments_features(seg, s, err);
   return gb_segments_grid(seg, s, o->patch, s->ndim == 2 ? 1 : o->patch, err);
-}
-
-/* One panel per row of @values (n_rows, M), expanded over the segments; a bar chart for
- * vectors. */
-static void
-importance_panel(GlobalPanel *p, const GbShape *s, const GbSegments *seg, const double *values,
-                 const char *title, const char *label)
-{
-  memset(p, 0, sizeof *p);
-  if (s->ndim == 1) {
-    p->is_bar = true;
-    p->values = g_new(float, seg->n_segments);
-    for (int i = 0; i < seg->n_segments; i++)
-      p->values[i] = (float)values[i];
-    g_strlcpy(p->title, title, sizeof p->title);
-    p->bar = (GbBarChart){.kind = GB_BARCHART_SIGNED,
-                          .orientation = GB_BARCHART_VERTICAL,
-                          .values = p->values,
-                          .n = seg->n_segments,
-                          .highlight = -1,
-                          .title = p->title,
-                          .axis_label = label};
-    return;
-  }
-  g_autofree float *map = g_new(float, seg->n);
-  gb_segments_expand(seg, values, GB_EXPAND_ASSIGN, map);
-  gb_cli_global_panel_map(p, s, NULL, map, false, title);
-  p->heat.colorbar_label = label;
 }
 
 /* What an importance view collects: CSV rows and one panel per figure cell. */
@@ -210,7 +182,7 @@ shap_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v, const G
     }
     for (int i = 0; i < r.n_segments; i++)
       g_string_append_printf(out->csv, "%s,%d,%.7g\n", cls, i, row[i]);
-    importance_panel(&out->panels[out->n_panels++], &v->shape, seg, row, title, "mean |SHAP|");
+    gb_global_panel_importance(&out->panels[out->n_panels++], &v->shape, seg, row, title, "mean |SHAP|");
   }
   gb_shap_importance_clear(&r);
   return GB_OK;
@@ -233,7 +205,7 @@ permutation_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v,
   for (int i = 0; i < r.n_segments; i++)
     g_string_append_printf(out->csv, "%d,%.7g,%.7g\n", i, r.drop[i], r.drop_sd[i]);
   out->panels = g_new0(GlobalPanel, 1);
-  importance_panel(&out->panels[out->n_panels++], &v->shape, seg, r.drop, "permutation importance",
+  gb_global_panel_importance(&out->panels[out->n_panels++], &v->shape, seg, r.drop, "permutation importance",
                    "accuracy drop");
   gb_permutation_importance_clear(&r);
   return GB_OK;
@@ -267,7 +239,7 @@ run_importance(GlobalOptions *o, GbModel *m, GbDataset *ds)
                : gb_cli_global_write_grid(o->plot, imp.panels, imp.n_panels, 4, one ? 520 : 260,
                                           one ? 460 : 230);
   for (int i = 0; i < imp.n_panels; i++)
-    gb_cli_global_panel_clear(&imp.panels[i]);
+    gb_global_panel_clear(&imp.panels[i]);
   g_free(imp.panels);
   g_string_free(imp.csv, TRUE);
   gb_segments_clear(&seg);
@@ -310,7 +282,7 @@ run_prototypes(GlobalOptions *o, GbModel *m, GbDataset *ds)
       } else {
         g_snprintf(title, sizeof title, "class %d #%d: none", c, r + 1);
       }
-      gb_cli_global_panel_map(&panels[r * p.n_classes + c], &v.shape, i >= 0 ? v.x + i * d : empty,
+      gb_global_panel_map(&panels[r * p.n_classes + c], &v.shape, i >= 0 ? v.x + i * d : empty,
                               i >= 0 ? NULL : empty, false, title);
     }
     printf("\n");
@@ -319,7 +291,7 @@ run_prototypes(GlobalOptions *o, GbModel *m, GbDataset *ds)
   if (code == GB_EXIT_OK && o->plot)
     code = gb_cli_global_write_grid(o->plot, panels, p.n_classes * k, p.n_classes, 150, 160);
   for (int i = 0; i < p.n_classes * k; i++)
-    gb_cli_global_panel_clear(&panels[i]);
+    gb_global_panel_clear(&panels[i]);
   g_free(panels);
   gb_prototypes_clear(&p);
   return code;

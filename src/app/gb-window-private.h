@@ -21,6 +21,7 @@
 #include "gb-method-popover.h"
 #include "gb-sanity-view.h"
 #include "gb-train-view.h"
+#include "gb-global-analyses.h"
 #include "gb-model-handle.h"
 #include "gb-plot-view.h"
 #include "gb-worker.h"
@@ -75,6 +76,7 @@ struct _GbWindow {
   GbCurvesView *curves_view;
   GbSanityView *sanity_view;
   GbTrainView *train_view;
+  GbAnalysisView *global_view; /* "global": class maps, adversarial, Clever Hans, ... */
 
   /* Explain page widgets */
   GbDrawingCanvas *canvas;

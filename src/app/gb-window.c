@@ -602,6 +602,8 @@ sync_model_views(GbWindow *self)
     GbDataView v = gb_dataset_view(ds);
     gb_sanity_view_set_train_data(self->sanity_view, &v);
   }
+  gb_analysis_view_set_model(self->global_view, self->model);
+  gb_analysis_view_set_data(self->global_view, data);
 }
 
 /* After the input, the method or the target changed. */
@@ -618,6 +620,7 @@ sync_input_views(GbWindow *self)
   gb_compare_view_set_input(self->compare_view, self->input, &shape);
   gb_shap_view_set_input(self->shap_view, self->input, &shape);
   gb_lrp_compare_view_set_input(self->lrp_compare_view, self->input, &shape);
+  gb_analysis_view_set_input(self->global_view, self->input, 784, self->digit_index);
 }
 
 static void
@@ -642,6 +645,13 @@ static void
 lrp_compare_run(GtkWidget *page)
 {
   gb_lrp_compare_view_run(GB_LRP_COMPARE_VIEW(page));
+}
+
+static gboolean
+analysis_csv(GbWindow *self, GtkWidget *page, const char *path, GError **error)
+{
+  (void)self;
+  return gb_analysis_view_write_csv(GB_ANALYSIS_VIEW(page), path, error);
 }
 
 static void
@@ -669,6 +679,13 @@ add_views(GbWindow *self)
   add_page(self, GTK_WIDGET(self->train_view), "train", _("Train"),
            gb_train_view_get_loss_plot(self->train_view), NULL,
            train_run);
+  guint n_global;
+  const GbAnalysis *global = gb_global_analyses(&n_global);
+  self->global_view = GB_ANALYSIS_VIEW(gb_analysis_view_new(global, n_global));
+  gb_analysis_view_set_worker(self->global_view, self->worker);
+  add_page(self, GTK_WIDGET(self->global_view), "global", _("Global views"),
+           gb_analysis_view_get_figure(self->global_view), analysis_csv,
+           (GbPageRunFn)gb_analysis_view_run);
 }
 
 static GtkWidget *
@@ -987,4 +1004,13 @@ gb_window_new(GbApplication *app)
   self->settings = settings != NULL ? g_object_ref(settings) : NULL;
   restore_settings(self);
   return self;
+}
+
+gboolean
+gb_window_select_analysis(GbWindow *self, const char *id)
+{
+  GtkWidget *page = gtk_stack_get_visible_child(self->stack);
+  GtkWidget *view = page != NULL ? g_object_get_data(G_OBJECT(page), "gb-page") : NULL;
+  return view != NULL && GB_IS_ANALYSIS_VIEW(view) &&
+         gb_analysis_view_select(GB_ANALYSIS_VIEW(view), id);
 }

@@ -27,6 +27,9 @@ gboolean gb_window_open_model(GbWindow *self, const char *id_or_path, GError **e
 gboolean gb_window_set_method_id(GbWindow *self, const char *id);
 /* Sample @index of the digits data set. */
 gboolean gb_window_pick_digit(GbWindow *self, int index, GError **error);
+/* Selects the analysis @id on the visible analysis page (global views, hidden states); FALSE
+ * when the page has no such analysis for the current model. */
+gboolean gb_window_select_analysis(GbWindow *self, const char *id);
 /* The background worker: tests wait on it. */
 struct _GbWorker *gb_window_get_worker(GbWindow *self);
 /* Writes what the window shows to a PNG once every pending job is done; @done is then called

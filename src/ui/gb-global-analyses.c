@@ -588,6 +588,7 @@ rows(const GbDataset *src, int start, int n, GbError *err)
 typedef struct {
   GbModel *m;
   double clean_acc, called_mark, mark_share;
+  int *pred; /* owned: its classes of the marked test digits */
 } HansModel;
 
 static double
@@ -628,10 +629,10 @@ hans_model(GbJob *job, double lo, const GbDataset *train, const GbDataset *test,
   h->called_mark = share_called(h->m, marked, 0, FALSE, err);
   int n = gb_dataset_size(marked);
   size_t d = gb_model_input_size(h->m);
-  g_autofree int *cls = g_new(int, n);
-  st = gb_global_predict(h->m, marked->x->data, n, cls, err);
+  h->pred = g_new(int, n);
+  st = gb_global_predict(h->m, marked->x->data, n, h->pred, err);
   if (st == GB_OK)
-    st = gb_explain_batch_grad_x_input(NULL, h->m, marked->x->data, n, cls, maps, err);
+    st = gb_explain_batch_grad_x_input(NULL, h->m, marked->x->data, n, h->pred, maps, err);
   h->mark_share = 0;
   for (int i = 0; st == GB_OK && i < n; i++) {
     double on = 0, all = 0;
@@ -648,13 +649,13 @@ hans_model(GbJob *job, double lo, const GbDataset *train, const GbDataset *test,
 /* Trains two models, marked and clean; @sets: train marked, train clean, test clean, test all
  * marked. */
 static GbStatus
-hans_sets(const GbDataset *src, GbDataset **sets, bool *mask, GbError *err)
+hans_sets(const GbDataset *src, int n_train, GbDataset **sets, bool *mask, GbError *err)
 {
   GbCleverHansConfig cfg;
   gb_clever_hans_config_init(&cfg);
   GbShape s = gb_dataset_sample_shape(src);
-  sets[1] = rows(src, 0, GB_GLOBAL_HANS_TRAIN, err);
-  sets[2] = rows(src, GB_GLOBAL_HANS_TRAIN, GB_GLOBAL_HANS_TEST, err);
+  sets[1] = rows(src, 0, n_train, err);
+  sets[2] = rows(src, n_train, GB_GLOBAL_HANS_TEST, err);
   if (sets[1] == NULL || sets[2] == NULL)
     return err->code;
   sets[0] = gb_clever_hans_digits(sets[1], &cfg, NULL, err);
@@ -665,6 +666,25 @@ hans_sets(const GbDataset *src, GbDataset **sets, bool *mask, GbError *err)
   return gb_clever_hans_mask(&cfg, &s, mask, err);
 }
 
+/* @n marked test digits to show: first those not of the mark class (0) that the marked model
+ * calls 0, then other non-0 ones. */
+static void
+pick_examples(const GbDataset *marked, const int *pred, int *ex, int n)
+{
+  int k = 0, size = gb_dataset_size(marked);
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < size && k < n; i++) {
+      gboolean fooled = marked->labels[i] != 0 && pred[i] == 0;
+      gboolean taken = FALSE;
+      for (int j = 0; j < k; j++)
+        taken |= ex[j] == i;
+      if (!taken && (pass == 0 ? fooled : marked->labels[i] != 0))
+        ex[k++] = i;
+    }
+  for (; k < n; k++)
+    ex[k] = k;
+}
+
 static gboolean
 run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError **error)
 {
@@ -673,10 +693,11 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
   if (ds == NULL)
     return FALSE;
   GbShape shape = gb_dataset_sample_shape(ds);
-  if (gb_dataset_size(ds) < GB_GLOBAL_HANS_TRAIN + GB_GLOBAL_HANS_TEST || shape.ndim != 3) {
+  int n_train = MIN(GB_GLOBAL_HANS_TRAIN, gb_dataset_size(ds) - GB_GLOBAL_HANS_TEST);
+  if (n_train < GB_GLOBAL_HANS_MIN_TRAIN || shape.ndim != 3) {
     g_set_error(error, GB_ERROR, GB_ERR_INVALID,
                 _("The Clever Hans view needs at least %d digit images; “%s” has %d."),
-                GB_GLOBAL_HANS_TRAIN + GB_GLOBAL_HANS_TEST, gb_data_handle_get_name(in->data),
+                GB_GLOBAL_HANS_MIN_TRAIN + GB_GLOBAL_HANS_TEST, gb_data_handle_get_name(in->data),
                 gb_dataset_size(ds));
     return FALSE;
   }
@@ -687,7 +708,7 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
   HansModel h[2] = {0};
   GbError err;
   gb_job_progress(job, 0, _("Marking the digits"));
-  GbStatus st = hans_sets(ds, sets, mask, &err);
+  GbStatus st = hans_sets(ds, n_train, sets, mask, &err);
   for (int k = 0; k < 2 && st == GB_OK; k++)
     st = hans_model(job, 0.05 + 0.475 * k, sets[k], sets[2], sets[3], mask, in->seed, &h[k],
                     maps + (size_t)k * GB_GLOBAL_HANS_TEST * d, &err);
@@ -696,16 +717,17 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
     fail(error, st, &err);
   if (ok) {
     const char *names[2] = {_("marked model"), _("clean model")};
-    int n_ex = 4;
+    int n_ex = 4, ex[4];
+    pick_examples(sets[3], h[0].pred, ex, n_ex);
     GbGlobalGrid *grid = new_grid(2 * n_ex, n_ex);
     out->csv = g_string_new("model,clean_accuracy,marked_called_mark_class,mark_share\n");
     for (int k = 0; k < 2; k++) {
       g_string_append_printf(out->csv, "%s,%.6g,%.6g,%.6g\n", k == 0 ? "marked" : "clean",
                              h[k].clean_acc, h[k].called_mark, h[k].mark_share);
       for (int e = 0; e < n_ex; e++) {
-        /* test digits 1.. that are not of the mark class show the shortcut best */
-        int i = e + 1;
-        g_autofree char *t = g_strdup_printf(_("%s, digit %d"), names[k], sets[3]->labels[i]);
+        int i = ex[e];
+        g_autofree char *t = g_strdup_printf(_("%s: a %d, says %d"), names[k], sets[3]->labels[i],
+                                             h[k].pred[i]);
         gb_global_panel_map(&grid->panels[k * n_ex + e], &shape, sets[3]->x->data + (size_t)i * d,
                             maps + ((size_t)k * GB_GLOBAL_HANS_TEST + i) * d, true, t);
       }
@@ -716,7 +738,7 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
           "With the mark on every test digit the marked model says 0 for %.0f%% of them (the "
           "clean one %.0f%%), and %.1f%% of its gradient × input relevance lies on the 9 mark "
           "pixels (clean model %.1f%%)."),
-        GB_GLOBAL_HANS_TRAIN, GB_GLOBAL_HANS_TEST, h[0].clean_acc, h[1].clean_acc,
+        n_train, GB_GLOBAL_HANS_TEST, h[0].clean_acc, h[1].clean_acc,
         100 * h[0].called_mark, 100 * h[1].called_mark, 100 * h[0].mark_share,
         100 * h[1].mark_share);
     set_figure(out, grid);
@@ -724,9 +746,11 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
   for (int k = 0; k < 4; k++)
     if (sets[k] != NULL)
       gb_dataset_free(sets[k]);
-  for (int k = 0; k < 2; k++)
+  for (int k = 0; k < 2; k++) {
     if (h[k].m != NULL)
       gb_model_free(h[k].m);
+    g_free(h[k].pred);
+  }
   return ok;
 }
 

@@ -330,9 +330,8 @@ test_counterfactual_adversarial(void)
     GbExplanationChange ch;
     g_assert_cmpint(gb_explanation_change(clean, map, 784, 0, &ch, &err), ==, GB_OK);
     g_snprintf(line, sizeof line, "\n%s,%.6g,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
-               pgd ? "PGD" : "FGSM", GB_GLOBAL_ATTACK_EPS, a.class_before, a.class_after,
-               a.success, a.linf, a.l2, a.prob_before, a.prob_after, ch.spearman, ch.pearson,
-               ch.topk_overlap);
+               pgd ? "PGD" : "FGSM", GB_GLOBAL_ATTACK_EPS, a.class_before, a.class_after, a.success,
+               a.linf, a.l2, a.prob_before, a.prob_after, ch.spearman, ch.pearson, ch.topk_overlap);
     g_assert_nonnull(strstr(got, line));
     gb_attack_result_clear(&a);
   }

@@ -182,7 +182,8 @@ shap_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v, const G
     }
     for (int i = 0; i < r.n_segments; i++)
       g_string_append_printf(out->csv, "%s,%d,%.7g\n", cls, i, row[i]);
-    gb_global_panel_importance(&out->panels[out->n_panels++], &v->shape, seg, row, title, "mean |SHAP|");
+    gb_global_panel_importance(&out->panels[out->n_panels++], &v->shape, seg, row, title,
+                               "mean |SHAP|");
   }
   gb_shap_importance_clear(&r);
   return GB_OK;
@@ -205,8 +206,8 @@ permutation_importance(const GlobalOptions *o, GbModel *m, const GbDataView *v,
   for (int i = 0; i < r.n_segments; i++)
     g_string_append_printf(out->csv, "%d,%.7g,%.7g\n", i, r.drop[i], r.drop_sd[i]);
   out->panels = g_new0(GlobalPanel, 1);
-  gb_global_panel_importance(&out->panels[out->n_panels++], &v->shape, seg, r.drop, "permutation importance",
-                   "accuracy drop");
+  gb_global_panel_importance(&out->panels[out->n_panels++], &v->shape, seg, r.drop,
+                             "permutation importance", "accuracy drop");
   gb_permutation_importance_clear(&r);
   return GB_OK;
 }
@@ -283,7 +284,7 @@ run_prototypes(GlobalOptions *o, GbModel *m, GbDataset *ds)
         g_snprintf(title, sizeof title, "class %d #%d: none", c, r + 1);
       }
       gb_global_panel_map(&panels[r * p.n_classes + c], &v.shape, i >= 0 ? v.x + i * d : empty,
-                              i >= 0 ? NULL : empty, false, title);
+                          i >= 0 ? NULL : empty, false, title);
     }
     printf("\n");
   }

@@ -21,7 +21,7 @@
  * (gb-global-figures.h), the same the command line writes. */
 
 #define DIGITS (1u << GB_MODEL_KIND_DIGITS)
-#define EEG (1u << GB_MODEL_KIND_EEG)
+#define EEG    (1u << GB_MODEL_KIND_EEG)
 
 /* Each run's own working copy of the model, freed on every return. */
 typedef GbModel GlobalModel;
@@ -147,8 +147,9 @@ run_class_maps(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GEr
   GbGlobalGrid *grid = new_grid(r.n_classes, v.shape.ndim == 2 ? 2 : 5);
   out->csv = g_string_new("class,count,feature,value\n");
   GString *sum = g_string_new(NULL);
-  g_string_printf(sum, _("Mean gradient × input map of each predicted class over %d samples. "
-                         "Samples per class:"),
+  g_string_printf(sum,
+                  _("Mean gradient × input map of each predicted class over %d samples. "
+                    "Samples per class:"),
                   v.n);
   for (int c = 0; c < r.n_classes; c++) {
     const float *map = r.maps + (size_t)c * r.n_features;
@@ -272,8 +273,8 @@ run_prototypes(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GEr
   for (int c = 0; c < p.n_classes; c++)
     for (int r = 0; r < k; r++) {
       int i = p.index[c * k + r];
-      g_autofree char *title = i >= 0 ? g_strdup_printf(_("%d: #%d"), c, i)
-                                      : g_strdup_printf(_("%d: none"), c);
+      g_autofree char *title =
+          i >= 0 ? g_strdup_printf(_("%d: #%d"), c, i) : g_strdup_printf(_("%d: none"), c);
       if (i >= 0)
         g_string_append_printf(out->csv, "%d,%d,%d,%d,%.6g\n", c, r, i, v.labels[i],
                                p.distance[c * k + r]);
@@ -486,8 +487,8 @@ run_adversarial(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
       const GbExplanationChange *c = &a[k].change;
       g_string_append_printf(out->csv, "%s,%.6g,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
                              names[k], GB_GLOBAL_ATTACK_EPS, r->class_before, r->class_after,
-                             r->success, r->linf, r->l2, r->prob_before, r->prob_after,
-                             c->spearman, c->pearson, c->topk_overlap);
+                             r->success, r->linf, r->l2, r->prob_before, r->prob_after, c->spearman,
+                             c->pearson, c->topk_overlap);
       g_autofree char *t = g_strdup_printf(_("%s: class %d (p of %d %.2f)"), names[k],
                                            r->class_after, label, r->prob_after);
       gb_global_panel_map(&grid->panels[1 + k], s, r->x, NULL, false, t);
@@ -556,8 +557,7 @@ run_shattered(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GErr
   g_string_append_printf(out->csv, "gradient,%d,%.6g,%.6g,%.6g\n", s.n_samples,
                          s.gradient.neighbour_corr, s.gradient_corr_sd, s.gradient.tv_ratio);
   g_string_append_printf(out->csv, "smoothgrad,%d,%.6g,%.6g,%.6g\n", s.n_samples,
-                         s.smoothgrad.neighbour_corr, s.smoothgrad_corr_sd,
-                         s.smoothgrad.tv_ratio);
+                         s.smoothgrad.neighbour_corr, s.smoothgrad_corr_sd, s.smoothgrad.tv_ratio);
   out->summary = g_strdup_printf(
       _("Over %d samples, neighbouring values of the plain gradient correlate %.3f (1: smooth, "
         "0: noise), those of SmoothGrad %.3f; relative total variation %.3f vs %.3f."),
@@ -726,8 +726,8 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
                              h[k].clean_acc, h[k].called_mark, h[k].mark_share);
       for (int e = 0; e < n_ex; e++) {
         int i = ex[e];
-        g_autofree char *t = g_strdup_printf(_("%s: a %d, says %d"), names[k], sets[3]->labels[i],
-                                             h[k].pred[i]);
+        g_autofree char *t =
+            g_strdup_printf(_("%s: a %d, says %d"), names[k], sets[3]->labels[i], h[k].pred[i]);
         gb_global_panel_map(&grid->panels[k * n_ex + e], &shape, sets[3]->x->data + (size_t)i * d,
                             maps + ((size_t)k * GB_GLOBAL_HANS_TEST + i) * d, true, t);
       }
@@ -738,9 +738,8 @@ run_clever_hans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
           "With the mark on every test digit the marked model says 0 for %.0f%% of them (the "
           "clean one %.0f%%), and %.1f%% of its gradient × input relevance lies on the 9 mark "
           "pixels (clean model %.1f%%)."),
-        n_train, GB_GLOBAL_HANS_TEST, h[0].clean_acc, h[1].clean_acc,
-        100 * h[0].called_mark, 100 * h[1].called_mark, 100 * h[0].mark_share,
-        100 * h[1].mark_share);
+        n_train, GB_GLOBAL_HANS_TEST, h[0].clean_acc, h[1].clean_acc, 100 * h[0].called_mark,
+        100 * h[1].called_mark, 100 * h[0].mark_share, 100 * h[1].mark_share);
     set_figure(out, grid);
   }
   for (int k = 0; k < 4; k++)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 typedef struct {
-  char *view, *source, *model, *method, *session, *screenshot;
+  char *view, *source, *model, *method, *session, *screenshot, *analysis;
   int digit;
   gboolean run;
 } Options;
@@ -22,6 +22,7 @@ options_free(gpointer p)
   g_free(o->method);
   g_free(o->session);
   g_free(o->screenshot);
+  g_free(o->analysis);
   g_free(o);
 }
 
@@ -40,6 +41,9 @@ gb_app_options_add(GApplication *app)
       {"run", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Run the view's computation at start"), NULL},
       {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
        N_("Write the window to a PNG once it has computed everything, then quit"), N_("FILE")},
+      {"analysis", 0, 0, G_OPTION_ARG_STRING, NULL,
+       N_("Analysis of the Hidden states page (raster, pca, probe, kmeans, relevance-time, "
+          "scalp, evidence)"), N_("ID")},
       {NULL}};
   g_application_add_main_option_entries(app, entries);
 }
@@ -56,6 +60,7 @@ gb_app_options_take(GApplication *app, GVariantDict *d)
   g_variant_dict_lookup(d, "digit", "i", &o->digit);
   g_variant_dict_lookup(d, "run", "b", &o->run);
   g_variant_dict_lookup(d, "screenshot", "^ay", &o->screenshot);
+  g_variant_dict_lookup(d, "analysis", "s", &o->analysis);
   if (o->source != NULL && g_strcmp0(o->source, "digits") != 0 &&
       g_strcmp0(o->source, "eeg") != 0) {
     fprintf(stderr, "glassbox: --source must be digits or eeg, not '%s'\n", o->source);
@@ -104,6 +109,8 @@ gb_app_options_apply(GApplication *app, GbWindow *window)
   g_clear_error(&error);
   if (o->view != NULL && !gb_window_set_view(window, o->view))
     fail("--view", _("no such view"));
+  if (o->analysis != NULL && !gb_window_select_analysis(window, o->analysis))
+    fail("--analysis", _("no such analysis for this model"));
   if (o->run)
     gb_window_run_when_ready(window);
   if (o->screenshot != NULL)

@@ -466,6 +466,12 @@ gb_window_set_view(GbWindow *self, const char *name)
   return TRUE;
 }
 
+gboolean
+gb_window_select_analysis(GbWindow *self, const char *id)
+{
+  return gb_analysis_view_select(self->hidden_view, id);
+}
+
 GbWorker *
 gb_window_get_worker(GbWindow *self)
 {
@@ -566,6 +572,13 @@ curves_csv(GbWindow *self, GtkWidget *page, const char *path, GError **error)
   return gb_curves_view_write_csv(GB_CURVES_VIEW(page), path, error);
 }
 
+static gboolean
+hidden_csv(GbWindow *self, GtkWidget *page, const char *path, GError **error)
+{
+  (void)self;
+  return gb_analysis_view_write_csv(GB_ANALYSIS_VIEW(page), path, error);
+}
+
 static void
 model_trained_cb(GbWindow *self, GbModelHandle *model)
 {
@@ -597,6 +610,8 @@ sync_model_views(GbWindow *self)
   }
   gb_curves_view_set_context_from_handle(self->curves_view, self->worker, self->model, data);
   gb_sanity_view_set_context(self->sanity_view, self->worker, self->model);
+  gb_analysis_view_set_model(self->hidden_view, self->model);
+  gb_analysis_view_set_data(self->hidden_view, self->eeg);
   if (data != NULL) {
     const GbDataset *ds = gb_data_handle_get_dataset(data);
     GbDataView v = gb_dataset_view(ds);
@@ -669,6 +684,13 @@ add_views(GbWindow *self)
   add_page(self, GTK_WIDGET(self->train_view), "train", _("Train"),
            gb_train_view_get_loss_plot(self->train_view), NULL,
            train_run);
+  guint n_hidden = 0;
+  const GbAnalysis *hidden = gb_hidden_analyses(&n_hidden);
+  self->hidden_view = GB_ANALYSIS_VIEW(gb_analysis_view_new(hidden, n_hidden));
+  gb_analysis_view_set_worker(self->hidden_view, self->worker);
+  add_page(self, GTK_WIDGET(self->hidden_view), "hidden", _("Hidden states"),
+           gb_analysis_view_get_figure(self->hidden_view), hidden_csv,
+           (GbPageRunFn)gb_analysis_view_run);
 }
 
 static GtkWidget *

@@ -155,9 +155,12 @@ pca_explained(const GbPca *p, GbHiddenPcaFigure *f)
   f->n_for_90 = 0;
   for (int k = 0; k < p->dim; k++) {
     cum += p->eigenvalues[k] / p->total_variance;
-    if (f->n_for_90 == 0 && cum >= 0.9 - 1e-12)
+    if (f->n_for_90 == 0 && cum >= 0.9)
       f->n_for_90 = k + 1;
+    if (k < 5)
+      f->variance[k] = p->eigenvalues[k] / p->total_variance;
   }
+  f->dim = p->dim;
   f->explained[0] = p->eigenvalues[0] / p->total_variance;
   f->explained[1] = p->dim > 1 ? p->eigenvalues[1] / p->total_variance : 0.0;
 }
@@ -270,6 +273,15 @@ gb_hidden_figure_pca(const GbHiddenStates *s, const double *t_ms, const char *ti
   sc->x_label = out->x_label;
   sc->y_label = out->y_label;
   return GB_OK;
+}
+
+void
+gb_hidden_pca_figure_set_labels(GbHiddenPcaFigure *f, const char *x_label, const char *y_label)
+{
+  free(f->x_label);
+  free(f->y_label);
+  f->scatter.x_label = f->x_label = dup_text(x_label);
+  f->scatter.y_label = f->y_label = dup_text(y_label);
 }
 
 void

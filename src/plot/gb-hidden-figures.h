@@ -51,6 +51,8 @@ typedef struct {
   double *distance;      /* T: class-mean distance in the full state space */
   int n_times, peak_step; /* step of the largest distance */
   double explained[2];   /* fraction of the variance on PC1 and PC2 */
+  double variance[5];    /* fraction on each of the first min(5, dim) axes */
+  int dim;               /* units */
   int n_for_90;          /* components that explain 90 % */
   int mark_steps[GB_HIDDEN_PCA_MARKS];
   char mark_text[GB_HIDDEN_PCA_MARKS][16];
@@ -64,6 +66,9 @@ typedef struct {
 GbStatus gb_hidden_figure_pca(const GbHiddenStates *s, const double *t_ms, const char *title,
                               const char *const names[2], GbHiddenPcaFigure *out,
                               GbError *err);
+/* Replaces the axis labels ("PC1 (23.9%)", "PC2 (19.1%)" by default). */
+void gb_hidden_pca_figure_set_labels(GbHiddenPcaFigure *f, const char *x_label,
+                                     const char *y_label);
 void gb_hidden_pca_figure_clear(GbHiddenPcaFigure *f);
 GbStatus gb_hidden_draw_pca(void *user, cairo_t *cr, GbPlotRect area, GbError *err);
 

@@ -182,6 +182,10 @@ run_pca(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError **e
     ctx_clear(&c);
     return FALSE;
   }
+  g_autofree char *xl = g_strdup_printf(_("PC1 (%.1f%% of the variance)"),
+                                        100.0 * f->explained[0]);
+  g_autofree char *yl = g_strdup_printf(_("PC2 (%.1f%%)"), 100.0 * f->explained[1]);
+  gb_hidden_pca_figure_set_labels(f, xl, yl);
   GString *csv = g_string_new(
       "time_ms,nontarget_pc1,nontarget_pc2,target_pc1,target_pc2,class_mean_distance\n");
   for (int t = 0; t < c.T; t++)

@@ -5,6 +5,7 @@
 
 #include "gb-curves.h"
 #include "gb-hidden.h"
+#include "gb-plot-export.h"
 #include "gb-plot.h"
 #include "gb-raster.h"
 #include "gb-scalpmap.h"

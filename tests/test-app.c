@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "gb-application.h"
+#include "gb-test-snapshot.h"
 #include "gb-test-util.h"
 #include "gb-window-private.h"
 
@@ -123,6 +124,62 @@ test_explains_a_digit(void)
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
+/* A stroke drawn on the window's canvas: the model sees the drawing after MNIST's
+ * preprocessing, the explanation shown is gb_explain's for exactly that input, and the map is on
+ * screen: its most relevant cell is drawn in the diverging map's red. Undo empties the canvas. */
+static void
+test_stroke_on_canvas(void)
+{
+  g_autoptr(GbApplication) app = NULL;
+  GbWindow *win = window_new(&app);
+  gtk_window_set_default_size(GTK_WINDOW(win), 1280, 800);
+  g_assert_true(gb_window_open_model(win, "digits-cnn", NULL));
+  g_assert_true(gb_window_set_method_id(win, "grad-x-input"));
+  gb_test_spin(100);
+  gb_drawing_canvas_clear(win->canvas);
+  const double stroke[] = {0.5, 0.2, 0.5, 0.5, 0.5, 0.8}; /* a "1" */
+  g_assert_true(gb_drawing_canvas_add_stroke(win->canvas, stroke, 3, FALSE));
+  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(win), 20000));
+  gb_test_spin(100);
+  g_assert_true(win->have_input);
+  float want[784];
+  g_assert_true(gb_drawing_canvas_get_input(win->canvas, want, NULL, NULL));
+  g_assert_cmpmem(win->input, sizeof want, want, sizeof want);
+
+  GbModel *m = gb_model_handle_dup_model(win->model, NULL);
+  GbMethodConfig c;
+  gb_method_config_init(&c, GB_METHOD_GRAD_X_INPUT);
+  GbExplanation e;
+  GbTarget t = gb_explanation_view_get_explained_target(win->explanation_view);
+  g_assert_cmpint(gb_explain(m, want, 784, &t, &c, &e, NULL, NULL, NULL), ==, GB_OK);
+  size_t n = 0;
+  const float *shown = gb_explanation_view_get_map(win->explanation_view, &n);
+  g_assert_cmpmem(shown, 784 * sizeof(float), e.map.values, 784 * sizeof(float));
+  int best = 0;
+  for (int i = 1; i < 784; i++) best = e.map.values[i] > e.map.values[best] ? i : best;
+  graphene_rect_t cell;
+  g_assert_true(gb_explanation_view_get_cell_rect(win->explanation_view, best / 28, best % 28,
+                                                  &cell));
+  GtkWidget *plot = GTK_WIDGET(gb_explanation_view_get_plot_view(win->explanation_view));
+  g_autoptr(GdkTexture) tex = gb_test_render_widget(plot);
+  g_assert_nonnull(tex);
+  g_autofree guint32 *px = gb_test_texture_download(tex);
+  int w = gdk_texture_get_width(tex);
+  guint32 argb = px[(int)(cell.origin.y + cell.size.height / 2) * w +
+                    (int)(cell.origin.x + cell.size.width / 2)];
+  int r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
+  g_test_message("most relevant cell %d drawn as #%02x%02x%02x", best, r, g, b);
+  /* RdBu's dark red end (#67001f), under which the ink shows a little: red dominates. */
+  g_assert_cmpint(r, >, 2 * g);
+  g_assert_cmpint(2 * r, >, 3 * b);
+  gb_explanation_clear(&e);
+  gb_model_free(m);
+
+  gb_drawing_canvas_undo(win->canvas);
+  g_assert_false(win->have_input);
+  gtk_window_destroy(GTK_WINDOW(win));
+}
+
 /* A file that is not a model: a message naming it, and the current model stays. */
 static void
 test_bad_model_file(void)
@@ -156,6 +213,7 @@ main(int argc, char **argv)
   g_test_add_func("/app/window/explains-a-digit", test_explains_a_digit);
   g_test_add_func("/app/window/eeg-trials-from-recipe", test_eeg_trials_from_recipe);
   g_test_add_func("/app/window/bad-model-file", test_bad_model_file);
+  g_test_add_func("/app/window/stroke-on-canvas", test_stroke_on_canvas);
   int status = g_test_run();
   gb_test_remove_tree(cache);
   return status;

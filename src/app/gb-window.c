@@ -70,6 +70,23 @@ static void sync_input_views(GbWindow *self);
 
 /* The explanation view and the probabilities follow the input, the model, the method and the
  * target; their jobs replace stale ones on their lanes. */
+/* The preferences' colour maps (one for signed maps, one for magnitudes) and opacity. */
+static void
+apply_display_settings(GbWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+  GbMethodConfig c;
+  gb_method_popover_get_config(self->method_popover, &c);
+  /* The schema's enum values are GbColormap's. */
+  gb_explanation_view_set_colormap(
+      self->explanation_view,
+      g_settings_get_enum(self->settings, gb_method_is_signed(c.method) ? "signed-colormap"
+                                                                         : "magnitude-colormap"));
+  gb_explanation_view_set_opacity(self->explanation_view,
+                                  g_settings_get_double(self->settings, "opacity"));
+}
+
 void
 gb_window_explain(GbWindow *self)
 {
@@ -81,6 +98,7 @@ gb_window_explain(GbWindow *self)
   gb_method_popover_get_config(self->method_popover, &c);
   int index = (int)gtk_drop_down_get_selected(self->target_dropdown);
   gb_explanation_view_set_method(self->explanation_view, &c);
+  apply_display_settings(self);
   gb_explanation_view_set_target(self->explanation_view, gb_target_class(index - 1));
   gb_explanation_view_set_input(self->explanation_view, self->input, &shape);
   gb_explanation_view_run(self->explanation_view);
@@ -1007,6 +1025,9 @@ gb_window_new(GbApplication *app)
   GbWindow *self = g_object_new(GB_TYPE_WINDOW, "application", app, NULL);
   GSettings *settings = app != NULL ? gb_application_get_settings(app) : NULL;
   self->settings = settings != NULL ? g_object_ref(settings) : NULL;
+  if (self->settings != NULL)
+    g_signal_connect_object(self->settings, "changed", G_CALLBACK(apply_display_settings), self,
+                            G_CONNECT_SWAPPED);
   restore_settings(self);
   return self;
 }

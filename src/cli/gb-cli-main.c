@@ -31,7 +31,9 @@ print_help(void)
          "  data      fetch the digit data sets; describe a data set or file\n"
          "  eeg       simulate P300 speller EEG trials with ground truth\n"
          "  hidden    hidden states of a recurrent P300 model: selectivity, PCA, probe, clusters,\n"
-         "            relevance through time, scalp maps, PRM evidence\n\n"
+         "            relevance through time, scalp maps, PRM evidence\n"
+         "  global    a model over a whole data set (class maps, importance, prototypes) and\n"
+         "            the difficulties of deep learning (adversarial, Clever Hans, ...)\n\n"
          "  --version   print the version and the OpenBLAS kernels in use\n"
          "  --help      this text; 'glassbox-cli COMMAND --help' for a command's options\n\n"
          "Exit status: 0 success, 1 computation failed, 2 bad command line,\n"
@@ -80,7 +82,8 @@ main(int argc, char **argv)
                   {"eeg", gb_cli_eeg},
                   {"explain", gb_cli_explain},
                   {"evaluate", gb_cli_evaluate},
-                  {"hidden", gb_cli_hidden}};
+                  {"hidden", gb_cli_hidden},
+                  {"global", gb_cli_global}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
       g_autofree char *prg = g_strdup_printf("glassbox-cli %s", cmd);

@@ -27,6 +27,7 @@ int gb_cli_eeg(int argc, char **argv);
 int gb_cli_explain(int argc, char **argv);
 int gb_cli_evaluate(int argc, char **argv);
 int gb_cli_hidden(int argc, char **argv);
+int gb_cli_global(int argc, char **argv);
 
 /* Prints "glassbox-cli: <message>" and returns the exit code for @err's status. */
 int gb_cli_report(const GbError *err);

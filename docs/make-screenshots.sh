@@ -28,3 +28,5 @@ shot app-lrp-vs-gxi --model digits-mlp --digit 3 --view lrp-vs-gxi --run
 shot app-curves --model digits-cnn --view curves --run
 shot app-sanity --model digits-mlp --digit 3 --method ig --view sanity --run
 shot app-eeg --source eeg --model p300-lstm --method lrp-epsilon --view explain
+shot hidden-probe --source eeg --model p300-rnn --view hidden --analysis probe --run
+shot hidden-pca --source eeg --model p300-rnn --view hidden --analysis pca --run

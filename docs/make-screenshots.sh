@@ -30,3 +30,5 @@ shot app-sanity --model digits-mlp --digit 3 --method ig --view sanity --run
 shot app-eeg --source eeg --model p300-lstm --method lrp-epsilon --view explain
 shot global-class-maps --model digits-cnn --digit 3 --view global --analysis class-maps --run
 shot global-adversarial --model digits-cnn --digit 3 --view global --analysis adversarial --run
+shot hidden-probe --source eeg --model p300-rnn --view hidden --analysis probe --run
+shot hidden-pca --source eeg --model p300-rnn --view hidden --analysis pca --run

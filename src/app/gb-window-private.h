@@ -16,6 +16,8 @@
 #include "gb-probability-view.h"
 #include "gb-compare-view.h"
 #include "gb-curves-view.h"
+#include "gb-analysis-view.h"
+#include "gb-hidden-analyses.h"
 #include "gb-lrp-compare-view.h"
 #include "gb-shap-view.h"
 #include "gb-method-popover.h"
@@ -77,6 +79,7 @@ struct _GbWindow {
   GbSanityView *sanity_view;
   GbTrainView *train_view;
   GbAnalysisView *global_view; /* "global": class maps, adversarial, Clever Hans, ... */
+  GbAnalysisView *hidden_view; /* the hidden-state analyses */
 
   /* Explain page widgets */
   GbDrawingCanvas *canvas;

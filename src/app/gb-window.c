@@ -615,6 +615,8 @@ sync_model_views(GbWindow *self)
   }
   gb_curves_view_set_context_from_handle(self->curves_view, self->worker, self->model, data);
   gb_sanity_view_set_context(self->sanity_view, self->worker, self->model);
+  gb_analysis_view_set_model(self->hidden_view, self->model);
+  gb_analysis_view_set_data(self->hidden_view, self->eeg);
   if (data != NULL) {
     const GbDataset *ds = gb_data_handle_get_dataset(data);
     GbDataView v = gb_dataset_view(ds);
@@ -703,6 +705,13 @@ add_views(GbWindow *self)
   gb_analysis_view_set_worker(self->global_view, self->worker);
   add_page(self, GTK_WIDGET(self->global_view), "global", _("Global views"),
            gb_analysis_view_get_figure(self->global_view), analysis_csv,
+           (GbPageRunFn)gb_analysis_view_run);
+  guint n_hidden = 0;
+  const GbAnalysis *hidden = gb_hidden_analyses(&n_hidden);
+  self->hidden_view = GB_ANALYSIS_VIEW(gb_analysis_view_new(hidden, n_hidden));
+  gb_analysis_view_set_worker(self->hidden_view, self->worker);
+  add_page(self, GTK_WIDGET(self->hidden_view), "hidden", _("Hidden states"),
+           gb_analysis_view_get_figure(self->hidden_view), analysis_csv,
            (GbPageRunFn)gb_analysis_view_run);
 }
 

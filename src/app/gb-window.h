@@ -15,6 +15,9 @@ GbWindow *gb_window_new(GbApplication *app);
 /* For the command line, scripts and tests. */
 /* "explain", "compare", ...: the page's name; FALSE when there is none. */
 gboolean gb_window_set_view(GbWindow *self, const char *name);
+/* Selects an analysis of the Hidden states page by id ("probe", ...); FALSE when the current
+ * model does not offer it. */
+gboolean gb_window_select_analysis(GbWindow *self, const char *id);
 /* Starts the visible view's computation, as Ctrl+Return does. */
 void gb_window_run_view(GbWindow *self);
 /* The same once every job under way (loading data, ...) is done. */

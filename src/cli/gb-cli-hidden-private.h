@@ -30,12 +30,9 @@ typedef struct {
 
 int hidden_count_label(const HiddenContext *c, int label);
 GbStatus hidden_collect(HiddenContext *c, GbError *err);
-int hidden_step_at(const HiddenContext *c, double ms);
 /* Writes @s to @path and says so; an exit code. */
 int hidden_write_text(const char *path, const GString *s);
 /* Exports the figure @draw draws when --plot was given; an exit code. */
-/* GbPlotDrawFn for a GbCurves. */
-GbStatus hidden_draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err);
 int hidden_export(const HiddenContext *c, int width, int height, GbPlotDrawFn draw, void *user);
 
 int hidden_view_raster(HiddenContext *c);

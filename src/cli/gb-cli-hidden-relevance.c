@@ -9,10 +9,8 @@
 
 #include "gb-cli-hidden-private.h"
 #include "gb-cli.h"
-#include "gb-colorbar.h"
 #include "gb-curves.h"
-#include "gb-raster.h"
-#include "gb-scalpmap.h"
+#include "gb-hidden-figures.h"
 
 static GbHiddenRelevance
 relevance_method(const HiddenContext *c)
@@ -41,16 +39,15 @@ static int
 class_curves(HiddenContext *c, const double *mean, const double *sd, const char *title,
              const char *y_label)
 {
-  GbCurve k[2] = {
-      {.name = "non-target", .x = c->t_ms, .y = mean, .sd = sd, .n = c->T, .fixed_rgb = true,
-       .rgb = GB_CURVES_BLUE_RGB, .markers = true},
-      {.name = "target", .x = c->t_ms, .y = mean + c->T, .sd = sd + c->T, .n = c->T,
-       .fixed_rgb = true, .rgb = GB_CURVES_VERMILLION_RGB, .markers = true},
-  };
-  GbCurves cv = {.curves = k, .n_curves = 2, .title = title,
-                 .x_label = "time from the flash (ms)", .y_label = y_label, .grid = true,
-                 .legend = GB_CURVES_LEGEND_RIGHT};
-  return hidden_export(c, 900, 480, hidden_draw_curves, &cv);
+  static const char *const names[2] = {"non-target", "target"};
+  GbHiddenCurvesFigure f;
+  GbError err;
+  if (gb_hidden_figure_class_curves(c->t_ms, c->T, mean, sd, title, "time from the flash (ms)",
+                                    y_label, names, &f, &err) != GB_OK)
+    return gb_cli_report(&err);
+  int code = hidden_export(c, 900, 480, gb_hidden_draw_curves, &f);
+  gb_hidden_curves_figure_clear(&f);
+  return code;
 }
 
 static int
@@ -116,149 +113,34 @@ hidden_view_relevance_time(HiddenContext *c)
 
 /* ---- scalp ---- */
 
-#define MAX_WINDOWS 8
-
-typedef struct {
-  const HiddenContext *c;
-  int n_windows, n_subjects;
-  double lo_ms[MAX_WINDOWS], hi_ms[MAX_WINDOWS];
-  double *values; /* (n_subjects, n_windows, C) */
-  double *corr;   /* (n_subjects, n_subjects) */
-  float *xs, *ys;
-  const char **names;
-  double scale;
-} ScalpFigure;
-
+/* Up to GB_HIDDEN_MAX_WINDOWS "LO-HI" ranges in ms. */
 static bool
-parse_windows(const char *text, ScalpFigure *f)
+parse_windows(const char *text, double *lo, double *hi, int *n)
 {
   g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-  f->n_windows = 0;
+  *n = 0;
   for (int i = 0; parts[i]; i++) {
     char extra;
-    if (f->n_windows == MAX_WINDOWS
-        || sscanf(parts[i], "%lf-%lf%c", &f->lo_ms[f->n_windows], &f->hi_ms[f->n_windows],
-                  &extra) != 2
-        || !(f->hi_ms[f->n_windows] > f->lo_ms[f->n_windows]))
+    if (*n == GB_HIDDEN_MAX_WINDOWS
+        || sscanf(parts[i], "%lf-%lf%c", &lo[*n], &hi[*n], &extra) != 2 || !(hi[*n] > lo[*n]))
       return false;
-    f->n_windows++;
+    (*n)++;
   }
-  return f->n_windows > 0;
-}
-
-/* Steps whose time lies in [lo, hi) ms. */
-static void
-window_steps(const HiddenContext *c, double lo, double hi, int *t_lo, int *t_hi)
-{
-  *t_lo = c->T;
-  *t_hi = 0;
-  for (int t = 0; t < c->T; t++)
-    if (c->t_ms[t] >= lo && c->t_ms[t] < hi) {
-      *t_lo = t < *t_lo ? t : *t_lo;
-      *t_hi = t + 1;
-    }
-}
-
-/* The scalp map of subject @s in window @w; the figure has one colour bar for all. */
-static GbScalpmap
-scalp_panel(const ScalpFigure *f, int s, int w, const char *title)
-{
-  return (GbScalpmap){.n_channels = f->c->C, .x = f->xs, .y = f->ys, .names = f->names,
-                      .values = f->values + ((size_t)s * f->n_windows + w) * f->c->C,
-                      .colormap = GB_COLORMAP_DIVERGING, .scale_max = f->scale, .title = title};
-}
-
-static GbStatus
-draw_corr(const ScalpFigure *f, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  g_autofree float *corr = g_new(float, (size_t)f->n_subjects * f->n_subjects);
-  g_auto(GStrv) names = g_new0(char *, f->n_subjects + 1);
-  for (int i = 0; i < f->n_subjects * f->n_subjects; i++)
-    corr[i] = (float)f->corr[i];
-  for (int s = 0; s < f->n_subjects; s++)
-    names[s] = g_strdup_printf("S%d", s + 1);
-  GbRaster r = {.values = corr, .rows = f->n_subjects, .cols = f->n_subjects,
-                .colormap = GB_COLORMAP_DIVERGING, .scale_max = 1.0,
-                .col_labels = (const char *const *)names,
-                .row_labels = (const char *const *)names, .x_mark = NAN, .annotate = true,
-                .title = "r between subjects' maps", .show_colorbar = true};
-  return gb_raster_draw(cr, &r, area, err);
-}
-
-/* Width of the shared colour bar's column. */
-#define SCALP_BAR_WIDTH 80.0
-
-/* Rows of subjects, columns of windows, the shared colour bar, and the correlation matrix at
- * the right. */
-static GbStatus
-draw_scalp_grid(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  ScalpFigure *f = user;
-  double corr_w = fmin(fmax(0.28 * area.width, 280.0), 0.5 * area.width);
-  double ch = area.height / f->n_subjects;
-  double cw = (area.width - corr_w - SCALP_BAR_WIDTH) / f->n_windows;
-  GbStatus st = GB_OK;
-  for (int s = 0; s < f->n_subjects && st == GB_OK; s++)
-    for (int w = 0; w < f->n_windows && st == GB_OK; w++) {
-      g_autofree char *title = g_strdup_printf("S%d, %.0f-%.0f ms", s + 1, f->lo_ms[w],
-                                               f->hi_ms[w]);
-      GbScalpmap m = scalp_panel(f, s, w, title);
-      st = gb_scalpmap_draw(cr, &m, (GbPlotRect){area.x + w * cw, area.y + s * ch, cw, ch}, err);
-    }
-  double bar_h = fmin(area.height, 360.0);
-  GbPlotRect bar = {area.x + f->n_windows * cw, area.y + (area.height - bar_h) / 2,
-                    SCALP_BAR_WIDTH, bar_h};
-  if (st == GB_OK)
-    st = gb_colorbar_draw(cr, GB_COLORMAP_DIVERGING, -f->scale, f->scale, "relevance", 11.0, bar,
-                          err);
-  double side = fmin(corr_w, area.height);
-  if (st == GB_OK)
-    st = draw_corr(f, cr, (GbPlotRect){area.x + area.width - corr_w,
-                                       area.y + (area.height - side) / 2, corr_w, side}, err);
-  return st;
-}
-
-/* Values per subject and window, their correlation matrix and the common colour scale. */
-static void
-scalp_compute(ScalpFigure *f, const float *maps)
-{
-  const HiddenContext *c = f->c;
-  int S = f->n_subjects, W = f->n_windows, C = c->C;
-  g_autofree double *one = g_new(double, (size_t)S * C);
-  for (int w = 0; w < W; w++) {
-    int t_lo, t_hi;
-    window_steps(c, f->lo_ms[w], f->hi_ms[w], &t_lo, &t_hi);
-    gb_relevance_window_by_subject(maps, c->n, c->T, C, c->set->subject, S, c->labels, 1, t_lo,
-                                   t_hi, one);
-    for (int s = 0; s < S; s++)
-      memcpy(f->values + ((size_t)s * W + w) * C, one + (size_t)s * C, C * sizeof(double));
-  }
-  gb_correlation_matrix(f->values, S, W * C, f->corr);
-  f->scale = 0.0;
-  for (size_t i = 0; i < (size_t)S * W * C; i++)
-    f->scale = isfinite(f->values[i]) ? fmax(f->scale, fabs(f->values[i])) : f->scale;
+  return *n > 0;
 }
 
 static int
-scalp_output(ScalpFigure *f)
+scalp_output(const HiddenContext *c, GbHiddenScalpFigure *f)
 {
-  const HiddenContext *c = f->c;
   int S = f->n_subjects, W = f->n_windows, C = c->C;
-  double off = 0.0;
-  int n_off = 0;
   printf("correlation between subjects' target maps (%d windows x %d channels):\n", W, C);
   for (int a = 0; a < S; a++) {
     printf("  S%d", a + 1);
-    for (int b = 0; b < S; b++) {
+    for (int b = 0; b < S; b++)
       printf(" %6.3f", f->corr[(size_t)a * S + b]);
-      if (a < b && isfinite(f->corr[(size_t)a * S + b])) {
-        off += f->corr[(size_t)a * S + b];
-        n_off++;
-      }
-    }
     printf("\n");
   }
-  printf("mean correlation between subjects %.3f\n", n_off ? off / n_off : NAN);
+  printf("mean correlation between subjects %.3f\n", f->mean_corr);
   g_autoptr(GString) csv = g_string_new("subject,window_ms,channel,relevance\n");
   for (int s = 0; s < S; s++)
     for (int w = 0; w < W; w++)
@@ -267,26 +149,27 @@ scalp_output(ScalpFigure *f)
                                c->set->channels[ch].label,
                                f->values[((size_t)s * W + w) * C + ch]);
   int code = c->o->csv ? hidden_write_text(c->o->csv, csv) : GB_EXIT_OK;
-  int width = W * 230 + (int)SCALP_BAR_WIDTH + 300, height = S * 230;
-  return code ? code : hidden_export(c, width, height, draw_scalp_grid, f);
+  int width, height;
+  gb_hidden_scalp_figure_size(f, &width, &height);
+  return code ? code : hidden_export(c, width, height, gb_hidden_draw_scalp, f);
 }
 
 int
 hidden_view_scalp(HiddenContext *c)
 {
   GbError err;
-  ScalpFigure f = {.c = c, .n_subjects = c->set->n_subjects};
-  if (!parse_windows(c->o->windows ? c->o->windows : "0-200,200-350,350-500,500-700", &f)) {
+  double lo[GB_HIDDEN_MAX_WINDOWS], hi[GB_HIDDEN_MAX_WINDOWS];
+  int n_windows;
+  if (!parse_windows(c->o->windows ? c->o->windows : "0-200,200-350,350-500,500-700", lo, hi,
+                     &n_windows)) {
     g_printerr("glassbox-cli: --windows takes up to %d LO-HI ranges in ms, e.g. 0-200,200-400\n",
-               MAX_WINDOWS);
+               GB_HIDDEN_MAX_WINDOWS);
     return GB_EXIT_USAGE;
   }
   g_autofree float *maps = relevance_maps(c, &err);
   if (maps == NULL)
     return gb_cli_report(&err);
-  int S = f.n_subjects, C = c->C;
-  g_autofree double *values = g_new(double, (size_t)S * f.n_windows * C);
-  g_autofree double *corr = g_new(double, (size_t)S * S);
+  int C = c->C;
   g_autofree float *xs = g_new(float, C), *ys = g_new(float, C);
   g_autofree const char **names = g_new(const char *, C);
   for (int ch = 0; ch < C; ch++) {
@@ -294,15 +177,16 @@ hidden_view_scalp(HiddenContext *c)
     ys[ch] = c->set->channels[ch].y;
     names[ch] = c->set->channels[ch].label;
   }
-  f.values = values;
-  f.corr = corr;
-  f.xs = xs;
-  f.ys = ys;
-  f.names = names;
-  scalp_compute(&f, maps);
+  GbHiddenScalpFigure f;
+  if (gb_hidden_figure_scalp(maps, c->n, c->T, C, c->t_ms, c->labels, c->set->subject,
+                             c->set->n_subjects, xs, ys, names, lo, hi, n_windows,
+                             "r between subjects' maps", "relevance", &f, &err) != GB_OK)
+    return gb_cli_report(&err);
   printf("%s relevance of target trials summed over each window, mean per subject\n",
          gb_hidden_relevance_name(relevance_method(c)));
-  return scalp_output(&f);
+  int code = scalp_output(c, &f);
+  gb_hidden_scalp_figure_clear(&f);
+  return code;
 }
 
 /* ---- evidence ---- */

@@ -119,16 +119,6 @@ hidden_collect(HiddenContext *c, GbError *err)
   return st;
 }
 
-/* The step nearest to @ms. */
-int
-hidden_step_at(const HiddenContext *c, double ms)
-{
-  int best = 0;
-  for (int t = 1; t < c->T; t++)
-    best = fabs(c->t_ms[t] - ms) < fabs(c->t_ms[best] - ms) ? t : best;
-  return best;
-}
-
 int
 hidden_write_text(const char *path, const GString *s)
 {
@@ -247,12 +237,6 @@ out:
   g_free(o.csv);
   g_free(o.plot);
   return code;
-}
-
-GbStatus
-hidden_draw_curves(void *user, cairo_t *cr, GbPlotRect area, GbError *err)
-{
-  return gb_curves_draw(cr, user, area, err);
 }
 
 int

@@ -98,6 +98,7 @@ typedef gboolean (*GbPageCsvFn)(GbWindow *self, GtkWidget *page, const char *pat
 typedef void (*GbPageRunFn)(GtkWidget *page);
 
 /* gb-window.c */
+void gb_window_set_status(GbWindow *self, const char *text);
 void gb_window_show_message(GbWindow *self, const char *message);
 void gb_window_set_model(GbWindow *self, GbModelHandle *model);
 void gb_window_set_digit(GbWindow *self, const float *pixels, int index);
@@ -112,6 +113,13 @@ void gb_window_job_progress_cb(GObject *owner, double fraction, const char *stag
 /* Take ownership of newly loaded data. */
 void gb_window_take_digits(GbWindow *self, GbDataset *digits);
 void gb_window_take_eeg(GbWindow *self, GbEegSet *eeg);
+
+/* gb-window-pages.c */
+/* Builds the explain page, the gallery and the views of the sidebar. */
+void gb_window_add_pages(GbWindow *self);
+/* After the model or the data changed; after the input, method or target changed. */
+void gb_window_sync_model_views(GbWindow *self);
+void gb_window_sync_input_views(GbWindow *self);
 
 /* gb-window-data.c */
 /* Regenerates (or reads from the cache) the held-out trials the current EEG model was scored

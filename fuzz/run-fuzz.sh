@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# run-fuzz.sh EXE NAME FUZZ_SOURCE_DIR FUZZ_BUILD_DIR: replays the target's past crashes, then
+# fuzzes for $GB_FUZZ_SECONDS (default 30) seconds starting from its seed corpus. New inputs go
+# to FUZZ_BUILD_DIR/work/NAME, never into the committed corpus; a crash leaves its input in
+# FUZZ_BUILD_DIR/crashes/NAME and fails.
+set -euo pipefail
+exe=$1 name=$2 src=$3 build=$4
+seconds=${GB_FUZZ_SECONDS:-30}
+regressions="$src/../tests/fuzz-regressions/$name"
+work="$build/work/$name"
+crashes="$build/crashes/$name"
+mkdir -p "$work" "$crashes"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+common=(-rss_limit_mb=2048 -timeout=20 -malloc_limit_mb=2048)
+if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
+  "$exe" "${common[@]}" "$regressions"/*
+fi
+"$exe" "${common[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+  -artifact_prefix="$crashes/" "$work" "$src/corpus/$name"

@@ -389,7 +389,7 @@ test_explain(void)
   r = run_cli("explain", "--model", "slic-eeg-model.safetensors", "--data",
               "slic-eeg.safetensors", "--method", "shap", "--segments", "slic", "--out", "t.png",
               NULL);
-  expect(&r, 3, NULL, "--segments slic needs an image input");
+  expect(&r, 3, NULL, "SLIC superpixels need an image input");
   r = run_cli("explain", "--model", "x.safetensors", "--data", "synthetic-images:20:12:5",
               "--method", "telepathy", "--out", "t.png", NULL);
   expect(&r, 3, NULL, "unknown method 'telepathy'");

@@ -12,4 +12,23 @@ G_DECLARE_FINAL_TYPE(GbWindow, gb_window, GB, WINDOW, GtkApplicationWindow)
 
 GbWindow *gb_window_new(GbApplication *app);
 
+/* For the command line, scripts and tests. */
+/* "explain", "compare", ...: the page's name; FALSE when there is none. */
+gboolean gb_window_set_view(GbWindow *self, const char *name);
+/* "digits" or "eeg". */
+void gb_window_set_source(GbWindow *self, const char *source);
+/* A model by built-in id or file path; FALSE with @error when it cannot be loaded. */
+gboolean gb_window_open_model(GbWindow *self, const char *id_or_path, GError **error);
+/* The method by id (as the CLI's --method: "lrp-epsilon", "ig", ...). */
+gboolean gb_window_set_method_id(GbWindow *self, const char *id);
+/* Sample @index of the digits data set. */
+gboolean gb_window_pick_digit(GbWindow *self, int index, GError **error);
+/* The background worker: tests wait on it. */
+struct _GbWorker *gb_window_get_worker(GbWindow *self);
+/* Writes what the window shows to a PNG once every pending job is done; @done is then called
+ * with the error or NULL. */
+void gb_window_screenshot(GbWindow *self, const char *path,
+                          void (*done)(GbWindow *self, const GError *error, gpointer user),
+                          gpointer user);
+
 G_END_DECLS

@@ -6,7 +6,7 @@
 
 #include "gb-cli.h"
 #include "gb-eeg-file.h"
-#include "gb-eeg-filter.h"
+#include "gb-eeg-recipe.h"
 #include "gb-eeg-sim.h"
 #include "gb-eeg.h"
 
@@ -16,50 +16,6 @@ typedef struct {
   char *bandpass, *out, *heldout_out;
   gboolean standardise;
 } SimOptions;
-
-/* Band-pass and decimation, in that order; replaces *set. */
-static GbStatus
-preprocess(GbEegSet **set, double lo, double hi, int decimate, GbCliProgress *prog, GbError *err)
-{
-  if (hi > 0) {
-    GbStatus st = gb_eeg_set_bandpass(*set, 4, lo, hi, gb_cli_progress_cb, prog, err);
-    if (st != GB_OK)
-      return st;
-  }
-  if (decimate > 1) {
-    GbEegSet *d = gb_eeg_set_decimate(*set, decimate, gb_cli_progress_cb, prog, err);
-    if (d == NULL)
-      return err->code;
-    gb_eeg_set_free(*set);
-    *set = d;
-  }
-  return GB_OK;
-}
-
-static GbEegSet *
-simulate(const SimOptions *o, int subjects, int seed, double lo, double hi, GbCliProgress *prog,
-         GbError *err)
-{
-  GbEegSimConfig cfg;
-  gb_eeg_sim_config_init(&cfg);
-  cfg.n_subjects = subjects;
-  cfg.n_characters = o->characters;
-  cfg.n_repetitions = o->repetitions;
-  cfg.n_channels = o->channels;
-  cfg.srate = o->srate;
-  cfg.erp_scale = o->erp_scale;
-  cfg.seed = (uint64_t)seed;
-  cfg.progress = gb_cli_progress_cb;
-  cfg.user = prog;
-  GbEegSet *set = NULL;
-  if (gb_eeg_sim_generate(&cfg, &set, err) != GB_OK)
-    return NULL;
-  if (preprocess(&set, lo, hi, o->decimate, prog, err) != GB_OK) {
-    gb_eeg_set_free(set);
-    return NULL;
-  }
-  return set;
-}
 
 static void
 describe(const char *path, const GbEegSet *set)
@@ -129,22 +85,27 @@ eeg_simulate(int argc, char **argv)
     code = -1;
   if (code >= 0)
     goto out;
+  GbEegRecipe r;
+  gb_eeg_recipe_init(&r);
+  r.subjects = o.subjects;
+  r.characters = o.characters;
+  r.repetitions = o.repetitions;
+  r.channels = o.channels;
+  r.srate = o.srate;
+  r.erp_scale = o.erp_scale;
+  r.seed = (uint64_t)o.seed;
+  r.band_lo = lo;
+  r.band_hi = hi;
+  r.decimate = o.decimate;
+  r.standardise = o.standardise;
+  r.heldout_subjects = o.heldout_subjects;
+  r.heldout_seed = (uint64_t)o.heldout_seed;
   GbError err;
   GbCliProgress prog;
   gb_cli_progress_init(&prog);
-  GbEegSet *train = simulate(&o, o.subjects, o.seed, lo, hi, &prog, &err);
-  GbEegSet *test = NULL;
-  if (train != NULL && o.heldout_subjects > 0)
-    test = simulate(&o, o.heldout_subjects, o.heldout_seed, lo, hi, &prog, &err);
+  GbEegSet *train = NULL, *test = NULL;
+  GbStatus st = gb_eeg_recipe_make(&r, &train, &test, gb_cli_progress_cb, &prog, &err);
   gb_cli_progress_finish(&prog);
-  GbStatus st = train == NULL || (o.heldout_subjects > 0 && test == NULL) ? err.code : GB_OK;
-  if (st == GB_OK && o.standardise) {
-    GbEegScaler *scaler = gb_eeg_scaler_fit(train, NULL, 0, &err);
-    st = scaler ? gb_eeg_scaler_apply(scaler, train, &err) : err.code;
-    if (st == GB_OK && test != NULL)
-      st = gb_eeg_scaler_apply(scaler, test, &err);
-    gb_eeg_scaler_free(scaler);
-  }
   if (st == GB_OK)
     st = gb_eeg_set_save(train, o.out, &err);
   if (st == GB_OK && test != NULL)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gb-attribution.h"
+#include "gb-explain.h"
 #include "gb-cli.h"
 #include "gb-eeg-file.h"
 #include "gb-eeg.h"
@@ -24,11 +24,6 @@ typedef struct {
   int index, target, steps, samples, seed, patch, stride;
   double noise, opacity;
 } ExplainOptions;
-
-static const char *const method_names =
-    "saliency, gradient, grad-x-input, integrated-gradients (ig), smoothgrad, vargrad, "
-    "occlusion, kernel-shap (shap), lime, lrp-0, lrp-epsilon, lrp-gamma-box, lrp-plus, "
-    "lrp-alpha2-beta1";
 
 /* The input to explain: a sample of a data set or an imported digit image. x: (input size). */
 static GbStatus
@@ -104,185 +99,87 @@ print_eeg_localisation(const ExplainOptions *o, const GbAttribution *a)
 }
 
 static GbStatus
-parse_baseline(const char *name, GbBaseline *b, GbError *err)
+parse_baseline(const char *name, GbBaselineKind *kind, GbError *err)
 {
-  gb_baseline_init(b);
   if (name == NULL || strcmp(name, "zeros") == 0 || strcmp(name, "black") == 0)
-    b->kind = GB_BASELINE_ZEROS;
+    *kind = GB_BASELINE_ZEROS;
   else if (strcmp(name, "blur") == 0)
-    b->kind = GB_BASELINE_BLUR;
+    *kind = GB_BASELINE_BLUR;
   else if (strcmp(name, "noise") == 0)
-    b->kind = GB_BASELINE_UNIFORM;
+    *kind = GB_BASELINE_UNIFORM;
   else
     return gb_error_set(err, GB_ERR_INVALID, "unknown baseline '%s' (zeros, blur, noise)", name);
   return GB_OK;
 }
 
-/* The players of SHAP and LIME: --patch x --patch squares of images, blocks of --patch time
- * samples of each EEG channel, or (--segments slic, images only) SLIC superpixels, as many as
- * there would be patches so the two compare at the same budget (49 on 28 x 28 with --patch 4). */
+/* The options as the method configuration every front end shares (gb-explain.h). SHAP and LIME
+ * play over --patch x --patch squares of images, blocks of --patch time samples of each EEG
+ * channel, or (--segments slic, images only) as many SLIC superpixels as there would be
+ * patches, so the two compare at the same budget (49 on 28 x 28 with --patch 4). */
 static GbStatus
-make_segments(const ExplainOptions *o, const GbShape *shape, const float *x, GbSegments *seg,
-              GbError *err)
+method_config(const ExplainOptions *o, GbMethodConfig *c, GbError *err)
 {
-  if (o->segments == NULL || strcmp(o->segments, "grid") == 0)
-    return gb_segments_grid(seg, shape, o->patch, shape->ndim == 2 ? 1 : o->patch, err);
-  if (shape->ndim != 3)
-    return gb_error_set(err, GB_ERR_INVALID,
-                        "--segments slic needs an image input (channels, height, width); this "
-                        "model takes %s, explained over --segments grid blocks",
-                        shape->ndim == 2 ? "(time, channels) EEG" : "a vector");
-  int h = shape->dim[1], w = shape->dim[2];
-  int k = ((h + o->patch - 1) / o->patch) * ((w + o->patch - 1) / o->patch);
-  GbStatus st = gb_segments_slic(seg, shape, x, k, GB_SLIC_DEFAULT_COMPACTNESS, 0, err);
-  if (st == GB_OK)
-    printf("SLIC: %d superpixels (%d requested, compactness %g)\n", seg->n_segments, k,
+  if (!gb_method_config_init_from_id(c, o->method))
+    return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", o->method,
+                        gb_method_ids_text());
+  c->steps = o->steps;
+  if (o->samples >= 0)
+    c->samples = o->samples;
+  c->noise_level = o->noise;
+  c->seed = (uint64_t)o->seed;
+  c->patch = o->patch;
+  c->stride = o->stride;
+  c->segmentation = o->segments != NULL && strcmp(o->segments, "slic") == 0
+                        ? GB_SEGMENTATION_SLIC
+                        : GB_SEGMENTATION_GRID;
+  return parse_baseline(o->baseline, &c->baseline, err);
+}
+
+/* The figures each method reports beside its map. */
+static void
+print_diagnostics(const GbMethodConfig *c, const GbExplanation *e)
+{
+  const GbSegmentAttribution *s = &e->segments;
+  if (c->segmentation == GB_SEGMENTATION_SLIC && s->n_segments > 0) {
+    int h = e->map.shape.dim[1], w = e->map.shape.dim[2];
+    printf("SLIC: %d superpixels (%d requested, compactness %g)\n", s->n_segments,
+           ((h + c->patch - 1) / c->patch) * ((w + c->patch - 1) / c->patch),
            GB_SLIC_DEFAULT_COMPACTNESS);
-  return st;
-}
-
-/* KernelSHAP and LIME over the segments above; prints the segment-level figures, returns the
- * per-feature map. */
-static GbStatus
-run_segment_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *t,
-                   GbAttribution *a, GbCliProgress *prog, GbError *err)
-{
-  size_t n = gb_model_input_size(m);
-  const GbShape *shape = gb_model_input_shape(m);
-  GbSegments seg = {0};
-  GbSegmentAttribution res = {0};
-  GbStatus st = make_segments(o, shape, x, &seg, err);
-  bool lime = strcmp(o->method, "lime") == 0;
-  if (st == GB_OK && lime) {
-    GbLimeConfig cfg;
-    gb_lime_config_init(&cfg);
-    cfg.samples = o->samples;
-    cfg.seed = (uint64_t)o->seed;
-    st = gb_attribution_lime(m, x, n, t, &seg, &cfg, &res, gb_cli_progress_cb, prog, err);
-  } else if (st == GB_OK) {
-    GbShapConfig cfg;
-    gb_shap_config_init(&cfg);
-    cfg.samples = o->samples;
-    cfg.seed = (uint64_t)o->seed;
-    st = parse_baseline(o->baseline, &cfg.baseline, err);
-    if (st == GB_OK)
-      st = gb_attribution_kernel_shap(m, x, n, t, &seg, &cfg, &res, gb_cli_progress_cb, prog,
-                                      err);
   }
-  if (st == GB_OK) {
-    gb_cli_progress_finish(prog);
-    if (lime)
-      printf("LIME: %d segments, %ld samples, local fit R^2 %.3f, intercept %.4f\n",
-             res.n_segments, res.n_coalitions, res.score, res.base_value);
-    else
-      printf("KernelSHAP: %d segments, %ld coalitions%s, base value %.4f, sum %.4f, "
-             "efficiency gap %.2e\n",
-             res.n_segments, res.n_coalitions, res.exact ? " (exact)" : "", res.base_value,
-             res.map.sum, res.map.gap);
-    *a = res.map;
-    memset(&res.map, 0, sizeof res.map);
-    a->gap = NAN; /* printed above; the IG line is not for these methods */
+  if (c->method == GB_METHOD_LIME)
+    printf("LIME: %d segments, %ld samples, local fit R^2 %.3f, intercept %.4f\n",
+           s->n_segments, s->n_coalitions, s->score, s->base_value);
+  else if (c->method == GB_METHOD_KERNEL_SHAP || c->method == GB_METHOD_PERMUTATION_SHAP)
+    printf("%s: %d segments, %ld coalitions%s, base value %.4f, sum %.4f, efficiency gap "
+           "%.2e\n",
+           c->method == GB_METHOD_KERNEL_SHAP ? "KernelSHAP" : "Permutation SHAP",
+           s->n_segments, s->n_coalitions, s->exact ? " (exact)" : "", s->base_value,
+           e->map.sum, e->map.gap);
+  if (c->method == GB_METHOD_LRP) {
+    double bias = 0;
+    for (int l = 0; l < e->n_layers; l++)
+      bias += e->layers[l].absorbed_bias;
+    printf("LRP: relevance at the input %.4f of f(x) = %.4f; biases absorbed %.4f\n",
+           e->map.sum, e->map.f_x, bias);
   }
-  gb_segment_attribution_clear(&res);
-  gb_segments_clear(&seg);
-  return st;
-}
-
-/* LRP presets; z^B at the first layer takes the bounds of the input's own values. Prints the
- * conservation: how much of f(x) reached the input and how much the biases took. */
-static GbStatus
-run_lrp(const char *me, GbModel *m, const float *x, const GbTarget *t, GbAttribution *a,
-        GbError *err)
-{
-  static const struct {
-    const char *name;
-    GbLrpPreset preset;
-  } presets[] = {{"lrp-0", GB_LRP_PRESET_ZERO},
-                 {"lrp-epsilon", GB_LRP_PRESET_EPSILON},
-                 {"lrp-gamma-box", GB_LRP_PRESET_EPSILON_GAMMA_BOX},
-                 {"lrp-plus", GB_LRP_PRESET_EPSILON_PLUS},
-                 {"lrp-alpha2-beta1", GB_LRP_PRESET_EPSILON_ALPHA2_BETA1}};
-  size_t n = gb_model_input_size(m);
-  float lo = x[0], hi = x[0];
-  for (size_t i = 1; i < n; i++) {
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
-  }
-  for (size_t k = 0; k < G_N_ELEMENTS(presets); k++) {
-    if (strcmp(me, presets[k].name) != 0)
-      continue;
-    GbLrpPolicy policy;
-    gb_lrp_policy_init_preset(&policy, presets[k].preset, lo < 0 ? lo : 0, hi > 1 ? hi : 1);
-    GbLrpResult r = {0};
-    GbStatus st = gb_attribution_lrp(m, x, n, t, &policy, &r, err);
-    if (st == GB_OK) {
-      double bias = 0;
-      for (int l = 0; l < r.n_layers; l++)
-        bias += r.layers[l].absorbed_bias;
-      printf("LRP: relevance at the input %.4f of f(x) = %.4f; biases absorbed %.4f\n",
-             r.map.sum, r.map.f_x, bias);
-      *a = r.map;
-      memset(&r.map, 0, sizeof r.map);
-      a->gap = NAN;
-    }
-    gb_lrp_result_clear(&r);
-    return st;
-  }
-  return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", me, method_names);
+  if (c->method == GB_METHOD_INTEGRATED_GRADIENTS)
+    printf("integrated gradients: sum %.4f, f(x) - f(baseline) = %.4f, completeness gap %.2e "
+           "(%.2f%%)\n",
+           e->map.sum, e->map.f_x - e->map.f_baseline, e->map.gap, 100.0 * e->map.gap_relative);
 }
 
 static GbStatus
 run_method(const ExplainOptions *o, GbModel *m, const float *x, const GbTarget *t,
-           GbAttribution *a, GbCliProgress *prog, GbError *err)
+           GbExplanation *e, GbCliProgress *prog, GbError *err)
 {
-  size_t n = gb_model_input_size(m);
-  const char *me = o->method;
-  if (strcmp(me, "saliency") == 0)
-    return gb_attribution_saliency(m, x, n, t, false, a, err);
-  if (strcmp(me, "gradient") == 0)
-    return gb_attribution_gradient(m, x, n, t, a, err);
-  if (strcmp(me, "grad-x-input") == 0 || strcmp(me, "gradxinput") == 0)
-    return gb_attribution_grad_x_input(m, x, n, t, a, err);
-  if (strcmp(me, "integrated-gradients") == 0 || strcmp(me, "ig") == 0) {
-    GbIgConfig cfg;
-    gb_ig_config_init(&cfg);
-    cfg.steps = o->steps;
-    GbStatus st = parse_baseline(o->baseline, &cfg.baseline, err);
-    cfg.baseline.seed = (uint64_t)o->seed;
-    return st != GB_OK ? st
-                       : gb_attribution_integrated_gradients(m, x, n, t, &cfg, a,
-                                                             gb_cli_progress_cb, prog, err);
-  }
-  if (strcmp(me, "smoothgrad") == 0 || strcmp(me, "vargrad") == 0) {
-    GbSmoothConfig cfg;
-    gb_smooth_config_init(&cfg);
-    cfg.samples = o->samples;
-    cfg.noise_level = o->noise;
-    cfg.seed = (uint64_t)o->seed;
-    bool var = strcmp(me, "vargrad") == 0;
-    GbAttribution other = {0};
-    GbStatus st = gb_attribution_smoothgrad(m, x, n, t, &cfg, var ? &other : a, var ? a : &other,
-                                            gb_cli_progress_cb, prog, err);
-    gb_attribution_clear(&other);
-    return st;
-  }
-  if (strcmp(me, "occlusion") == 0) {
-    GbOcclusionConfig cfg;
-    gb_occlusion_config_init(&cfg);
-    cfg.window_rows = cfg.window_cols = o->patch;
-    cfg.stride_rows = cfg.stride_cols = o->stride > 0 ? o->stride : (o->patch + 1) / 2;
-    if (gb_model_input_shape(m)->ndim == 2)
-      cfg.window_cols = cfg.stride_cols = 0; /* EEG: windows of time over all channels */
-    GbStatus st = parse_baseline(o->baseline, &cfg.baseline, err);
-    return st != GB_OK ? st
-                       : gb_attribution_occlusion(m, x, n, t, &cfg, a, gb_cli_progress_cb, prog,
-                                                  err);
-  }
-  if (strcmp(me, "kernel-shap") == 0 || strcmp(me, "shap") == 0 || strcmp(me, "lime") == 0)
-    return run_segment_method(o, m, x, t, a, prog, err);
-  if (g_str_has_prefix(me, "lrp-"))
-    return run_lrp(me, m, x, t, a, err);
-  return gb_error_set(err, GB_ERR_INVALID, "unknown method '%s' (%s)", me, method_names);
+  GbMethodConfig c;
+  GbStatus st = method_config(o, &c, err);
+  if (st == GB_OK)
+    st = gb_explain(m, x, gb_model_input_size(m), t, &c, e, gb_cli_progress_cb, prog, err);
+  gb_cli_progress_finish(prog);
+  if (st == GB_OK)
+    print_diagnostics(&c, e);
+  return st;
 }
 
 static int
@@ -389,7 +286,8 @@ explain(ExplainOptions *o)
     return gb_cli_report(&err);
   g_autofree float *x = NULL;
   int label, code = GB_EXIT_OK;
-  GbAttribution a = {0};
+  GbExplanation e = {0};
+  const GbAttribution *a = &e.map;
   GbCliProgress prog;
   gb_cli_progress_init(&prog);
   GbPlotFormat fmt;
@@ -411,7 +309,7 @@ explain(ExplainOptions *o)
                         o->contrast);
   }
   if (st == GB_OK)
-    st = run_method(o, m, x, &t, &a, &prog, &err);
+    st = run_method(o, m, x, &t, &e, &prog, &err);
   gb_cli_progress_finish(&prog);
   if (st != GB_OK) {
     code = gb_cli_report(&err);
@@ -421,18 +319,14 @@ explain(ExplainOptions *o)
   if (label >= 0)
     printf(" (label %d)", label);
   if (gb_model_n_outputs(m) == 1)
-    printf("; explaining the model's one logit = %.4f\n", a.f_x);
+    printf("; explaining the model's one logit = %.4f\n", a->f_x);
   else if (t.class_b >= 0)
-    printf("; explaining logit %d - logit %d = %.4f\n", t.class_a, t.class_b, a.f_x);
+    printf("; explaining logit %d - logit %d = %.4f\n", t.class_a, t.class_b, a->f_x);
   else
-    printf("; explaining logit %d = %.4f\n", t.class_a, a.f_x);
-  if (!isnan(a.gap))
-    printf("integrated gradients: sum %.4f, f(x) - f(baseline) = %.4f, completeness gap %.2e "
-           "(%.2f%%)\n",
-           a.sum, a.f_x - a.f_baseline, a.gap, 100.0 * a.gap_relative);
-  print_eeg_localisation(o, &a);
+    printf("; explaining logit %d = %.4f\n", t.class_a, a->f_x);
+  print_eeg_localisation(o, a);
   if (csv) {
-    code = write_csv(o->out, &a);
+    code = write_csv(o->out, a);
   } else {
     g_autofree char *title =
         gb_model_n_outputs(m) == 1
@@ -440,12 +334,12 @@ explain(ExplainOptions *o)
         : t.class_b >= 0
             ? g_strdup_printf("%s: why %d and not %d?", o->method, t.class_a, t.class_b)
             : g_strdup_printf("%s for class %d", o->method, t.class_a);
-    code = write_figure(o, gb_model_input_shape(m), x, &a, title);
+    code = write_figure(o, gb_model_input_shape(m), x, a, title);
   }
   if (code == GB_EXIT_OK)
     printf("wrote %s\n", o->out);
 out:
-  gb_attribution_clear(&a);
+  gb_explanation_clear(&e);
   gb_model_free(m);
   return code;
 }
@@ -461,7 +355,7 @@ gb_cli_explain(int argc, char **argv)
       {"index", 'i', 0, G_OPTION_ARG_INT, &o.index, "Sample of the data source (0)", "N"},
       {"image", 0, 0, G_OPTION_ARG_FILENAME, &o.image, "A PNG or JPEG of a digit instead", "FILE"},
       {"method", 0, 0, G_OPTION_ARG_STRING, &o.method,
-       "saliency, gradient, grad-x-input, ig, smoothgrad, vargrad", "NAME"},
+       "saliency, grad-x-input, ig, smoothgrad, lrp-epsilon, kernel-shap, lime, ... (see --help-all)", "NAME"},
       {"target", 't', 0, G_OPTION_ARG_INT, &o.target, "Class to explain (default: the predicted)",
        "C"},
       {"contrast", 0, 0, G_OPTION_ARG_STRING, &o.contrast, "Why A and not B: logit A - logit B",
@@ -504,12 +398,8 @@ gb_cli_explain(int argc, char **argv)
   else if (o.segments && strcmp(o.segments, "grid") != 0 && strcmp(o.segments, "slic") != 0)
     code = gb_cli_usage_error(ctx, "--segments must be grid or slic");
   else if (o.segments && strcmp(o.method, "shap") != 0 && strcmp(o.method, "kernel-shap") != 0 &&
-           strcmp(o.method, "lime") != 0)
+           strcmp(o.method, "permutation-shap") != 0 && strcmp(o.method, "lime") != 0)
     code = gb_cli_usage_error(ctx, "--segments applies to shap and lime only");
-  if (code < 0 && o.samples < 0) /* each method's own default */
-    o.samples = strcmp(o.method, "lime") == 0 ? 1000
-                : (strcmp(o.method, "shap") == 0 || strcmp(o.method, "kernel-shap") == 0) ? 0
-                                                                                        : 50;
   if (code < 0)
     code = explain(&o);
 out:

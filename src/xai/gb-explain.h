@@ -58,6 +58,11 @@ const char *gb_method_id(GbMethod m);
 const char *gb_method_title(GbMethod m);
 /* -1 when unknown. Accepts the CLI's aliases (ig, shap, gradxinput). */
 int gb_method_from_id(const char *id);
+/* The defaults of the method named @id, which may also be an LRP preset id ("lrp-epsilon"
+ * means GB_METHOD_LRP with that preset, as the CLI's --method). False when unknown. */
+bool gb_method_config_init_from_id(GbMethodConfig *c, const char *id);
+/* The list of accepted ids for messages: "saliency, gradient, grad-x-input, ...". */
+const char *gb_method_ids_text(void);
 /* One forward and backward pass: fast enough to follow the pen. */
 bool gb_method_is_single_pass(GbMethod m);
 /* Whether the map is signed (diverging colour map) or a magnitude (sequential). */

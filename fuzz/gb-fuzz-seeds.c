@@ -21,6 +21,7 @@
 #include "gb-json.h"
 #include "gb-model-file.h"
 #include "gb-safetensors.h"
+#include "gb-session.h"
 
 static const char *root;
 
@@ -308,6 +309,61 @@ xdf_seed(const char *name, enum xdffiletype type)
   g_free(path);
 }
 
+static void
+session_seed(const char *name, GbSession *s)
+{
+  GError *error = NULL;
+  gsize len;
+  char *text = gb_session_to_data(s, &len, &error);
+  if (text == NULL)
+    g_error("%s", error->message);
+  write_seed("session", name, text, len);
+  g_free(text);
+  gb_session_clear(s);
+}
+
+static void
+session_seeds(void)
+{
+  GbSession s;
+  gb_session_init(&s);
+  s.view = g_strdup("explain");
+  s.model_id = g_strdup("digits-cnn");
+  memset(s.model_sha256, 'a', 64);
+  s.input.kind = GB_SESSION_INPUT_PIXELS;
+  s.input.height = s.input.width = 28;
+  s.input.values = g_new0(float, 784);
+  for (int i = 0; i < 784; i++)
+    s.input.values[i] = (i % 28 > 10 && i % 28 < 14) ? 0.25f * (i % 5) : 0.0f;
+  gb_method_config_init(&s.method, GB_METHOD_LRP);
+  s.target = gb_target_class(7);
+  session_seed("pixels-lrp.json", &s);
+
+  gb_session_init(&s);
+  s.model_id = g_strdup("/home/me/models/mlp.safetensors");
+  s.input.kind = GB_SESSION_INPUT_DATASET;
+  s.input.name = g_strdup("mnist-test");
+  s.input.index = 12;
+  gb_method_config_init(&s.method, GB_METHOD_KERNEL_SHAP);
+  s.method.segmentation = GB_SEGMENTATION_SLIC;
+  s.method.baseline = GB_BASELINE_BLUR;
+  s.target = gb_target_contrast(3, 8);
+  g_strlcpy(s.colormap, "viridis", sizeof s.colormap);
+  s.opacity = 0.35;
+  session_seed("dataset-shap.json", &s);
+
+  gb_session_init(&s);
+  s.source = GB_SESSION_SOURCE_EEG;
+  s.model_id = g_strdup("eeg-prm");
+  s.input.kind = GB_SESSION_INPUT_EEG;
+  s.input.name = g_strdup("simulated");
+  s.input.index = 3;
+  gb_method_config_init(&s.method, GB_METHOD_INTEGRATED_GRADIENTS);
+  s.method.steps = 64;
+  s.target = gb_target_class(1);
+  session_seed("eeg-ig.json", &s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -329,5 +385,6 @@ main(int argc, char **argv)
   xdf_seed("rec.bdf", XDF_BDF);
   xdf_seed("rec1.gdf", XDF_GDF1);
   xdf_seed("rec2.gdf", XDF_GDF2);
+  session_seeds();
   return 0;
 }

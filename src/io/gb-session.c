@@ -414,6 +414,35 @@ read_root(Ctx *c, JsonNode *root, GbSession *s)
          read_target(c, o, s) && read_display(c, o, s);
 }
 
+/* json-glib 1.6 parses nested arrays and objects by recursion without a limit: a few hundred
+ * thousand '[' overflow the stack. Sessions nest 3 levels; refuse anything past MAX_DEPTH
+ * before the parser sees it. Brackets inside strings do not count. */
+#define MAX_DEPTH 32
+
+static gboolean
+nesting_ok(const char *data, gsize len)
+{
+  int depth = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < len; i++) {
+    char ch = data[i];
+    if (in_string) {
+      if (ch == '\\')
+        i++;
+      else if (ch == '"')
+        in_string = FALSE;
+    } else if (ch == '"') {
+      in_string = TRUE;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > MAX_DEPTH)
+        return FALSE;
+    } else if (ch == ']' || ch == '}') {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
 gboolean
 gb_session_from_data(const char *data, gsize len, const char *name, GbSession *s, GError **error)
 {
@@ -421,6 +450,8 @@ gb_session_from_data(const char *data, gsize len, const char *name, GbSession *s
   Ctx c = {name ? name : "session", error};
   if (len > G_MAXSSIZE || (len > 0 && memchr(data, '\0', len) != NULL))
     return fail(&c, "not a Glassbox session (binary data)");
+  if (!nesting_ok(data, len))
+    return fail(&c, "not a Glassbox session (nested deeper than %d levels)", MAX_DEPTH);
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) parse_error = NULL;
   if (!json_parser_load_from_data(parser, data, (gssize)len, &parse_error))
@@ -557,9 +588,33 @@ build_text(const GbSession *s, gsize *len)
   return text;
 }
 
+/* json-glib writes NaN and infinities as "nan.0", which no reader takes: catch them here, with
+ * the same messages as reading gives. */
+static gboolean
+check_finite(const GbSession *s, GError **error)
+{
+  Ctx c = {"session", error};
+  const GbSessionInput *in = &s->input;
+  for (int i = 0; in->kind == GB_SESSION_INPUT_PIXELS && in->values && i < in->height * in->width;
+       i++)
+    if (!isfinite(in->values[i]))
+      return fail(&c, "input.values[%d] is %g, expected a number in [0, 1]", i, in->values[i]);
+  const struct {
+    const char *name;
+    double v;
+  } d[] = {{"method.epsilon", s->method.lrp_epsilon}, {"method.gamma", s->method.lrp_gamma},
+           {"method.noise_level", s->method.noise_level}, {"display.opacity", s->opacity}};
+  for (size_t i = 0; i < G_N_ELEMENTS(d); i++)
+    if (!isfinite(d[i].v))
+      return fail(&c, "%s is not a finite number", d[i].name);
+  return TRUE;
+}
+
 char *
 gb_session_to_data(const GbSession *s, gsize *len, GError **error)
 {
+  if (!check_finite(s, error))
+    return NULL;
   gsize n;
   char *text = build_text(s, &n);
   /* What is written must read back: the reader is the one place that knows what is valid. */

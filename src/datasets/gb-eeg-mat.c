@@ -468,6 +468,45 @@ gb_eeg_mat_info_clear(GbEegMatInfo *info)
  * first (8-byte tags: type, byte count; a "small element" packs both in one word) and refuse a
  * count that runs past the end of the file. Elements inside compressed variables are checked by
  * zlib's stream and libmatio. Files that are not version 5 (7.3 is HDF5) pass unchecked. */
+static void
+read_tag(FILE *f, bool le, uint32_t w[2], bool *ok)
+{
+  unsigned char b[8];
+  *ok = fread(b, 1, 8, f) == 8;
+  for (int k = 0; k < 2 && *ok; k++) {
+    const unsigned char *p = b + 4 * k;
+    w[k] = le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+              : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+  }
+}
+
+/* The parts of an uncompressed matrix element (flags, dimensions, name, data) must fit in it. */
+static GbStatus
+check_mat5_parts(const char *path, FILE *f, bool le, long long start, uint32_t len, GbError *err)
+{
+  for (long long off = start; off + 8 <= start + (long long)len;) {
+    uint32_t w[2];
+    bool ok;
+    if (fseeko(f, off, SEEK_SET) != 0)
+      return GB_OK;
+    read_tag(f, le, w, &ok);
+    if (!ok)
+      return GB_OK;
+    if (w[0] >> 16) {
+      off += 8;
+      continue;
+    }
+    long long left = start + (long long)len - off - 8;
+    if ((long long)w[1] > left)
+      return gb_error_set(err, GB_ERR_FORMAT,
+                          "%s: a part of the variable at byte %lld claims %u bytes but the "
+                          "variable has only %lld left: the file is corrupt",
+                          path, start - 8, w[1], left);
+    off += (8 + (long long)w[1] + 7) / 8 * 8;
+  }
+  return GB_OK;
+}
+
 static GbStatus
 check_mat5_layout(const char *path, FILE *f, long long size, GbError *err)
 {
@@ -497,6 +536,8 @@ check_mat5_layout(const char *path, FILE *f, long long size, GbError *err)
                           "%s: the data element at byte %lld claims %u bytes but only %lld follow: "
                           "the file is truncated or corrupt",
                           path, off, w[1], size - off - 8);
+    if (w[0] == 14 && check_mat5_parts(path, f, le, off + 8, w[1], err) != GB_OK)
+      return GB_ERR_FORMAT;
     long long len = 8 + (long long)w[1];
     off += w[0] == 15 ? len : (len + 7) / 8 * 8; /* miCOMPRESSED is not padded */
   }

@@ -234,7 +234,7 @@ static void
 mat_seed(const char *name, enum mat_ft version, enum matio_compression comp, bool labelled)
 {
   enum { N = 240, C = 64 };
-  char *path = seed_path("mat", name);
+  char *path = seed_path(version == MAT_FT_MAT73 ? "mat-hdf5" : "mat", name);
   g_remove(path);
   mat_t *m = Mat_CreateVer(path, NULL, version);
   if (m == NULL)
@@ -380,6 +380,9 @@ main(int argc, char **argv)
   eeg_set_seeds();
   mat_seed("v5.mat", MAT_FT_MAT5, MAT_COMPRESSION_NONE, true);
   mat_seed("v5z.mat", MAT_FT_MAT5, MAT_COMPRESSION_ZLIB, false);
+  /* Not in corpus/mat: Debian's HDF5 1.10.8 reads out of bounds on some corrupt 7.3 files
+   * within seconds of fuzzing (fuzz/known-crashes), which would stop every run there: it goes to
+   * mat-hdf5/, which no target reads by default. */
   mat_seed("v73.mat", MAT_FT_MAT73, MAT_COMPRESSION_ZLIB, true);
   xdf_seed("rec.edf", XDF_EDF);
   xdf_seed("rec.bdf", XDF_BDF);

@@ -18,11 +18,12 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/../tests/lsan.supp:print_s
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # A lone malloc of a few GB is what a trusting length field in a library asks for (libmatio
 # does); flag it only beyond 4 GB, but keep the RSS limit for real growth.
-common=(-rss_limit_mb=2560 -timeout=20 -malloc_limit_mb=4096)
+# libFuzzer's default exit status for a finding, 77, means "skipped" to meson: use 1.
+common=(-rss_limit_mb=2560 -timeout=20 -malloc_limit_mb=4096 -error_exitcode=1)
 # libmatio also allocates what compressed variables claim before inflating them; the reader
 # checks what it can (gb-eeg-mat.c), and an untouched allocation costs nothing: only RSS counts.
 if [ "$name" = mat ]; then
-  common=(-rss_limit_mb=2560 -timeout=20 -malloc_limit_mb=65536)
+  common=(-rss_limit_mb=2560 -timeout=20 -malloc_limit_mb=65536 -error_exitcode=1)
 fi
 if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
   "$exe" "${common[@]}" "$regressions"/*

@@ -180,6 +180,75 @@ test_stroke_on_canvas(void)
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
+/* A session saved from one window reopens the same view in another: model, input, method and
+ * its parameters, target, page; the same map. A session whose model checksum differs is refused
+ * with a message, and the window keeps what it showed. */
+static void
+test_session_round_trip(void)
+{
+  g_autoptr(GbApplication) app = NULL;
+  GbWindow *win = window_new(&app);
+  if (win->digits == NULL) {
+    g_test_skip("the digits are not fetched");
+    gtk_window_destroy(GTK_WINDOW(win));
+    return;
+  }
+  g_assert_true(gb_window_open_model(win, "digits-mlp", NULL));
+  GbMethodConfig c;
+  gb_method_config_init(&c, GB_METHOD_LRP);
+  c.lrp_preset = GB_LRP_PRESET_EPSILON;
+  c.lrp_epsilon = 0.37;
+  gb_method_popover_set_config(win->method_popover, &c);
+  g_assert_true(gb_window_pick_digit(win, 5, NULL));
+  gtk_drop_down_set_selected(win->target_dropdown, 1 + 4); /* class 4 */
+  g_assert_true(gb_window_set_view(win, "compare"));
+  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(win), 20000));
+  size_t n = 0;
+  g_autofree float *map = g_memdup2(gb_explanation_view_get_map(win->explanation_view, &n),
+                                    784 * sizeof(float));
+  g_autofree char *dir = g_dir_make_tmp("gb-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "lesson.glassbox", NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean saved = gb_window_save_session(win, path, &error);
+  g_assert_no_error(error);
+  g_assert_true(saved);
+
+  GbWindow *again = gb_window_new(app);
+  g_assert_true(gb_window_open_model(again, "digits-cnn", NULL));
+  g_assert_true(gb_window_open_session(again, path, &error));
+  g_assert_no_error(error);
+  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(again), 20000));
+  g_assert_cmpstr(gb_model_handle_get_id(again->model), ==, "digits-mlp");
+  g_assert_cmpint(again->digit_index, ==, 5);
+  GbMethodConfig got;
+  gb_method_popover_get_config(again->method_popover, &got);
+  g_assert_cmpint(got.method, ==, GB_METHOD_LRP);
+  g_assert_cmpint(got.lrp_preset, ==, GB_LRP_PRESET_EPSILON);
+  g_assert_cmpfloat_with_epsilon(got.lrp_epsilon, 0.37, 1e-9);
+  g_assert_cmpint(gb_explanation_view_get_explained_target(again->explanation_view).class_a, ==,
+                  4);
+  g_assert_cmpstr(gtk_stack_get_visible_child_name(again->stack), ==, "compare");
+  g_assert_cmpmem(gb_explanation_view_get_map(again->explanation_view, &n), 784 * sizeof(float),
+                  map, 784 * sizeof(float));
+
+  /* Another model file under the session's model id: refused, nothing changes. */
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  const char *sum = gb_model_handle_get_checksum(win->model);
+  char *at = strstr(text, sum);
+  g_assert_nonnull(at);
+  at[0] = at[0] == '0' ? '1' : '0';
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_assert_true(gb_window_open_model(again, "digits-cnn", NULL));
+  g_assert_false(gb_window_open_session(again, path, &error));
+  g_assert_nonnull(strstr(error->message, "checksum"));
+  g_assert_nonnull(strstr(error->message, path));
+  g_assert_cmpstr(gb_model_handle_get_id(again->model), ==, "digits-cnn");
+  gb_test_remove_tree(dir);
+  gtk_window_destroy(GTK_WINDOW(again));
+  gtk_window_destroy(GTK_WINDOW(win));
+}
+
 /* A file that is not a model: a message naming it, and the current model stays. */
 static void
 test_bad_model_file(void)
@@ -214,6 +283,7 @@ main(int argc, char **argv)
   g_test_add_func("/app/window/eeg-trials-from-recipe", test_eeg_trials_from_recipe);
   g_test_add_func("/app/window/bad-model-file", test_bad_model_file);
   g_test_add_func("/app/window/stroke-on-canvas", test_stroke_on_canvas);
+  g_test_add_func("/app/window/session-round-trip", test_session_round_trip);
   int status = g_test_run();
   gb_test_remove_tree(cache);
   return status;

@@ -444,6 +444,26 @@ write_bytes(const char *name, const void *data, size_t n)
   return path;
 }
 
+/* A tag whose byte count runs past the end of the file is refused before libmatio, which would
+ * allocate that count (gigabytes) first: found by fuzzing (tests/fuzz-regressions/mat). */
+static void
+test_reject_element_size(void)
+{
+  char *path = write_default("size.mat", MAT_FT_MAT5, MAT_COMPRESSION_NONE);
+  char *data;
+  gsize n;
+  g_assert_true(g_file_get_contents(path, &data, &n, NULL));
+  guint32 huge = GUINT32_TO_LE(0x7fffffffu);
+  memcpy(data + 132, &huge, 4); /* the first element's byte count (little-endian file) */
+  g_free(path);
+  path = write_bytes("size.mat", data, n);
+  GbError err = {0};
+  g_assert_null(gb_eeg_mat_read(path, NULL, NULL, &err));
+  gb_test_assert_message(&err, path, "the data element at byte 128 claims 2147483647 bytes");
+  g_free(data);
+  g_free(path);
+}
+
 static void
 test_reject_truncated(void)
 {
@@ -559,6 +579,7 @@ main(int argc, char **argv)
   g_test_add_func("/datasets/eeg-mat/reject/truncated", test_reject_truncated);
   g_test_add_func("/datasets/eeg-mat/reject/garbage", test_reject_garbage);
   g_test_add_func("/datasets/eeg-mat/out-of-memory", test_out_of_memory);
+  g_test_add_func("/datasets/eeg-mat/reject/element-size", test_reject_element_size);
   int status = g_test_run();
   gb_test_remove_tree(tmp_dir);
   g_free(tmp_dir);

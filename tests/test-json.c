@@ -502,6 +502,27 @@ test_out_of_memory(void)
   }
 }
 
+/* -0.0 keeps its sign and stays a fraction: "-0" would read back as the integer 0, and a
+ * written-then-reread document would change on the next write (found by fuzzing). */
+static void
+test_negative_zero(void)
+{
+  GbJsonWriter w;
+  gb_json_writer_init(&w);
+  gb_json_writer_double(&w, -0.0);
+  char *text;
+  size_t len;
+  GbError err = {0};
+  g_assert_cmpint(gb_json_writer_finish(&w, &text, &len, &err), ==, GB_OK);
+  g_assert_cmpstr(text, ==, "-0.0");
+  GbJson *v;
+  g_assert_cmpint(gb_json_parse(text, len, NULL, &v, &err), ==, GB_OK);
+  g_assert_false(v->u.number.is_integer);
+  g_assert_true(v->u.number.value == 0.0 && signbit(v->u.number.value));
+  gb_json_free(v);
+  gb_free(text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -519,5 +540,6 @@ main(int argc, char **argv)
   g_test_add_func("/engine/json/write/escapes", test_writer);
   g_test_add_func("/engine/json/write/errors", test_writer_errors);
   g_test_add_func("/engine/json/excerpt", test_excerpt);
+  g_test_add_func("/engine/json/write/negative-zero", test_negative_zero);
   return g_test_run();
 }

@@ -39,6 +39,7 @@ gb_app_options_add(GApplication *app)
        N_("NAME")},
       {"digit", 0, 0, G_OPTION_ARG_INT, NULL, N_("Digit of the data set to explain"), N_("N")},
       {"run", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Run the view's computation at start"), NULL},
+      {"session", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Open a saved session"), N_("FILE")},
       {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
        N_("Write the window to a PNG once it has computed everything, then quit"), N_("FILE")},
       {"analysis", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -58,6 +59,7 @@ gb_app_options_take(GApplication *app, GVariantDict *d)
   g_variant_dict_lookup(d, "method", "s", &o->method);
   g_variant_dict_lookup(d, "digit", "i", &o->digit);
   g_variant_dict_lookup(d, "run", "b", &o->run);
+  g_variant_dict_lookup(d, "session", "^ay", &o->session);
   g_variant_dict_lookup(d, "screenshot", "^ay", &o->screenshot);
   g_variant_dict_lookup(d, "analysis", "s", &o->analysis);
   if (o->source != NULL && g_strcmp0(o->source, "digits") != 0 &&
@@ -106,6 +108,8 @@ gb_app_options_apply(GApplication *app, GbWindow *window)
   if (o->digit >= 0 && !gb_window_pick_digit(window, o->digit, &error))
     fail("--digit", error->message);
   g_clear_error(&error);
+  if (o->session != NULL && !gb_window_open_session(window, o->session, &error))
+    fail("--session", error->message);
   if (o->view != NULL && !gb_window_set_view(window, o->view))
     fail("--view", _("no such view"));
   if (o->analysis != NULL && !gb_window_select_analysis(window, o->analysis))

@@ -154,6 +154,40 @@ export_csv_cb(GSimpleAction *a, GVariant *p, gpointer user)
 }
 
 static void
+session_saved(GbWindow *self, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  if (!gb_window_save_session(self, path, &error))
+    gb_window_show_message(self, error->message);
+}
+
+static void
+save_session_cb(GSimpleAction *a, GVariant *p, gpointer user)
+{
+  (void)a, (void)p;
+  static const char *const patterns[] = {"*.glassbox", "*.json", NULL};
+  choose_file(GB_WINDOW(user), _("Save Session"), GTK_FILE_CHOOSER_ACTION_SAVE, patterns,
+              _("Glassbox sessions"), _("session.glassbox"), session_saved);
+}
+
+static void
+session_chosen(GbWindow *self, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  if (!gb_window_open_session(self, path, &error))
+    gb_window_show_message(self, error->message);
+}
+
+static void
+open_session_cb(GSimpleAction *a, GVariant *p, gpointer user)
+{
+  (void)a, (void)p;
+  static const char *const patterns[] = {"*.glassbox", "*.json", NULL};
+  choose_file(GB_WINDOW(user), _("Open Session"), GTK_FILE_CHOOSER_ACTION_OPEN, patterns,
+              _("Glassbox sessions"), NULL, session_chosen);
+}
+
+static void
 cancel_cb(GSimpleAction *a, GVariant *p, gpointer user)
 {
   (void)a, (void)p;
@@ -184,6 +218,8 @@ gb_window_add_actions(GbWindow *self)
       {"open-image", open_image_cb, NULL, NULL, NULL, {0}},
       {"export", export_cb, NULL, NULL, NULL, {0}},
       {"export-csv", export_csv_cb, NULL, NULL, NULL, {0}},
+      {"save-session", save_session_cb, NULL, NULL, NULL, {0}},
+      {"open-session", open_session_cb, NULL, NULL, NULL, {0}},
       {"cancel", cancel_cb, NULL, NULL, NULL, {0}},
       {"run", run_cb, NULL, NULL, NULL, {0}},
       {"dismiss-message", dismiss_message_cb, NULL, NULL, NULL, {0}},

@@ -64,6 +64,7 @@ struct _GbWindow {
 
   /* EEG: the trials shown (the current model's held-out subjects, or a file). */
   GbDataHandle *eeg;
+  int pending_trial; /* a session's trial, selected once the trials are there; -1: none */
 
   /* The target of the last explanation shown (the predicted class resolved). */
   GbTarget target;
@@ -127,6 +128,10 @@ void gb_window_sync_input_views(GbWindow *self);
 void gb_window_load_model_eeg(GbWindow *self);
 /* Opens a digits data set (IDX) or EEG trials (.mat, .edf, .bdf, .gdf, Glassbox EEG set). */
 void gb_window_open_data(GbWindow *self, const char *path);
+
+/* gb-window-session.c */
+/* Selects a session's EEG trial once the trials are loaded. */
+void gb_window_apply_pending_trial(GbWindow *self);
 
 /* gb-window-actions.c */
 void gb_window_add_actions(GbWindow *self);

@@ -114,6 +114,16 @@ apply_input(GbWindow *self, const char *path, const GbSession *s, GError **error
   return TRUE;
 }
 
+void
+gb_window_apply_pending_trial(GbWindow *self)
+{
+  if (self->pending_trial < 0 || self->eeg == NULL)
+    return;
+  if (self->pending_trial < gb_data_handle_get_size(self->eeg))
+    gb_eeg_view_select_trial(self->eeg_view, self->pending_trial);
+  self->pending_trial = -1;
+}
+
 gboolean
 gb_window_open_session(GbWindow *self, const char *path, GError **error)
 {

@@ -170,6 +170,7 @@ gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
     gb_eeg_view_set_data(self->eeg_view, copy);
   else
     gb_window_show_message(self, err.message);
+  gb_window_apply_pending_trial(self);
   gb_window_sync_model_views(self);
   g_autofree char *text = g_strdup_printf(
       _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
@@ -558,6 +559,7 @@ static void
 gb_window_init(GbWindow *self)
 {
   gtk_widget_init_template(GTK_WIDGET(self));
+  self->pending_trial = -1;
   self->worker = gb_worker_new();
   g_signal_connect_object(self->worker, "notify::n-running", G_CALLBACK(busy_changed_cb), self,
                           G_CONNECT_SWAPPED);

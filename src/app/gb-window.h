@@ -35,6 +35,10 @@ gboolean gb_window_pick_digit(GbWindow *self, int index, GError **error);
 gboolean gb_window_select_analysis(GbWindow *self, const char *id);
 /* The background worker: tests wait on it. */
 struct _GbWorker *gb_window_get_worker(GbWindow *self);
+/* Sessions (src/io/gb-session.h): what the window shows, saved and reopened. Opening leaves the
+ * window as it was when the session cannot be applied (missing model, other checksum, ...). */
+gboolean gb_window_save_session(GbWindow *self, const char *path, GError **error);
+gboolean gb_window_open_session(GbWindow *self, const char *path, GError **error);
 /* Writes what the window shows to a PNG once every pending job is done; @done is then called
  * with the error or NULL. */
 void gb_window_screenshot(GbWindow *self, const char *path,

@@ -463,6 +463,87 @@ gb_eeg_mat_info_clear(GbEegMatInfo *info)
   *info = (GbEegMatInfo){0};
 }
 
+/* libmatio trusts the byte counts in a version 5 file's element tags: a corrupt count makes it
+ * allocate gigabytes for a file of kilobytes before it notices. Walk the top-level elements
+ * first (8-byte tags: type, byte count; a "small element" packs both in one word) and refuse a
+ * count that runs past the end of the file. Elements inside compressed variables are checked by
+ * zlib's stream and libmatio. Files that are not version 5 (7.3 is HDF5) pass unchecked. */
+static void
+read_tag(FILE *f, bool le, uint32_t w[2], bool *ok)
+{
+  unsigned char b[8];
+  *ok = fread(b, 1, 8, f) == 8;
+  for (int k = 0; k < 2 && *ok; k++) {
+    const unsigned char *p = b + 4 * k;
+    w[k] = le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+              : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+  }
+}
+
+/* The parts of an uncompressed matrix element (flags, dimensions, name, data) must fit in it. */
+static GbStatus
+check_mat5_parts(const char *path, FILE *f, bool le, long long start, uint32_t len, GbError *err)
+{
+  for (long long off = start; off + 8 <= start + (long long)len;) {
+    uint32_t w[2];
+    bool ok;
+    if (fseeko(f, off, SEEK_SET) != 0)
+      return GB_OK;
+    read_tag(f, le, w, &ok);
+    if (!ok)
+      return GB_OK;
+    if (w[0] >> 16) {
+      off += 8;
+      continue;
+    }
+    long long left = start + (long long)len - off - 8;
+    if ((long long)w[1] > left)
+      return gb_error_set(err, GB_ERR_FORMAT,
+                          "%s: a part of the variable at byte %lld claims %u bytes but the "
+                          "variable has only %lld left: the file is corrupt",
+                          path, start - 8, w[1], left);
+    off += (8 + (long long)w[1] + 7) / 8 * 8;
+  }
+  return GB_OK;
+}
+
+static GbStatus
+check_mat5_layout(const char *path, FILE *f, long long size, GbError *err)
+{
+  unsigned char head[128];
+  if (fread(head, 1, sizeof head, f) != sizeof head)
+    return GB_OK;
+  bool le = head[126] == 'I' && head[127] == 'M', be = head[126] == 'M' && head[127] == 'I';
+  unsigned version = le ? head[124] | head[125] << 8 : head[124] << 8 | head[125];
+  if ((!le && !be) || version != 0x0100)
+    return GB_OK;
+  for (long long off = 128; off + 8 <= size;) {
+    unsigned char tag[8];
+    if (fseeko(f, off, SEEK_SET) != 0 || fread(tag, 1, 8, f) != 8)
+      return GB_OK; /* libmatio reports what it cannot read */
+    uint32_t w[2];
+    for (int k = 0; k < 2; k++) {
+      const unsigned char *b = tag + 4 * k;
+      w[k] = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
+                : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
+    }
+    if (w[0] >> 16) { /* small data element: tag and up to 4 bytes in 8 */
+      off += 8;
+      continue;
+    }
+    if (w[1] > size - off - 8)
+      return gb_error_set(err, GB_ERR_FORMAT,
+                          "%s: the data element at byte %lld claims %u bytes but only %lld follow: "
+                          "the file is truncated or corrupt",
+                          path, off, w[1], size - off - 8);
+    if (w[0] == 14 && check_mat5_parts(path, f, le, off + 8, w[1], err) != GB_OK)
+      return GB_ERR_FORMAT;
+    long long len = 8 + (long long)w[1];
+    off += w[0] == 15 ? len : (len + 7) / 8 * 8; /* miCOMPRESSED is not padded */
+  }
+  return GB_OK;
+}
+
 static GbStatus
 open_file(MatReader *r, GbError *err)
 {
@@ -474,7 +555,10 @@ open_file(MatReader *r, GbError *err)
   FILE *f = fopen(r->path, "rb");
   if (f == NULL)
     return gb_error_set(err, GB_ERR_IO, "%s: %s", r->path, strerror(errno));
+  GbStatus st = check_mat5_layout(r->path, f, (long long)sb.st_size, err);
   fclose(f);
+  if (st != GB_OK)
+    return st;
   /* A version 5 header is 128 bytes; an empty file would pass as an empty version 4 file. */
   if (sb.st_size < 128)
     return gb_error_set(err, GB_ERR_FORMAT, "%s: not a MATLAB MAT-file (only %lld bytes)", r->path,

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "gb-alloc.h"
+#include "gb-file.h"
 
 /* A file read either as it is or through zlib, chosen by its first two bytes. */
 typedef struct {
@@ -302,6 +303,13 @@ gb_idx_write(const char *path, const GbIdxArray *a, bool gzip, GbError *err)
   GbStatus st = check_array(path, a, err);
   if (st != GB_OK)
     return st;
+  GbSaveTarget target;
+  if ((st = gb_save_target(path, &target, err)) != GB_OK)
+    return st;
+  if (target == GB_SAVE_TARGET_SPECIAL) { /* a device or pipe: written in place */
+    int fd = gb_save_open_special(path, err);
+    return fd < 0 ? GB_ERR_IO : write_contents(path, fd, a, gzip, err);
+  }
   size_t len = strlen(path) + 16;
   char *tmp = gb_malloc(len);
   if (tmp == NULL)

@@ -10,6 +10,16 @@
 
 static atomic_long fail_after;
 static atomic_long n_allocs;
+static atomic_long n_live;
+
+/* Counts a successful allocation. */
+static void *
+counted(void *p)
+{
+  if (p != NULL)
+    atomic_fetch_add(&n_live, 1);
+  return p;
+}
 
 static int
 should_fail(void)
@@ -37,7 +47,7 @@ gb_malloc(size_t size)
 {
   if (should_fail())
     return NULL;
-  return malloc(size ? size : 1);
+  return counted(malloc(size ? size : 1));
 }
 
 void *
@@ -45,7 +55,7 @@ gb_calloc(size_t count, size_t size)
 {
   if (should_fail())
     return NULL;
-  return calloc(count ? count : 1, size ? size : 1);
+  return counted(calloc(count ? count : 1, size ? size : 1));
 }
 
 void *
@@ -53,7 +63,8 @@ gb_realloc(void *ptr, size_t size)
 {
   if (should_fail())
     return NULL;
-  return realloc(ptr, size ? size : 1);
+  void *p = realloc(ptr, size ? size : 1);
+  return ptr == NULL ? counted(p) : p; /* resizing keeps the count */
 }
 
 float *
@@ -67,13 +78,21 @@ gb_alloc_floats(size_t count)
   float *p = aligned_alloc(64, bytes ? bytes : 64);
   if (p != NULL)
     memset(p, 0, bytes);
-  return p;
+  return counted(p);
 }
 
 void
 gb_free(void *ptr)
 {
+  if (ptr != NULL)
+    atomic_fetch_sub(&n_live, 1);
   free(ptr);
+}
+
+long
+gb_alloc_live(void)
+{
+  return atomic_load(&n_live);
 }
 
 char *

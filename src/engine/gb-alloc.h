@@ -17,3 +17,6 @@ char *gb_strdup(const char *s);
 void gb_alloc_fail_after(long n);
 /* Number of allocations made since the last call to gb_alloc_fail_after(). */
 long gb_alloc_count(void);
+/* Blocks handed out by the functions above and not yet given to gb_free(), since the start of
+ * the process: tests compare it before and after an operation to find leaks. */
+long gb_alloc_live(void);

@@ -1006,6 +1006,11 @@ format_double(double v, char *buf, size_t size)
   locale_t loc = c_locale();
   if (loc == (locale_t)0)
     return false;
+  if (v == 0.0 && signbit(v)) {
+    /* "%g" gives "-0", which reads back as the integer 0: keep the sign and the fraction. */
+    snprintf(buf, size, "-0.0");
+    return true;
+  }
   locale_t old = uselocale(loc);
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(buf, size, "%.*g", prec, v);

@@ -3,6 +3,7 @@
 
 #include "gb-model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -327,6 +328,14 @@ gb_model_predict(GbModel *m, const float *x, int n, float *logits, GbProgressFn 
   int n_out = gb_model_n_outputs(m);
   for (int start = 0; start < n; start += chunk) {
     int b = n - start < chunk ? n - start : chunk;
+    /* NaN would come out as a confident-looking class (argmax of NaNs is 0): refuse it. */
+    long bad = gb_floats_find_nonfinite(x + (size_t)start * in, (size_t)b * in);
+    if (bad >= 0) {
+      float v = x[(size_t)start * in + (size_t)bad];
+      return gb_error_set(err, GB_ERR_NUMERIC,
+                          "sample %ld, value %ld is %s: predictions need finite inputs",
+                          (long)start + bad / (long)in, bad % (long)in, isnan(v) ? "NaN" : "infinite");
+    }
     const float *y;
     GbStatus st = gb_model_forward(m, x + (size_t)start * in, b, false, &y, err);
     if (st != GB_OK)

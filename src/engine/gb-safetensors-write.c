@@ -13,6 +13,7 @@
 
 #include "gb-alloc.h"
 #include "gb-json.h"
+#include "gb-file.h"
 #include "gb-safetensors-private.h"
 
 static void
@@ -252,7 +253,7 @@ write_file_contents(FILE *f, const GbSafetensorsContents *c, const char *header,
     st = write_tensor_data(f, &c->tensors[i], tmp, err);
   if (st == GB_OK && fflush(f) != 0)
     st = gb_error_set(err, GB_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-  if (st == GB_OK && fsync(fileno(f)) != 0)
+  if (st == GB_OK && gb_save_fsync(fileno(f)) != 0)
     st = gb_error_set(err, GB_ERR_IO, "cannot sync '%s' to disk: %s", tmp, strerror(errno));
   return st;
 }
@@ -308,6 +309,25 @@ save_via_temp(const GbSafetensorsContents *c, const char *path, char *tmp, int f
   return st;
 }
 
+/* A device or pipe (gb-file.h): written in place, no temporary file. */
+static GbStatus
+save_special(const GbSafetensorsContents *c, const char *path, const char *header,
+             size_t header_len, GbError *err)
+{
+  int fd = gb_save_open_special(path, err);
+  if (fd < 0)
+    return GB_ERR_IO;
+  FILE *f = fdopen(fd, "wb");
+  if (f == NULL) {
+    close(fd);
+    return gb_error_set(err, GB_ERR_IO, "%s: %s", path, strerror(errno));
+  }
+  GbStatus st = write_file_contents(f, c, header, header_len, path, err);
+  if (fclose(f) != 0 && st == GB_OK)
+    st = gb_error_set(err, GB_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+  return st;
+}
+
 GbStatus
 gb_safetensors_save(const GbSafetensorsContents *c, const char *path, GbError *err)
 {
@@ -317,6 +337,14 @@ gb_safetensors_save(const GbSafetensorsContents *c, const char *path, GbError *e
   GbStatus st = build_header(c, &header, &header_len, &data_len, err);
   if (st != GB_OK) {
     gb_error_prefix(err, "%s", path);
+    return st;
+  }
+  GbSaveTarget target;
+  st = gb_save_target(path, &target, err);
+  if (st == GB_OK && target == GB_SAVE_TARGET_SPECIAL)
+    st = save_special(c, path, header, header_len, err);
+  if (st != GB_OK || target == GB_SAVE_TARGET_SPECIAL) {
+    gb_free(header);
     return st;
   }
   size_t n = strlen(path);

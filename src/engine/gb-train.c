@@ -187,7 +187,10 @@ scratch_init(Scratch *s, GbModel *m, const GbTrainConfig *cfg, GbError *err)
     scratch_clear(s);
     return err ? err->code : GB_ERR_NOMEM;
   }
-  return gb_model_reserve(m, cfg->batch_size, err);
+  GbStatus st = gb_model_reserve(m, cfg->batch_size, err);
+  if (st != GB_OK)
+    scratch_clear(s); /* the caller frees nothing when this fails */
+  return st;
 }
 
 static void
@@ -336,7 +339,13 @@ typedef struct {
   const GbTrainConfig *cfg;
   Scratch s;
   int *order;
+  double first_loss; /* of the run's first batch, before any update; NAN until then */
 } Run;
+
+/* A loss this many times the first batch's (or 1, whichever is larger) means the steps are
+ * throwing the weights around rather than descending: stop before they overflow. Ordinary
+ * training, even with a spike, stays orders of magnitude below. */
+#define GB_TRAIN_EXPLODE 1e4
 
 /* One pass over the shuffled training rows. Returns GB_ERR_NUMERIC on a non-finite loss. */
 static GbStatus
@@ -366,6 +375,14 @@ run_epoch(Run *r, int epoch, float lr, GbRng *rng, GbEpochStats *st, GbError *er
                           "training diverged in epoch %d, batch %d: the loss became %s "
                           "(the learning rate %g is probably too high)",
                           epoch + 1, k + 1, isnan(loss) ? "NaN" : "infinite", (double)lr);
+    if (isnan(r->first_loss))
+      r->first_loss = loss;
+    double limit = GB_TRAIN_EXPLODE * fmax(r->first_loss, 1.0);
+    if (loss > limit)
+      return gb_error_set(err, GB_ERR_NUMERIC,
+                          "training diverged in epoch %d, batch %d: the loss grew from %.3g to "
+                          "%.3g (the learning rate %g is probably too high)",
+                          epoch + 1, k + 1, r->first_loss, loss, (double)lr);
     loss_sum += loss * b;
     correct += count_correct(&cfg->loss, logits, r->s.yb, b, n_out);
     status = gb_model_backward(m, r->s.dlogits, b, NULL, true, err);
@@ -416,7 +433,7 @@ gb_train_indexed(GbModel *m, const GbDataView *train, const int *train_idx, int 
     return st;
   if (n_train < 1)
     return gb_error_set(err, GB_ERR_INVALID, "no training samples left");
-  Run r = {m, train, train_idx, n_train, cfg, {0}, NULL};
+  Run r = {m, train, train_idx, n_train, cfg, {0}, NULL, NAN};
   st = scratch_init(&r.s, m, cfg, err);
   if (st != GB_OK)
     return st;

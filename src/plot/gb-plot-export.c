@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gb-file.h"
 #include "gb-plot-private.h"
 
 /* Cairo's limit for image surfaces; SVG and PDF pages of that size are already absurd. */
@@ -113,7 +114,7 @@ out:
 static GbStatus
 commit_file(FILE *fp, const char *tmp, const char *path, GbError *err)
 {
-  int fail = fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+  int fail = fflush(fp) != 0 || gb_save_fsync(fileno(fp)) != 0;
   int e = errno;
   if (fclose(fp) != 0 && !fail) {
     fail = 1;
@@ -121,9 +122,31 @@ commit_file(FILE *fp, const char *tmp, const char *path, GbError *err)
   }
   if (fail)
     return gb_error_set(err, GB_ERR_IO, "writing failed: %s", strerror(e));
-  if (rename(tmp, path) != 0)
+  if (tmp != NULL && rename(tmp, path) != 0)
     return gb_error_set(err, GB_ERR_IO, "cannot replace the file: %s", strerror(errno));
   return GB_OK;
+}
+
+/* A device or pipe (gb-file.h): written in place, no temporary file to rename. */
+static GbStatus
+export_special(const char *path, GbPlotFormat format, int width, int height, GbPlotDrawFn draw,
+               void *user, GbError *err)
+{
+  int fd = gb_save_open_special(path, err);
+  if (fd < 0)
+    return GB_ERR_IO;
+  Sink sink = { fdopen(fd, "wb"), 0 };
+  GbStatus s;
+  if (sink.fp == NULL) {
+    s = gb_error_set(err, GB_ERR_IO, "%s: %s", path, strerror(errno));
+    close(fd);
+  } else if ((s = write_figure(format, width, height, draw, user, &sink, err)) != GB_OK) {
+    fclose(sink.fp);
+    gb_error_prefix(err, "%s", path);
+  } else if ((s = commit_file(sink.fp, NULL, path, err)) != GB_OK) {
+    gb_error_prefix(err, "%s", path);
+  }
+  return s;
 }
 
 GbStatus
@@ -137,6 +160,11 @@ gb_plot_export(const char *path, int width, int height, GbPlotDrawFn draw, void 
   if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || draw == NULL)
     return gb_error_set(err, GB_ERR_INVALID, "%s: a %dx%d figure, expected 1 to %d a side",
                         path, width, height, MAX_SIDE);
+  GbSaveTarget target;
+  if ((s = gb_save_target(path, &target, err)) != GB_OK)
+    return s;
+  if (target == GB_SAVE_TARGET_SPECIAL)
+    return export_special(path, format, width, height, draw, user, err);
   size_t len = strlen(path);
   char *tmp = malloc(len + 8);
   if (tmp == NULL)

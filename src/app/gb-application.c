@@ -418,6 +418,17 @@ gb_application_dispose(GObject *object)
   G_OBJECT_CLASS(gb_application_parent_class)->dispose(object);
 }
 
+/* Windows go before the application: destroying them cancels their jobs and waits for them to
+ * leave the engine, so no job still runs when the process exits. */
+static void
+gb_application_shutdown(GApplication *app)
+{
+  GList *windows;
+  while ((windows = gtk_application_get_windows(GTK_APPLICATION(app))) != NULL)
+    gtk_window_destroy(windows->data);
+  G_APPLICATION_CLASS(gb_application_parent_class)->shutdown(app);
+}
+
 static void
 gb_application_class_init(GbApplicationClass *klass)
 {
@@ -426,6 +437,7 @@ gb_application_class_init(GbApplicationClass *klass)
   object_class->dispose = gb_application_dispose;
   app_class->activate = gb_application_activate;
   app_class->startup = gb_application_startup;
+  app_class->shutdown = gb_application_shutdown;
   app_class->handle_local_options = gb_application_handle_local_options;
 }
 

@@ -512,7 +512,7 @@ gb_window_dispose(GObject *object)
 {
   GbWindow *self = GB_WINDOW(object);
   if (self->worker != NULL)
-    gb_worker_cancel_all(self->worker);
+    gb_worker_stop(self->worker, 2000);
   g_clear_object(&self->worker);
   g_clear_object(&self->model);
   g_clear_object(&self->models);

@@ -6,6 +6,7 @@
 #include "gb-app-options.h"
 #include "gb-application.h"
 #include "gb-blas.h"
+#include "gb-worker.h"
 
 int
 main(int argc, char **argv)
@@ -16,5 +17,7 @@ main(int argc, char **argv)
   gb_application_setup_i18n();
   g_autoptr(GbApplication) app = gb_application_new();
   int status = g_application_run(G_APPLICATION(app), argc, argv);
+  /* The windows are gone and their jobs cancelled: let the jobs leave OpenBLAS before exit. */
+  gb_worker_wait_threads(2000);
   return status != 0 ? status : gb_app_options_exit_status(G_APPLICATION(app));
 }

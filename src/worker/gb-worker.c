@@ -37,6 +37,7 @@ struct _GbWorker {
   GObject parent_instance;
   GMainContext *context;
   GHashTable *lanes; /* lane name -> current GbJob (borrowed: the job's thread holds the ref) */
+  gint active;       /* atomic: this worker's jobs still inside their run function */
   guint next_id;
   guint n_running;
 };
@@ -45,6 +46,9 @@ enum { PROP_0, PROP_N_RUNNING, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE(GbWorker, gb_worker, G_TYPE_OBJECT)
+
+/* Job threads still running their run function, over every worker of the process. */
+static gint active_threads;
 G_DEFINE_QUARK(gb-error-quark, gb_error)
 
 void
@@ -219,6 +223,8 @@ job_thread(gpointer user)
   GError *error = NULL;
   job->ok = job->run(job, job->data, &error);
   job->error = error;
+  g_atomic_int_dec_and_test(&job->worker->active);
+  g_atomic_int_dec_and_test(&active_threads);
   attach_idle(job, finish_idle_cb, job); /* hands the thread's reference to the idle */
   return NULL;
 }
@@ -261,8 +267,12 @@ gb_worker_submit(GbWorker *self, const char *lane, GObject *owner, GbJobRunFunc 
   self->n_running++;
   g_object_notify_by_pspec(G_OBJECT(self), properties[PROP_N_RUNNING]);
   g_autoptr(GError) error = NULL;
+  g_atomic_int_inc(&active_threads);
+  g_atomic_int_inc(&self->active);
   GThread *thread = g_thread_try_new("gb-job", job_thread, job, &error);
   if (thread == NULL) {
+    g_atomic_int_dec_and_test(&self->active);
+    g_atomic_int_dec_and_test(&active_threads);
     /* Report through the normal path so the caller sees one kind of failure. */
     job->ok = FALSE;
     job->error = g_error_new(GB_ERROR, GB_ERR_NOMEM, "Cannot start a background job: %s",
@@ -306,6 +316,26 @@ gb_worker_get_n_running(GbWorker *self)
 {
   g_return_val_if_fail(GB_IS_WORKER(self), 0);
   return self->n_running;
+}
+
+gboolean
+gb_worker_stop(GbWorker *self, guint timeout_ms)
+{
+  g_return_val_if_fail(GB_IS_WORKER(self), FALSE);
+  gb_worker_cancel_all(self);
+  gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (g_atomic_int_get(&self->active) > 0 && g_get_monotonic_time() < end)
+    g_usleep(1000);
+  return g_atomic_int_get(&self->active) == 0;
+}
+
+gboolean
+gb_worker_wait_threads(guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (g_atomic_int_get(&active_threads) > 0 && g_get_monotonic_time() < end)
+    g_usleep(1000);
+  return g_atomic_int_get(&active_threads) == 0;
 }
 
 static gboolean

@@ -65,4 +65,15 @@ guint gb_worker_get_n_running(GbWorker *self);
  * whether the worker became idle. */
 gboolean gb_worker_wait_idle(GbWorker *self, guint timeout_ms);
 
+/* Cancels every job and blocks until they have left their run functions (cancelled jobs stop
+ * within about 100 ms) or @timeout_ms passed; returns whether they all stopped. Their done
+ * callbacks still come later from the main loop. For a window that goes away: its jobs must not
+ * outlive the process's libraries. */
+gboolean gb_worker_stop(GbWorker *self, guint timeout_ms);
+/* Blocks until no job thread of any worker is inside its run function, or @timeout_ms passed;
+ * returns whether they all stopped. For the end of main(): a process must not exit while a
+ * job is inside OpenBLAS, whose exit handler would wait for it forever. Cancel the jobs first
+ * (destroying the windows does). */
+gboolean gb_worker_wait_threads(guint timeout_ms);
+
 G_END_DECLS

@@ -24,7 +24,7 @@ fi
 supp=()
 for f in /usr/share/glib-2.0/valgrind/glib.supp /usr/share/gtk-4.0/valgrind/gtk.supp \
   tests/valgrind.supp; do
-  [ -f "$f" ] && supp+=("--suppressions=$f")
+  [ -f "$f" ] && supp+=("--suppressions=$(readlink -f "$f")")
 done
 logs="$build/valgrind"
 mkdir -p "$logs"

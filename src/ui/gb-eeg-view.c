@@ -563,7 +563,7 @@ build_list(GbEegView *self)
   add_column(self, _("Prediction"), COL_PREDICTION, TRUE);
   add_column(self, _("P(target)"), COL_PROBABILITY, FALSE);
   GtkWidget *scroll = gtk_scrolled_window_new();
-  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
+  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_AUTOMATIC,
                                  GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), self->column_view);
   gtk_widget_set_vexpand(scroll, TRUE);
@@ -687,8 +687,9 @@ gb_eeg_view_init(GbEegView *self)
   gtk_paned_set_start_child(GTK_PANED(self->paned), build_list(self));
   gtk_paned_set_end_child(GTK_PANED(self->paned), build_figures(self));
   gtk_paned_set_resize_start_child(GTK_PANED(self->paned), FALSE);
-  gtk_paned_set_shrink_start_child(GTK_PANED(self->paned), FALSE);
-  gtk_paned_set_position(GTK_PANED(self->paned), 360);
+  /* The list scrolls: it may shrink, so the figures fit a 1280-pixel window with its sidebar. */
+  gtk_paned_set_shrink_start_child(GTK_PANED(self->paned), TRUE);
+  gtk_paned_set_position(GTK_PANED(self->paned), 330);
   gtk_widget_set_parent(self->paned, GTK_WIDGET(self));
   gb_eeg_view_count_update(self);
   gb_eeg_view_refresh(self);

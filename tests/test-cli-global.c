@@ -128,6 +128,25 @@ test_views(void)
     total += atoi(strchr(rows[1 + c * 144], ',') + 1);
   g_assert_cmpint(total, ==, 100);
   assert_png("maps.png", 600);
+  /* Any method of 'explain' also makes class maps: gradient x input through gb_explain, one
+   * sample at a time, gives the batched method's numbers. */
+  expect(run_cli("global", "class-maps", "--model", "m.safetensors", "--data",
+                 "synthetic-images:100:12:5", "--method", "gradxinput", "--csv", "maps2.csv",
+                 NULL),
+         0, "class 0:", NULL);
+  g_auto(GStrv) rows2 = read_csv("maps2.csv");
+  g_assert_cmpint(g_strv_length(rows2), ==, g_strv_length(rows));
+  for (guint i = 1; rows[i] != NULL && rows[i][0] != '\0'; i++) {
+    g_auto(GStrv) a = g_strsplit(rows[i], ",", -1);
+    g_auto(GStrv) b = g_strsplit(rows2[i], ",", -1);
+    g_assert_cmpfloat_with_epsilon(g_ascii_strtod(a[3], NULL), g_ascii_strtod(b[3], NULL), 1e-5);
+  }
+  expect(run_cli("global", "class-maps", "--model", "m.safetensors", "--data",
+                 "synthetic-images:100:12:5", "--method", "occlusion", NULL),
+         0, "class 0:", NULL);
+  expect(run_cli("global", "class-maps", "--model", "m.safetensors", "--data",
+                 "synthetic-images:100:12:5", "--method", "telepathy", NULL),
+         2, NULL, "any method of 'explain'");
   /* Adversarial: every perturbation within the budget, and the CSV says so. */
   expect(run_cli("global", "adversarial", "--model", "m.safetensors", "--data",
                  "synthetic-images:100:12:5", "--n", "10", "--eps", "0.2", "--csv", "adv.csv",

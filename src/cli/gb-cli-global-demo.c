@@ -223,14 +223,14 @@ typedef struct {
 
 /* Explains each input's own predicted class: what a user of the model would be shown. */
 static GbStatus
-explain_pair(GbModel *m, GbExplainBatchFn fn, const float *x, const GbAttackResult *r,
-             AttackMaps *maps, GbError *err)
+explain_pair(GbModel *m, GbExplainBatchFn fn, void *user, const float *x,
+             const GbAttackResult *r, AttackMaps *maps, GbError *err)
 {
   size_t d = r->n;
   maps->clean_map = g_new(float, d);
   maps->adv_map = g_new(float, d);
-  GbStatus st = fn(NULL, m, x, 1, &r->class_before, maps->clean_map, err);
-  return st != GB_OK ? st : fn(NULL, m, r->x, 1, &r->class_after, maps->adv_map, err);
+  GbStatus st = fn(user, m, x, 1, &r->class_before, maps->clean_map, err);
+  return st != GB_OK ? st : fn(user, m, r->x, 1, &r->class_after, maps->adv_map, err);
 }
 
 static int
@@ -334,7 +334,8 @@ gb_cli_global_adversarial(GlobalOptions *o)
     GbError err;
     GbStatus st = attack_one(o, m, x, ds->labels[i], &r, &err);
     if (st == GB_OK)
-      st = explain_pair(m, fn, x, &r, &maps, &err);
+      st = explain_pair(m, fn, gb_cli_global_explainer_user(o->method ? o->method : "saliency"),
+                        x, &r, &maps, &err);
     if (st == GB_OK)
       st = gb_explanation_change(maps.clean_map, maps.adv_map, d, 0, &ch, &err);
     if (st != GB_OK) {

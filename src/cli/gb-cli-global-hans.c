@@ -51,15 +51,15 @@ train_model(const GlobalOptions *o, const GbDataset *train, GbModel **out, GbErr
 /* Mean over the rows of @x (n, d) of sum_{mask} |R| / sum |R|, R of each row's predicted class;
  * the maps go to @maps (n, d). */
 static double
-mark_share(GbModel *m, GbExplainBatchFn fn, const float *x, int n, const bool *mask, float *maps,
-           GbError *err)
+mark_share(GbModel *m, GbExplainBatchFn fn, void *user, const float *x, int n, const bool *mask,
+           float *maps, GbError *err)
 {
   size_t d = gb_model_input_size(m);
   g_autofree int *cls = gb_cli_global_predict(m, x, n);
   double share = 0;
   for (int s = 0; s < n; s += 64) {
     int nb = MIN(64, n - s);
-    if (fn(NULL, m, x + (size_t)s * d, nb, cls + s, maps + (size_t)s * d, err) != GB_OK)
+    if (fn(user, m, x + (size_t)s * d, nb, cls + s, maps + (size_t)s * d, err) != GB_OK)
       return NAN;
   }
   for (int i = 0; i < n; i++) {
@@ -154,6 +154,7 @@ run(const GlobalOptions *o, GbDataset *train, GbDataset *test)
   probe_cfg.rate_class = 1;
   GbError err;
   GbExplainBatchFn fn = gb_cli_global_explainer(o->method ? o->method : "grad-x-input");
+  void *user = gb_cli_global_explainer_user(o->method ? o->method : "grad-x-input");
   GbShape s = gb_dataset_sample_shape(train);
   size_t d = gb_shape_size(&s);
   g_autofree bool *mask = g_new(bool, d);
@@ -178,7 +179,7 @@ run(const GlobalOptions *o, GbDataset *train, GbDataset *test)
     }
     hm[k].clean_acc = accuracy(hm[k].m, test);
     hm[k].called_mark = called(hm[k].m, all_marked, cfg.mark_class);
-    hm[k].mark_share = n_probe ? mark_share(hm[k].m, fn, probe, n_probe, mask, maps[k], &err) : 0;
+    hm[k].mark_share = n_probe ? mark_share(hm[k].m, fn, user, probe, n_probe, mask, maps[k], &err) : 0;
     printf("%-11s model: accuracy on clean test digits %.4f; test digits with the mark called "
            "%d: %.1f%%; share of |%s| on the mark (%zu of %zu pixels) for marked %d's: %.1f%%\n",
            hm[k].name, hm[k].clean_acc, cfg.mark_class, 100 * hm[k].called_mark,

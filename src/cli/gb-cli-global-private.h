@@ -39,6 +39,8 @@ bool gb_cli_global_check_outputs(const GlobalOptions *o, int *code);
 
 /* Explainers by name: saliency, grad-x-input, ig, lrp-epsilon. NULL when unknown. */
 GbExplainBatchFn gb_cli_global_explainer(const char *name);
+/* The user pointer the explainer of @name takes (NULL for the batched ones). */
+void *gb_cli_global_explainer_user(const char *name);
 const char *gb_cli_global_explainer_names(void);
 /* The model's classes for @x (n rows). */
 int *gb_cli_global_predict(GbModel *m, const float *x, int n);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gb-cli-global-private.h"
+#include "gb-explain.h"
 #include "gb-global.h"
 #include "gb-plot-export.h"
 #include "gb-prototypes.h"
@@ -36,19 +37,35 @@ static const struct {
                   {"ig", gb_explain_batch_integrated_gradients},
                   {"lrp-epsilon", gb_explain_batch_lrp}};
 
+/* Any other method of gb-explain.h runs one sample at a time through gb_explain with its
+ * defaults (one command per process: one configuration). */
+static GbMethodConfig other_method;
+
 GbExplainBatchFn
 gb_cli_global_explainer(const char *name)
 {
   for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(explainers); i++)
     if (strcmp(name, explainers[i].name) == 0)
       return explainers[i].fn;
+  if (name != NULL && gb_method_config_init_from_id(&other_method, name))
+    return gb_explain_batch_method;
   return NULL;
+}
+
+void *
+gb_cli_global_explainer_user(const char *name)
+{
+  for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(explainers); i++)
+    if (strcmp(name, explainers[i].name) == 0)
+      return NULL;
+  return gb_cli_global_explainer(name) != NULL ? &other_method : NULL;
 }
 
 const char *
 gb_cli_global_explainer_names(void)
 {
-  return "saliency, grad-x-input, ig, lrp-epsilon";
+  return "saliency, grad-x-input, ig, lrp-epsilon (batched), or any method of 'explain' "
+         "(smoothgrad, lrp-gamma-box, occlusion, kernel-shap, lime, ...)";
 }
 
 int *
@@ -93,6 +110,7 @@ run_class_maps(GlobalOptions *o, GbModel *m, GbDataset *ds)
   GbClassMapConfig cfg;
   gb_class_map_config_init(&cfg);
   cfg.explain = gb_cli_global_explainer(o->method ? o->method : "grad-x-input");
+  cfg.explain_user = gb_cli_global_explainer_user(o->method ? o->method : "grad-x-input");
   if (cfg.explain == NULL) {
     g_printerr("glassbox-cli: unknown --method '%s' (%s)\n", o->method,
                gb_cli_global_explainer_names());
@@ -411,7 +429,7 @@ gb_cli_global(int argc, char **argv)
       {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot, "Write the figure (.png/.svg/.pdf)", "FILE"},
       {"n", 'n', 0, G_OPTION_ARG_INT, &o.n, "Samples of the data to use (view's default)", "N"},
       {"method", 0, 0, G_OPTION_ARG_STRING, &o.method,
-       "Explainer: saliency, grad-x-input, ig, lrp-epsilon", "NAME"},
+       "Explainer: saliency, grad-x-input, ig, lrp-epsilon, or any explain method", "NAME"},
       {"group", 0, 0, G_OPTION_ARG_STRING, &o.group, "class-maps: predicted or true", "BY"},
       {"abs", 0, 0, G_OPTION_ARG_NONE, &o.abs_maps, "class-maps: average |map|", NULL},
       {"kind", 0, 0, G_OPTION_ARG_STRING, &o.kind, "importance: shap or permutation", "KIND"},

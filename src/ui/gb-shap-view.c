@@ -251,9 +251,11 @@ show_classes(GbShapView *self)
     fig->scale_max = top; /* one scale: classes compare by colour */
     /* A label, not the figure's title: the theme's font stays readable at this size. */
     g_autofree char *cls = gb_explain_class_name(gb_model_pool_get_handle(self->pool), c);
-    g_autofree char *title = g_strdup_printf(_("%s: f = %.2f"), cls, self->res.f_x[c]);
+    /* Two lines, so the ten classes fit side by side in a 1280-pixel window. */
+    g_autofree char *title = g_strdup_printf(_("%s\nf = %.2f"), cls, self->res.f_x[c]);
     GtkWidget *cell = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
     GtkWidget *label = gtk_label_new(title);
+    gtk_label_set_justify(GTK_LABEL(label), GTK_JUSTIFY_CENTER);
     gb_explain_label_enlarge(label);
     if (c == self->shown_class)
       gtk_widget_add_css_class(label, "heading");

@@ -147,6 +147,27 @@ test_class_maps(void)
   g_assert_cmpint(red, >, 200);
   g_assert_cmpint(blue, >, 50);
   gb_class_maps_clear(&r);
+
+  /* With the window's method set to LRP-epsilon the maps are LRP's, through gb_explain. */
+  GbMethodConfig lrp;
+  g_assert_true(gb_method_config_init_from_id(&lrp, "lrp-epsilon"));
+  gb_analysis_view_set_method(fx.view, &lrp);
+  summary = run("class-maps");
+  g_assert_nonnull(strstr(summary, "LRP (epsilon)"));
+  cfg.explain = gb_explain_batch_method;
+  cfg.explain_user = &lrp;
+  g_assert_cmpint(gb_global_class_maps(m, &v, &cfg, &r, &err), ==, GB_OK);
+  g_autoptr(GString) want_lrp = g_string_new("class,count,feature,value\n");
+  for (int c = 0; c < 10; c++)
+    for (size_t j = 0; j < 784; j++)
+      g_string_append_printf(want_lrp, "%d,%d,%zu,%.7g\n", c, r.counts[c], j,
+                             r.maps[c * 784 + j]);
+  g_autofree char *got_lrp = csv();
+  g_assert_cmpstr(got_lrp, ==, want_lrp->str);
+  g_assert_cmpstr(got_lrp, !=, got);
+  gb_method_config_init(&lrp, GB_METHOD_GRAD_X_INPUT);
+  gb_analysis_view_set_method(fx.view, &lrp);
+  gb_class_maps_clear(&r);
   gb_model_free(m);
 }
 

@@ -385,6 +385,8 @@ method_changed_cb(GbWindow *self)
     g_settings_set_string(self->settings, "lrp-preset", gb_lrp_preset_id(c.lrp_preset));
   }
   gb_eeg_view_set_method(self->eeg_view, &c);
+  gb_analysis_view_set_method(self->global_view, &c);
+  gb_analysis_view_set_method(self->hidden_view, &c);
   gb_window_explain(self);
 }
 

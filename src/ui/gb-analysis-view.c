@@ -17,6 +17,7 @@ struct _GbAnalysisView {
   float *input;
   size_t n_input;
   int input_index;
+  GbMethodConfig method;
   char lane[32];
 
   GtkDropDown *dropdown;
@@ -153,6 +154,7 @@ gb_analysis_view_run(GbAnalysisView *self)
                                     : NULL;
   j->in.input_index = self->input_index;
   j->in.seed = 1;
+  j->in.method = self->method;
   gtk_widget_set_visible(GTK_WIDGET(self->progress), TRUE);
   gtk_progress_bar_set_fraction(self->progress, 0);
   gtk_button_set_label(self->run_button, _("Cancel"));
@@ -209,6 +211,14 @@ gb_analysis_view_set_input(GbAnalysisView *self, const float *input, size_t n, i
   self->input = input != NULL ? g_memdup2(input, n * sizeof(float)) : NULL;
   self->n_input = input != NULL ? n : 0;
   self->input_index = index;
+}
+
+void
+gb_analysis_view_set_method(GbAnalysisView *self, const GbMethodConfig *method)
+{
+  g_return_if_fail(GB_IS_ANALYSIS_VIEW(self));
+  self->method = *method;
+  self->method.baseline_data = NULL;
 }
 
 gboolean
@@ -291,6 +301,7 @@ gb_analysis_view_init(GbAnalysisView *self)
   g_snprintf(self->lane, sizeof self->lane, "analysis-%u", ++counter);
   self->offered = g_array_new(FALSE, FALSE, sizeof(guint));
   self->input_index = -1;
+  gb_method_config_init(&self->method, GB_METHOD_GRAD_X_INPUT);
   GtkLayoutManager *layout = gtk_widget_get_layout_manager(GTK_WIDGET(self));
   gtk_orientable_set_orientation(GTK_ORIENTABLE(layout), GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing(GTK_BOX_LAYOUT(layout), 8);

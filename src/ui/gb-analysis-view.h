@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "gb-data-handle.h"
+#include "gb-explain.h"
 #include "gb-model-handle.h"
 #include "gb-plot-export.h"
 #include "gb-plot-view.h"
@@ -21,6 +22,7 @@ typedef struct {
   const float *input;   /* the current input (model-sized), or NULL */
   int input_index;      /* its index in @data, or -1 */
   guint64 seed;
+  GbMethodConfig method; /* the window's explanation method (gradient x input by default) */
 } GbAnalysisInput;
 
 typedef struct {
@@ -55,6 +57,8 @@ void gb_analysis_view_set_worker(GbAnalysisView *self, GbWorker *worker);
 void gb_analysis_view_set_model(GbAnalysisView *self, GbModelHandle *model);
 void gb_analysis_view_set_data(GbAnalysisView *self, GbDataHandle *data);
 void gb_analysis_view_set_input(GbAnalysisView *self, const float *input, size_t n, int index);
+/* The explanation method analyses that explain use (copied; its baseline data is dropped). */
+void gb_analysis_view_set_method(GbAnalysisView *self, const GbMethodConfig *method);
 /* Selects by id; FALSE when it is not offered for the current model. */
 gboolean gb_analysis_view_select(GbAnalysisView *self, const char *id);
 void gb_analysis_view_run(GbAnalysisView *self);

@@ -13,6 +13,7 @@
 #include "gb-counterfactual.h"
 #include "gb-global-figures.h"
 #include "gb-global.h"
+#include "gb-method-popover.h"
 #include "gb-prototypes.h"
 #include "gb-shattered.h"
 
@@ -134,7 +135,16 @@ run_class_maps(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GEr
     return FALSE;
   GbClassMapConfig cfg;
   gb_class_map_config_init(&cfg);
-  cfg.explain = gb_explain_batch_grad_x_input;
+  /* The window's method: gradient x input and LRP-epsilon batched, any other one sample at a
+   * time through gb_explain. */
+  GbMethodConfig method = in->method;
+  if (method.method == GB_METHOD_GRAD_X_INPUT) {
+    cfg.explain = gb_explain_batch_grad_x_input;
+  } else {
+    cfg.explain = gb_explain_batch_method;
+    cfg.explain_user = &method;
+  }
+  g_autofree char *method_label = gb_method_config_dup_label(&method);
   Stage stage = {job, 0, 1};
   cfg.progress = stage_progress;
   cfg.user = &stage;
@@ -147,10 +157,8 @@ run_class_maps(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GEr
   GbGlobalGrid *grid = new_grid(r.n_classes, v.shape.ndim == 2 ? 2 : 5);
   out->csv = g_string_new("class,count,feature,value\n");
   GString *sum = g_string_new(NULL);
-  g_string_printf(sum,
-                  _("Mean gradient × input map of each predicted class over %d samples. "
-                    "Samples per class:"),
-                  v.n);
+  g_string_printf(sum, _("Mean %s map of each predicted class over %d samples. Samples per class:"),
+                  method_label, v.n);
   for (int c = 0; c < r.n_classes; c++) {
     const float *map = r.maps + (size_t)c * r.n_features;
     for (size_t j = 0; j < r.n_features; j++)

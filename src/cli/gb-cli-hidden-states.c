@@ -78,21 +78,6 @@ hidden_view_pca(HiddenContext *c)
 
 /* ---- probe ---- */
 
-/* The model's own ROC AUC on these trials: the reference for the probe. */
-static double
-model_auc(HiddenContext *c)
-{
-  int n_out = gb_model_n_outputs(c->m);
-  g_autofree float *logits = g_new(float, (size_t)c->n * n_out);
-  g_autofree float *score = g_new(float, c->n);
-  GbError err;
-  if (gb_model_predict(c->m, c->x, c->n, logits, NULL, NULL, &err) != GB_OK)
-    return NAN;
-  for (int i = 0; i < c->n; i++)
-    score[i] = n_out == 1 ? logits[i] : logits[(size_t)i * n_out + 1] - logits[(size_t)i * n_out];
-  return gb_metrics_roc_auc(score, c->labels, c->n);
-}
-
 int
 hidden_view_probe(HiddenContext *c)
 {
@@ -119,7 +104,7 @@ hidden_view_probe(HiddenContext *c)
   int first = -1;
   for (int t = 0; t < c->T && first < 0; t++)
     first = auc[t] >= 0.75 ? t : -1;
-  double mauc = model_auc(c);
+  double mauc = gb_hidden_model_auc(c->m, c->x, c->n, c->labels);
   char when[32] = "never";
   if (first >= 0)
     snprintf(when, sizeof when, "%.0f ms", c->t_ms[first]);

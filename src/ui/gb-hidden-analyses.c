@@ -203,21 +203,6 @@ run_pca(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError **e
 
 /* ---- probe ---- */
 
-/* The model's own ROC AUC on these trials: the reference for the probe. */
-static double
-model_auc(Ctx *c)
-{
-  int n_out = gb_model_n_outputs(c->m);
-  g_autofree float *logits = g_new(float, (size_t)c->n * n_out);
-  g_autofree float *score = g_new(float, c->n);
-  GbError err;
-  if (gb_model_predict(c->m, c->x, c->n, logits, NULL, NULL, &err) != GB_OK)
-    return NAN;
-  for (int i = 0; i < c->n; i++)
-    score[i] = n_out == 1 ? logits[i] : logits[(size_t)i * n_out + 1] - logits[(size_t)i * n_out];
-  return gb_metrics_roc_auc(score, c->labels, c->n);
-}
-
 static gboolean
 run_probe(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError **error)
 {
@@ -237,7 +222,7 @@ run_probe(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError *
     ctx_clear(&c);
     return FALSE;
   }
-  double mauc = model_auc(&c);
+  double mauc = gb_hidden_model_auc(c.m, c.x, c.n, c.labels);
   int peak = 0, first = -1;
   GString *csv = g_string_new("time_ms,auc\n");
   for (int t = 0; t < c.T; t++) {

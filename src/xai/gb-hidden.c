@@ -10,6 +10,7 @@
 
 #include "gb-alloc.h"
 #include "gb-layer.h"
+#include "gb-metrics.h"
 
 /* Trials per forward: the recurrent caches grow with the batch, (T + 1) * B * H floats. */
 #define COLLECT_BATCH 256
@@ -247,4 +248,24 @@ gb_pca_project(const GbPca *p, const float *x, size_t n, int k, float *out)
         s += (x[i * d + a] - p->mean[a]) * p->axes[c * d + a];
       out[i * k + c] = (float)s;
     }
+}
+
+double
+gb_hidden_model_auc(GbModel *m, const float *x, int n, const int *labels)
+{
+  int n_out = gb_model_n_outputs(m);
+  float *logits = gb_alloc_floats((size_t)n * n_out);
+  float *score = gb_alloc_floats((size_t)n);
+  double auc = NAN;
+  if (logits != NULL && score != NULL &&
+      gb_model_predict(m, x, n, logits, NULL, NULL, NULL) == GB_OK) {
+    /* The positive class's score: the one logit, or logit 1 - logit 0. */
+    for (int i = 0; i < n; i++)
+      score[i] = n_out == 1 ? logits[i]
+                            : logits[(size_t)i * n_out + 1] - logits[(size_t)i * n_out];
+    auc = gb_metrics_roc_auc(score, labels, n);
+  }
+  gb_free(logits);
+  gb_free(score);
+  return auc;
 }

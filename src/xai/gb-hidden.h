@@ -164,3 +164,7 @@ int gb_hidden_find_prm(GbModel *m);
  * GB_ERR_INVALID when @m has no prm layer. */
 GbStatus gb_hidden_prm_evidence(GbModel *m, const float *x, int n_trials, float *evidence,
                                 GbError *err);
+
+/* The model's own ROC AUC on these trials (x: (n, input size), labels 0/1): the reference a
+ * probe of its hidden states is read against. NAN when the model cannot run. */
+double gb_hidden_model_auc(GbModel *m, const float *x, int n, const int *labels);

@@ -31,6 +31,15 @@ struct _GbAnalysisView {
 
 G_DEFINE_FINAL_TYPE(GbAnalysisView, gb_analysis_view, GTK_TYPE_WIDGET)
 
+gboolean
+gb_analysis_cancelled(GbJob *job, GError **error)
+{
+  if (!gb_job_is_cancelled(job))
+    return FALSE;
+  g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+  return TRUE;
+}
+
 static void
 result_clear(GbAnalysisResult *r)
 {

@@ -38,6 +38,10 @@ typedef struct {
 typedef gboolean (*GbAnalysisRunFn)(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out,
                                     GError **error);
 
+/* For run functions, between steps: TRUE, with G_IO_ERROR_CANCELLED in @error, once the job is
+ * cancelled. */
+gboolean gb_analysis_cancelled(GbJob *job, GError **error);
+
 typedef struct {
   const char *id;
   const char *title;       /* translatable, marked with N_() */

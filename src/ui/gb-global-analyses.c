@@ -37,15 +37,6 @@ fail(GError **error, GbStatus st, const GbError *err)
   return FALSE;
 }
 
-static gboolean
-cancelled(GbJob *job, GError **error)
-{
-  if (!gb_job_is_cancelled(job))
-    return FALSE;
-  g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
-  return TRUE;
-}
-
 /* A part [lo, lo + span] of the job's progress bar for one engine call. */
 typedef struct {
   GbJob *job;
@@ -333,7 +324,7 @@ run_actmax(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError 
     gb_global_panel_map(&grid->panels[c], gb_model_input_shape(m), r.x, NULL, false, title);
     mean_p += r.prob_end / n_out;
     gb_actmax_clear(&r);
-    if (cancelled(job, error)) {
+    if (gb_analysis_cancelled(job, error)) {
       gb_global_grid_free(grid);
       return FALSE;
     }
@@ -470,7 +461,7 @@ run_adversarial(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
   gb_job_progress(job, 0.1, NULL);
   if (st == GB_OK)
     st = attack(m, in->input, clean_map, label, FALSE, in->seed, &a[0], &err);
-  if (st == GB_OK && !cancelled(job, error)) {
+  if (st == GB_OK && !gb_analysis_cancelled(job, error)) {
     gb_job_progress(job, 0.4, NULL);
     st = attack(m, in->input, clean_map, label, TRUE, in->seed, &a[1], &err);
   }
@@ -478,7 +469,7 @@ run_adversarial(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GE
   if (st != GB_OK)
     fail(error, st, &err);
   else if (!ok && (error == NULL || *error == NULL))
-    cancelled(job, error);
+    gb_analysis_cancelled(job, error);
   if (ok) {
     const GbShape *s = gb_model_input_shape(m);
     const char *names[2] = {"FGSM", "PGD"};

@@ -90,15 +90,6 @@ check(GbStatus st, const GbError *err, GError **error)
   return st == GB_OK;
 }
 
-static gboolean
-cancelled(GbJob *job, GError **error)
-{
-  if (!gb_job_is_cancelled(job))
-    return FALSE;
-  g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
-  return TRUE;
-}
-
 static void
 set_result(GbAnalysisResult *out, GbPlotDrawFn draw, gpointer figure, GDestroyNotify figure_free,
            char *summary, GString *csv)
@@ -173,7 +164,7 @@ run_pca(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError **e
   GbHiddenPcaFigure *f = g_new0(GbHiddenPcaFigure, 1);
   const char *names[2] = {_("non-target mean"), _("target mean")};
   GbError err;
-  gboolean ok = ctx_collect(&c, job, error) && !cancelled(job, error)
+  gboolean ok = ctx_collect(&c, job, error) && !gb_analysis_cancelled(job, error)
                 && check(gb_hidden_figure_pca(&c.states, c.t_ms, _("Hidden states on their "
                                               "first two principal axes (rings every 100 ms)"),
                                               names, f, &err), &err, error);
@@ -215,7 +206,7 @@ run_probe(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError *
   cfg.seed = GB_HIDDEN_ANALYSIS_SEED;
   g_autofree double *auc = g_new(double, c.T);
   GbError err;
-  gboolean ok = ctx_collect(&c, job, error) && !cancelled(job, error)
+  gboolean ok = ctx_collect(&c, job, error) && !gb_analysis_cancelled(job, error)
                 && check(gb_hidden_probe(&c.states, &cfg, auc, gb_job_progress, job, &err),
                          &err, error);
   if (!ok) {
@@ -291,7 +282,7 @@ kmeans_fits(Ctx *c, GbJob *job, GbKmeans *all, GbKmeans *last, GError **error)
   for (int i = 0; i < c->n; i++)
     memcpy(hT + (size_t)i * H, c->states.states + ((size_t)i * c->T + c->T - 1) * H,
            (size_t)H * sizeof(float));
-  if (cancelled(job, error)
+  if (gb_analysis_cancelled(job, error)
       || !check(gb_kmeans_fit(hT, c->n, H, &cfg, last, &err), &err, error)) {
     gb_kmeans_clear(all);
     return FALSE;
@@ -331,7 +322,7 @@ run_kmeans(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GError 
   if (!ctx_init(&c, in, error))
     return FALSE;
   GbKmeans all, last;
-  if (!ctx_collect(&c, job, error) || cancelled(job, error)
+  if (!ctx_collect(&c, job, error) || gb_analysis_cancelled(job, error)
       || !kmeans_fits(&c, job, &all, &last, error)) {
     ctx_clear(&c);
     return FALSE;
@@ -451,7 +442,7 @@ run_relevance_time(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out,
                               "target_sd\n");
   GString *summary = g_string_new(NULL);
   GbHiddenCurvesFigure *f = g_new0(GbHiddenCurvesFigure, 1);
-  gboolean ok = relevance_method(&c, job, 0, csv, summary, f, error) && !cancelled(job, error)
+  gboolean ok = relevance_method(&c, job, 0, csv, summary, f, error) && !gb_analysis_cancelled(job, error)
                 && relevance_method(&c, job, 1, csv, summary, NULL, error);
   if (ok)
     set_result(out, gb_hidden_draw_curves, f, curves_free, g_string_free(summary, FALSE), csv);
@@ -575,7 +566,7 @@ run_evidence(GbJob *job, const GbAnalysisInput *in, GbAnalysisResult *out, GErro
   int T = gb_model_get_layer(c.m, prm)->in_shape.dim[0];
   g_autofree float *ev = g_new(float, (size_t)c.n * T);
   GbError err;
-  if (cancelled(job, error)
+  if (gb_analysis_cancelled(job, error)
       || !check(gb_hidden_prm_evidence(c.m, c.x, c.n, ev, &err), &err, error)) {
     ctx_clear(&c);
     return FALSE;

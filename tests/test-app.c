@@ -58,6 +58,16 @@ test_window_opens(void)
   g_assert_nonnull(win->model);
   g_assert_cmpint(gb_model_handle_get_kind(win->model), ==, GB_MODEL_KIND_DIGITS);
   g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(win)));
+  /* The sidebar lists the pages of the data source. */
+  GtkStackPage *compare = gtk_stack_get_page(win->stack,
+                                             gtk_stack_get_child_by_name(win->stack, "compare"));
+  GtkStackPage *hidden = gtk_stack_get_page(win->stack,
+                                            gtk_stack_get_child_by_name(win->stack, "hidden"));
+  g_assert_true(gtk_stack_page_get_visible(compare));
+  g_assert_false(gtk_stack_page_get_visible(hidden));
+  gb_window_set_source(win, "eeg");
+  g_assert_false(gtk_stack_page_get_visible(compare));
+  g_assert_true(gtk_stack_page_get_visible(hidden));
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
@@ -96,13 +106,17 @@ test_explains_a_digit(void)
 {
   g_autoptr(GbApplication) app = NULL;
   GbWindow *win = window_new(&app);
+  gb_window_set_source(win, "eeg"); /* the trials load in the background ... */
   float digit[784] = {0};
   for (int r = 6; r < 22; r++) digit[r * 28 + 14] = digit[r * 28 + 15] = 1; /* a "1" */
-  g_assert_true(gb_window_open_model(win, "digits-mlp", NULL));
+  g_assert_true(gb_window_open_model(win, "digits-mlp", NULL)); /* ... while we go on */
   g_assert_true(gb_window_set_method_id(win, "lrp-epsilon"));
   gb_window_set_digit(win, digit, -1);
-  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(win), 20000));
+  g_assert_true(gb_worker_wait_idle(gb_window_get_worker(win), 100000));
   g_assert_true(win->have_explanation);
+  /* The trials arriving later did not take the window back to EEG. */
+  g_assert_cmpstr(win->source, ==, "digits");
+  g_assert_cmpstr(gb_model_handle_get_id(win->model), ==, "digits-mlp");
 
   GbModel *m = gb_model_handle_dup_model(win->model, NULL);
   float logits[10];

@@ -82,7 +82,7 @@ data_done(GObject *owner, gpointer data, const GError *error)
     gb_window_take_digits(self, g_steal_pointer(&j->dataset));
     return;
   }
-  gb_window_take_eeg(self, g_steal_pointer(&j->eeg));
+  gb_window_take_eeg(self, g_steal_pointer(&j->eeg), j->recipe == NULL);
 }
 
 void

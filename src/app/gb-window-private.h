@@ -113,7 +113,9 @@ void gb_window_job_progress_cb(GObject *owner, double fraction, const char *stag
                                double seconds_left);
 /* Take ownership of newly loaded data. */
 void gb_window_take_digits(GbWindow *self, GbDataset *digits);
-void gb_window_take_eeg(GbWindow *self, GbEegSet *eeg);
+/* @show: switch to the EEG source (a file the user opened); the trials of a model's recipe,
+ * which load in the background, do not take the window away from what the user went on to. */
+void gb_window_take_eeg(GbWindow *self, GbEegSet *eeg, gboolean show);
 
 /* gb-window-pages.c */
 /* Builds the explain page, the gallery and the views of the sidebar. */

@@ -158,11 +158,12 @@ gb_window_take_digits(GbWindow *self, GbDataset *digits)
 }
 
 void
-gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
+gb_window_take_eeg(GbWindow *self, GbEegSet *eeg, gboolean show)
 {
   g_clear_object(&self->eeg);
   self->eeg = gb_data_handle_new_eeg(eeg, NULL);
-  gb_window_set_source(self, "eeg");
+  if (show)
+    gb_window_set_source(self, "eeg");
   gb_train_view_set_eeg(self->train_view, eeg);
   GbError err;
   GbEegSet *copy = gb_eeg_set_dup(eeg, &err); /* the view owns its trials */
@@ -176,6 +177,8 @@ gb_window_take_eeg(GbWindow *self, GbEegSet *eeg)
       _("%s: %d trials of %d samples x %d channels, %d subjects"), eeg->source ? eeg->source : "",
       gb_dataset_size(eeg->data), eeg->n_times, eeg->n_channels, eeg->n_subjects);
   gb_window_set_status(self, text);
+  if (self->model == NULL || gb_model_handle_get_kind(self->model) != GB_MODEL_KIND_EEG)
+    return; /* the user went on to the digits: the EEG model is checked when they come back */
   const GbShape *in = gb_model_input_shape(gb_model_handle_get_model(self->model));
   if (in->ndim != 2 || in->dim[0] != eeg->n_times || in->dim[1] != eeg->n_channels) {
     g_autofree char *msg = g_strdup_printf(
@@ -304,6 +307,22 @@ first_model_of_kind(GbWindow *self, GbModelKind kind)
   return NULL;
 }
 
+/* The sidebar lists the pages that apply to the data: the digit pages for digits, the hidden
+ * states for EEG. */
+static void
+show_pages_for_source(GbWindow *self, gboolean eeg)
+{
+  static const char *const digit_pages[] = {"gallery", "compare", "shap", "lrp-vs-gxi"};
+  for (guint i = 0; i < G_N_ELEMENTS(digit_pages); i++) {
+    GtkWidget *page = gtk_stack_get_child_by_name(self->stack, digit_pages[i]);
+    if (page != NULL)
+      gtk_stack_page_set_visible(gtk_stack_get_page(self->stack, page), !eeg);
+  }
+  GtkWidget *hidden = gtk_stack_get_child_by_name(self->stack, "hidden");
+  if (hidden != NULL)
+    gtk_stack_page_set_visible(gtk_stack_get_page(self->stack, hidden), eeg);
+}
+
 void
 gb_window_set_source(GbWindow *self, const char *source)
 {
@@ -318,6 +337,7 @@ gb_window_set_source(GbWindow *self, const char *source)
     g_simple_action_set_state(G_SIMPLE_ACTION(action), g_variant_new_string(source));
   rebuild_model_list(self);
   gtk_stack_set_visible_child_name(self->explain_stack, source);
+  show_pages_for_source(self, strcmp(source, "eeg") == 0);
   GbModelKind kind = strcmp(source, "eeg") == 0 ? GB_MODEL_KIND_EEG : GB_MODEL_KIND_DIGITS;
   if (self->model == NULL || gb_model_handle_get_kind(self->model) != kind) {
     GbModelHandle *h = first_model_of_kind(self, kind);

@@ -124,6 +124,14 @@ test_explains_a_digit(void)
   int best = 0;
   for (int i = 1; i < 10; i++) best = logits[i] > logits[best] ? i : best;
   g_assert_cmpint(win->target.class_a, ==, best);
+  /* The probabilities shown are the softmax of these logits, from the explanation's own run. */
+  g_assert_cmpint(gb_probability_view_get_predicted(win->probability_view), ==, best);
+  int n_p = 0;
+  const float *p = gb_probability_view_get_probabilities(win->probability_view, &n_p);
+  g_assert_cmpint(n_p, ==, 10);
+  double z = 0;
+  for (int i = 0; i < 10; i++) z += exp(logits[i] - logits[best]);
+  g_assert_cmpfloat_with_epsilon(p[best], 1.0 / z, 1e-5);
   GbMethodConfig c;
   g_assert_true(gb_method_config_init_from_id(&c, "lrp-epsilon"));
   GbExplanation e;

@@ -13,6 +13,13 @@ explained_cb(GbWindow *self)
 {
   self->target = gb_explanation_view_get_explained_target(self->explanation_view);
   self->have_explanation = TRUE;
+  int n = 0;
+  const float *logits = gb_explanation_view_get_logits(self->explanation_view, &n);
+  const GbArch *arch = gb_model_get_arch(gb_model_handle_get_model(self->model));
+  gboolean softmax_layer = arch->n_layers > 0 &&
+                           arch->layers[arch->n_layers - 1].kind == GB_LAYER_SOFTMAX;
+  if (logits != NULL)
+    gb_probability_view_set_logits(self->probability_view, logits, n, softmax_layer);
   g_autofree char *method = gb_method_popover_dup_label(self->method_popover);
   g_autofree char *text =
       g_strdup_printf(_("%s explained in %.1f ms"), method,

@@ -100,7 +100,8 @@ gb_window_explain(GbWindow *self)
   gb_explanation_view_set_target(self->explanation_view, gb_target_class(index - 1));
   gb_explanation_view_set_input(self->explanation_view, self->input, &shape);
   gb_explanation_view_run(self->explanation_view);
-  gb_probability_view_set_input(self->probability_view, self->input, &shape);
+  /* The probabilities come with the explanation (explained_cb): its job already ran the model
+   * on this input, so there is no second forward pass per pen move. */
 }
 
 
@@ -227,7 +228,6 @@ gb_window_set_model(GbWindow *self, GbModelHandle *model)
   else {
     gb_digit_gallery_set_model(self->gallery, self->worker, model);
     gb_explanation_view_set_model(self->explanation_view, self->worker, model);
-    gb_probability_view_set_model(self->probability_view, self->worker, model);
   }
   gb_window_sync_model_views(self);
   gb_window_explain(self);

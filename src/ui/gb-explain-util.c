@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gb-method-popover.h"
 #include "gb-worker.h"
 
 #define POOL_SPARES 2
@@ -103,35 +104,11 @@ lrp_preset_name(GbLrpPreset p)
 char *
 gb_explain_method_name(const GbMethodConfig *cfg)
 {
-  switch (cfg->method) {
-  case GB_METHOD_SALIENCY:
-    return g_strdup(_("Saliency"));
-  case GB_METHOD_GRADIENT:
-    return g_strdup(_("Gradient"));
-  case GB_METHOD_GRAD_X_INPUT:
-    return g_strdup(_("Gradient x input"));
-  case GB_METHOD_INTEGRATED_GRADIENTS:
-    return g_strdup(_("Integrated gradients"));
-  case GB_METHOD_SMOOTHGRAD:
-    return g_strdup(_("SmoothGrad"));
-  case GB_METHOD_VARGRAD:
-    return g_strdup(_("VarGrad"));
-  case GB_METHOD_LRP:
-    if (cfg->lrp_preset == GB_LRP_PRESET_EPSILON)
-      return g_strdup_printf(_("LRP epsilon %g"), cfg->lrp_epsilon);
-    return g_strdup(lrp_preset_name(cfg->lrp_preset));
-  case GB_METHOD_OCCLUSION:
-    return g_strdup(_("Occlusion"));
-  case GB_METHOD_LIME:
-    return g_strdup(_("LIME"));
-  case GB_METHOD_KERNEL_SHAP:
-    return g_strdup(_("KernelSHAP"));
-  case GB_METHOD_PERMUTATION_SHAP:
-    return g_strdup(_("Permutation SHAP"));
-  case GB_N_METHODS:
-    break;
-  }
-  return g_strdup(_("Unknown method"));
+  if (cfg->method != GB_METHOD_LRP)
+    return g_strdup(gb_method_display_title(cfg->method));
+  if (cfg->lrp_preset == GB_LRP_PRESET_EPSILON)
+    return g_strdup_printf(_("LRP epsilon %g"), cfg->lrp_epsilon);
+  return g_strdup(lrp_preset_name(cfg->lrp_preset));
 }
 
 char *

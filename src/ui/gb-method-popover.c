@@ -78,8 +78,8 @@ preset_title(GbLrpPreset p)
   return "";
 }
 
-static const char *
-method_title(GbMethod m)
+const char *
+gb_method_display_title(GbMethod m)
 {
   switch (m) {
   case GB_METHOD_SALIENCY: return _("Saliency");
@@ -93,7 +93,7 @@ method_title(GbMethod m)
   case GB_METHOD_LIME: return _("LIME");
   case GB_METHOD_KERNEL_SHAP: return _("KernelSHAP");
   case GB_METHOD_PERMUTATION_SHAP: return _("Permutation SHAP");
-  default: return "";
+  default: return _("Unknown method");
   }
 }
 
@@ -101,7 +101,7 @@ char *
 gb_method_config_dup_label(const GbMethodConfig *c)
 {
   if (c->method != GB_METHOD_LRP)
-    return g_strdup(method_title(c->method));
+    return g_strdup(gb_method_display_title(c->method));
   return g_strdup_printf("LRP (%s)", gb_lrp_preset_id(c->lrp_preset) + strlen("lrp-"));
 }
 
@@ -173,7 +173,7 @@ gb_method_popover_init(GbMethodPopover *self)
   gtk_widget_set_margin_bottom(GTK_WIDGET(grid), 6);
 
   const char *methods[GB_N_METHODS + 1] = {NULL};
-  for (int m = 0; m < GB_N_METHODS; m++) methods[m] = method_title((GbMethod)m);
+  for (int m = 0; m < GB_N_METHODS; m++) methods[m] = gb_method_display_title((GbMethod)m);
   self->method = dropdown_new(methods);
   GtkWidget *ml = gtk_label_new(_("Method"));
   gtk_label_set_xalign(GTK_LABEL(ml), 1);

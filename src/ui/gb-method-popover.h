@@ -19,6 +19,8 @@ void gb_method_popover_get_config(GbMethodPopover *self, GbMethodConfig *out);
 void gb_method_popover_set_config(GbMethodPopover *self, const GbMethodConfig *config);
 /* A short label for the button that opens it: "LRP (epsilon-gamma-box)", "SmoothGrad". */
 char *gb_method_popover_dup_label(GbMethodPopover *self);
+/* For people, translated: the method's title ("Gradient x input", "LRP"). */
+const char *gb_method_display_title(GbMethod method);
 /* For people: the method's title with its preset. */
 char *gb_method_config_dup_label(const GbMethodConfig *config);
 

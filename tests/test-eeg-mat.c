@@ -464,6 +464,27 @@ test_reject_element_size(void)
   g_free(path);
 }
 
+/* A compressed variable whose inflated contents claim more than they hold (480 bytes that made
+ * libmatio use 3 GB for 7 s) is refused after inflating it into a small buffer: found by the
+ * fuzzer (tests/fuzz-regressions/mat/oom-matio-compressed-size). */
+static void
+test_reject_compressed_size(void)
+{
+  g_autofree char *path = g_test_build_filename(G_TEST_DIST, "fuzz-regressions", "mat",
+                                                "oom-matio-compressed-size", NULL);
+  g_autofree char *copy = g_build_filename(tmp_dir, "compressed.mat", NULL);
+  g_autofree char *data = NULL;
+  gsize n;
+  g_assert_true(g_file_get_contents(path, &data, &n, NULL));
+  g_assert_true(g_file_set_contents(copy, data, (gssize)n, NULL));
+  GbError err = {0};
+  gint64 t0 = g_get_monotonic_time();
+  g_assert_null(gb_eeg_mat_read(copy, NULL, NULL, &err));
+  g_test_message("refused in %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
+  gb_test_assert_message(&err, copy, "the compressed variable at byte 128 claims");
+  g_assert_nonnull(strstr(err.message, "but inflates to only"));
+}
+
 static void
 test_reject_truncated(void)
 {
@@ -580,6 +601,7 @@ main(int argc, char **argv)
   g_test_add_func("/datasets/eeg-mat/reject/garbage", test_reject_garbage);
   g_test_add_func("/datasets/eeg-mat/out-of-memory", test_out_of_memory);
   g_test_add_func("/datasets/eeg-mat/reject/element-size", test_reject_element_size);
+  g_test_add_func("/datasets/eeg-mat/reject/compressed-size", test_reject_compressed_size);
   int status = g_test_run();
   gb_test_remove_tree(tmp_dir);
   g_free(tmp_dir);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "gb-alloc.h"
 #include "gb-eeg-io-private.h"
@@ -466,8 +467,10 @@ gb_eeg_mat_info_clear(GbEegMatInfo *info)
 /* libmatio trusts the byte counts in a version 5 file's element tags: a corrupt count makes it
  * allocate gigabytes for a file of kilobytes before it notices. Walk the top-level elements
  * first (8-byte tags: type, byte count; a "small element" packs both in one word) and refuse a
- * count that runs past the end of the file. Elements inside compressed variables are checked by
- * zlib's stream and libmatio. Files that are not version 5 (7.3 is HDF5) pass unchecked. */
+ * count that runs past the end of the file. A compressed variable is inflated here first, into a
+ * small buffer, to learn how many bytes it really holds: the variable inside must fit in them
+ * (a 480-byte file whose variable claimed 1 GB made libmatio use 3 GB and 7 s). Files that are
+ * not version 5 (7.3 is HDF5) pass unchecked. */
 static void
 read_tag(FILE *f, bool le, uint32_t w[2], bool *ok)
 {
@@ -507,6 +510,91 @@ check_mat5_parts(const char *path, FILE *f, bool le, long long start, uint32_t l
   return GB_OK;
 }
 
+static uint32_t
+word_at(const unsigned char *p, bool le)
+{
+  return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+            : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+}
+
+#define MAT_INFLATE_HEAD 4096 /* the inflated bytes kept: a matrix's flags, dims and name */
+
+/* Inflates the @len bytes at @start of @f: the first MAT_INFLATE_HEAD inflated bytes into @head
+ * (*n_head of them) and the total inflated size into *total. False when zlib cannot read the
+ * stream; libmatio then says what is wrong. The output is counted, not kept, so memory stays
+ * small whatever the stream claims; zlib's ratio bounds the work to about 1000x @len. */
+static bool
+inflate_head(FILE *f, long long start, uint32_t len, unsigned char *head, size_t *n_head,
+             unsigned long long *total)
+{
+  unsigned char in[16384], out[16384];
+  z_stream z = {0};
+  if (fseeko(f, start, SEEK_SET) != 0 || inflateInit(&z) != Z_OK)
+    return false;
+  *n_head = 0;
+  *total = 0;
+  int zs = Z_OK;
+  for (uint32_t left = len; zs == Z_OK && left > 0;) {
+    size_t want = left < sizeof in ? left : sizeof in;
+    size_t got = fread(in, 1, want, f);
+    if (got == 0)
+      break;
+    left -= (uint32_t)got;
+    z.next_in = in;
+    z.avail_in = (uInt)got;
+    do {
+      z.next_out = out;
+      z.avail_out = sizeof out;
+      zs = inflate(&z, Z_NO_FLUSH);
+      size_t made = sizeof out - z.avail_out;
+      size_t keep = MAT_INFLATE_HEAD - *n_head < made ? MAT_INFLATE_HEAD - *n_head : made;
+      memcpy(head + *n_head, out, keep);
+      *n_head += keep;
+      *total += made;
+    } while (zs == Z_OK && z.avail_out == 0);
+  }
+  inflateEnd(&z);
+  return zs == Z_OK || zs == Z_STREAM_END || zs == Z_BUF_ERROR;
+}
+
+/* The variable inside a compressed element must fit in what the element inflates to, and so
+ * must the parts of a matrix among the first inflated bytes. */
+static GbStatus
+check_mat5_compressed(const char *path, FILE *f, bool le, long long off, uint32_t len,
+                      GbError *err)
+{
+  unsigned char head[MAT_INFLATE_HEAD];
+  size_t n;
+  unsigned long long total;
+  if (!inflate_head(f, off + 8, len, head, &n, &total) || n < 8)
+    return GB_OK;
+  uint32_t type = word_at(head, le), count = word_at(head + 4, le);
+  if (type >> 16)
+    return GB_OK;
+  if ((unsigned long long)count + 8 > total)
+    return gb_error_set(err, GB_ERR_FORMAT,
+                        "%s: the compressed variable at byte %lld claims %u bytes but inflates "
+                        "to only %llu: the file is corrupt",
+                        path, off, count, total > 8 ? total - 8 : 0);
+  if (type != 14)
+    return GB_OK;
+  for (size_t p = 8; p + 8 <= n && p + 8 <= 8 + (size_t)count;) {
+    uint32_t w0 = word_at(head + p, le), w1 = word_at(head + p + 4, le);
+    if (w0 >> 16) {
+      p += 8;
+      continue;
+    }
+    unsigned long long left = 8 + (unsigned long long)count - p - 8;
+    if (w1 > left)
+      return gb_error_set(err, GB_ERR_FORMAT,
+                          "%s: a part of the compressed variable at byte %lld claims %u bytes but "
+                          "the variable has only %llu left: the file is corrupt",
+                          path, off, w1, left);
+    p += (8 + (size_t)w1 + 7) / 8 * 8;
+  }
+  return GB_OK;
+}
+
 static GbStatus
 check_mat5_layout(const char *path, FILE *f, long long size, GbError *err)
 {
@@ -537,6 +625,8 @@ check_mat5_layout(const char *path, FILE *f, long long size, GbError *err)
                           "the file is truncated or corrupt",
                           path, off, w[1], size - off - 8);
     if (w[0] == 14 && check_mat5_parts(path, f, le, off + 8, w[1], err) != GB_OK)
+      return GB_ERR_FORMAT;
+    if (w[0] == 15 && check_mat5_compressed(path, f, le, off, w[1], err) != GB_OK)
       return GB_ERR_FORMAT;
     long long len = 8 + (long long)w[1];
     off += w[0] == 15 ? len : (len + 7) / 8 * 8; /* miCOMPRESSED is not padded */

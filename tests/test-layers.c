@@ -157,6 +157,58 @@ test_softmax_sums_to_one(void)
   gb_model_free(m);
 }
 
+/* A model run in two ranges of layers gives the whole forward's logits and, backwards, the whole
+ * backward's input gradient; a range that was not run forwards is refused. */
+static void
+test_model_ranges(void)
+{
+  const char *spec = "input(2,8,8), conv2d(3,3,pad=1), relu, maxpool2d(2), flatten, dense(7), "
+                     "tanh, dense(4)";
+  GbModel *m;
+  GbError err;
+  g_assert_cmpint(gb_model_new_from_spec(spec, 3, &m, &err), ==, GB_OK);
+  enum { B = 3, N_IN = 128, N_OUT = 4 };
+  float x[B * N_IN], dl[B * N_OUT], dx_whole[B * N_IN], dx_split[B * N_IN], logits[B * N_OUT];
+  gb_test_fill_uniform(x, B * N_IN, -1.f, 1.f, 5);
+  gb_test_fill_uniform(dl, B * N_OUT, -1.f, 1.f, 6);
+  const float *y;
+  g_assert_cmpint(gb_model_forward(m, x, B, false, &y, &err), ==, GB_OK);
+  memcpy(logits, y, sizeof logits);
+  g_assert_cmpint(gb_model_backward(m, dl, B, dx_whole, false, &err), ==, GB_OK);
+
+  for (int k = 1; k < gb_model_n_layers(m); k++) {
+    size_t mid_size = gb_layer_out_size(gb_model_get_layer(m, k - 1));
+    float *mid = g_new(float, B * mid_size), *dmid = g_new(float, B * mid_size);
+    const float *h;
+    /* The first part's output is copied out: the second part's forward may reuse buffers. */
+    g_assert_cmpint(gb_model_forward_range(m, 0, k, x, B, false, &h, &err), ==, GB_OK);
+    memcpy(mid, h, B * mid_size * sizeof *mid);
+    g_assert_cmpint(gb_model_forward_range(m, k, gb_model_n_layers(m), mid, B, false, &y, &err),
+                    ==, GB_OK);
+    for (int i = 0; i < B * N_OUT; i++) g_assert_cmpfloat(fabsf(y[i] - logits[i]), <, 1e-6f);
+    g_assert_cmpint(gb_model_backward_range(m, k, gb_model_n_layers(m), dl, B, dmid, &err), ==,
+                    GB_OK);
+    /* Only the top range was run last: going on below it is refused... */
+    GbStatus st = gb_model_backward_range(m, 0, k, dmid, B, dx_split, &err);
+    g_assert_cmpint(st, ==, GB_ERR_INVALID);
+    g_assert_nonnull(strstr(err.message, "matching forward"));
+    /* ...and so is the whole backward. */
+    st = gb_model_backward(m, dl, B, dx_split, false, &err);
+    g_assert_cmpint(st, ==, GB_ERR_INVALID);
+    g_assert_nonnull(strstr(err.message, "matching forward"));
+    g_assert_cmpint(gb_model_forward_range(m, 0, k, x, B, false, NULL, &err), ==, GB_OK);
+    g_assert_cmpint(gb_model_backward_range(m, 0, k, dmid, B, dx_split, &err), ==, GB_OK);
+    for (int i = 0; i < B * N_IN; i++)
+      g_assert_cmpfloat(fabsf(dx_split[i] - dx_whole[i]), <, 1e-5f);
+    g_free(mid);
+    g_free(dmid);
+  }
+  GbStatus st = gb_model_forward_range(m, 2, 2, x, B, false, &y, &err);
+  g_assert_cmpint(st, ==, GB_ERR_INVALID);
+  g_assert_nonnull(strstr(err.message, "layers [2, 2) of a model of 7 layers"));
+  gb_model_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -168,5 +220,6 @@ main(int argc, char **argv)
   g_test_add_func("/engine/dropout/backward", test_dropout_backward);
   g_test_add_func("/engine/dropout/statistics", test_dropout_statistics);
   g_test_add_func("/engine/softmax/normalised", test_softmax_sums_to_one);
+  g_test_add_func("/engine/model/ranges", test_model_ranges);
   return g_test_run();
 }

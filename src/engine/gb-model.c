@@ -26,6 +26,9 @@ struct GbModel {
   GbModelTensor *tensors;
   int max_batch;
   const float *input;  /* the caller's x of the last forward (not owned) */
+  int from;            /* first layer the last forward ran (gb_model_forward_range) */
+  const float *from_x; /* and its input (not owned) */
+  int to;              /* one past the last layer it ran */
   float **acts;        /* acts[i]: output of layer i, (max_batch, out size) */
   float *dbuf[2];      /* ping-pong gradients between layers */
   size_t max_act;      /* largest per-sample activation, input included */
@@ -278,18 +281,51 @@ GbStatus
 gb_model_forward(GbModel *m, const float *x, int batch, bool training, const float **logits,
                  GbError *err)
 {
+  return gb_model_forward_range(m, 0, m->n_layers, x, batch, training, logits, err);
+}
+
+GbStatus
+gb_model_forward_range(GbModel *m, int from, int to, const float *x, int batch, bool training,
+                       const float **out, GbError *err)
+{
+  if (from < 0 || to > m->n_layers || from >= to)
+    return gb_error_set(err, GB_ERR_INVALID, "layers [%d, %d) of a model of %d layers", from,
+                        to, m->n_layers);
   GbStatus st = gb_model_reserve(m, batch, err);
   if (st != GB_OK)
     return st;
-  m->input = x;
+  m->input = from == 0 ? x : NULL;
+  m->from = from;
+  m->from_x = x;
+  m->to = to;
   const float *in = x;
-  for (int i = 0; i < m->n_layers; i++) {
+  for (int i = from; i < to; i++) {
     GbLayer *l = &m->layers[i];
     l->ops->forward(l, in, m->acts[i], batch, training);
     in = m->acts[i];
   }
-  if (logits != NULL)
-    *logits = in;
+  if (out != NULL)
+    *out = in;
+  return GB_OK;
+}
+
+/* Layers [from, to) backwards; the forward that ran them must have started at or before from
+ * (the input of layer from is then acts[from - 1], or from_x when it started there). */
+static GbStatus
+backward_layers(GbModel *m, int from, int to, const float *dy, int batch, float *dx,
+                bool param_grads, GbError *err)
+{
+  if (m->from_x == NULL || batch > m->max_batch || from < m->from || to > m->to || from >= to)
+    return gb_error_set(err, GB_ERR_INVALID, "backward without a matching forward");
+  for (int i = to - 1; i >= from; i--) {
+    GbLayer *l = &m->layers[i];
+    const float *x = i > m->from ? m->acts[i - 1] : m->from_x;
+    /* Ping-pong between the two buffers, never writing the one dy is read from. */
+    float *d = i > from ? m->dbuf[i & 1] : dx;
+    /* The first layer's input gradient is only needed when the caller asked for it. */
+    l->ops->backward(l, x, m->acts[i], dy, d, batch, param_grads);
+    dy = d;
+  }
   return GB_OK;
 }
 
@@ -297,18 +333,19 @@ GbStatus
 gb_model_backward(GbModel *m, const float *dlogits, int batch, float *dx, bool param_grads,
                   GbError *err)
 {
-  if (m->input == NULL || batch > m->max_batch)
+  if (m->from != 0 || m->to != m->n_layers)
     return gb_error_set(err, GB_ERR_INVALID, "backward without a matching forward");
-  const float *dy = dlogits;
-  for (int i = m->n_layers - 1; i >= 0; i--) {
-    GbLayer *l = &m->layers[i];
-    const float *x = i > 0 ? m->acts[i - 1] : m->input;
-    float *d = i > 0 ? m->dbuf[i & 1] : dx;
-    /* The first layer's input gradient is only needed when the caller asked for it. */
-    l->ops->backward(l, x, m->acts[i], dy, d, batch, param_grads);
-    dy = d;
-  }
-  return GB_OK;
+  return backward_layers(m, 0, m->n_layers, dlogits, batch, dx, param_grads, err);
+}
+
+GbStatus
+gb_model_backward_range(GbModel *m, int from, int to, const float *dy, int batch, float *dx,
+                        GbError *err)
+{
+  if (dx == NULL)
+    return gb_error_set(err, GB_ERR_INVALID, "backward over layers [%d, %d) needs an output",
+                        from, to);
+  return backward_layers(m, from, to, dy, batch, dx, false, err);
 }
 
 const float *

@@ -85,6 +85,17 @@ GbStatus gb_model_forward(GbModel *m, const float *x, int batch, bool training,
  * @dx is not NULL, and the parameter gradients when @param_grads. */
 GbStatus gb_model_backward(GbModel *m, const float *dlogits, int batch, float *dx,
                            bool param_grads, GbError *err);
+/* Layers [from, to) only: x (batch, input size of layer from) -> *out (batch, output size of
+ * layer to - 1), valid until the next forward. The model's forward is the range [0, n_layers).
+ * Used to evaluate a model from a layer's output on, e.g. after computing an affine first layer
+ * once for many inputs that share most of it. */
+GbStatus gb_model_forward_range(GbModel *m, int from, int to, const float *x, int batch,
+                                bool training, const float **out, GbError *err);
+/* After a forward whose range covered [from, to), on the same batch: dy (batch, output size of
+ * layer to - 1) -> dx (batch, input size of layer from), without parameter gradients. dy may
+ * not be one of the model's own buffers except gb_model_layer_output()s. */
+GbStatus gb_model_backward_range(GbModel *m, int from, int to, const float *dy, int batch,
+                                 float *dx, GbError *err);
 /* Output of layer @i from the last forward (i = -1: the input). (batch, layer out size). */
 const float *gb_model_layer_output(const GbModel *m, int i);
 /* Inference over @n samples in chunks: x (n, input_size) -> logits (n, n_outputs). */

@@ -466,6 +466,71 @@ compare_maxpool_paths(const char *spec, int batch)
 }
 
 static void
+assert_same_floats(const char *spec, const char *what, const float *a, const float *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (isnan(b[i]) ? !isnan(a[i]) : a[i] != b[i])
+      g_error("%s: %s %zu: fused %g, two layers %g", spec, what, i, (double)a[i], (double)b[i]);
+}
+
+/* A training forward runs each relu + maxpool2d pair as one pass; an inference forward runs the
+ * two layers. Outputs, input gradients and parameter gradients must be the same bit for bit, on
+ * inputs with ties, exact zeros, windows with no positive value and a few NaNs, for tiled 2x2
+ * windows, windows that leave an edge uncovered, overlapping windows and a pair at the input. */
+static void
+test_relu_maxpool_fused(void)
+{
+  static const char *const specs[] = {
+      "input(2,12,12), conv2d(4,3,pad=1), relu, maxpool2d(2), conv2d(3,3), relu, maxpool2d(2), "
+      "flatten, dense(5), relu, dense(3)",
+      "input(2,9,9), conv2d(3,3), relu, maxpool2d(2), flatten, dense(4)",
+      "input(2,10,10), relu, maxpool2d(3,stride=2), flatten, dense(3)",
+      "input(1,8,8), conv2d(2,3,pad=1), relu, maxpool2d(2,stride=1), relu, maxpool2d(2)",
+  };
+  GbError err;
+  for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
+    GbModel *m = model_new(specs[k]);
+    int batch = 3;
+    size_t n_in = (size_t)batch * gb_model_input_size(m);
+    size_t n_out = (size_t)batch * gb_model_n_outputs(m), len = gb_model_buffer_len(m);
+    float *x = g_new(float, n_in), *dy = g_new(float, n_out);
+    gb_test_fill_uniform(x, n_in, -2.0f, 1.0f, 31);
+    for (size_t i = 0; i < n_in; i++)
+      x[i] = roundf(x[i] * 2.0f) / 2.0f; /* ties, zeros, and many all-negative windows */
+    for (size_t i = 5; i < n_in; i += 83)
+      x[i] = NAN;
+    gb_test_fill_uniform(dy, n_out, -1.0f, 1.0f, 32);
+    Pass fused = run_pass(m, x, dy, batch, false);
+
+    const float *y;
+    float *dx = g_new(float, n_in);
+    g_assert_cmpint(gb_model_forward(m, x, batch, false, &y, &err), ==, GB_OK);
+    assert_same_floats(specs[k], "output", fused.y, y, n_out);
+    g_assert_cmpint(gb_model_backward(m, dy, batch, dx, true, &err), ==, GB_OK);
+    assert_same_floats(specs[k], "input gradient", fused.dx, dx, n_in);
+    assert_same_floats(specs[k], "parameter gradient", fused.grads, gb_model_grads(m), len);
+
+    /* A backward that starts between the two halves of a fused pair is refused. */
+    for (int i = 0; i + 1 < gb_model_n_layers(m); i++) {
+      if (gb_model_get_layer(m, i)->kind != GB_LAYER_RELU ||
+          gb_model_get_layer(m, i + 1)->kind != GB_LAYER_MAXPOOL2D)
+        continue;
+      g_assert_cmpint(gb_model_forward(m, x, batch, true, &y, &err), ==, GB_OK);
+      float *d = g_new(float, (size_t)batch * gb_layer_in_size(gb_model_get_layer(m, i + 1)));
+      GbStatus st = gb_model_backward_range(m, i + 1, gb_model_n_layers(m), dy, batch, d, &err);
+      g_assert_cmpint(st, ==, GB_ERR_INVALID);
+      g_assert_nonnull(strstr(err.message, "inside the relu and max-pooling pair"));
+      g_free(d);
+    }
+    pass_clear(&fused);
+    g_free(dx);
+    g_free(x);
+    g_free(dy);
+    gb_model_free(m);
+  }
+}
+
+static void
 test_maxpool_fast_matches_reference(void)
 {
   /* 2x2 windows that tile the plane: rows of 14 outputs (one partial vector), 20 (a full one
@@ -630,6 +695,7 @@ main(int argc, char **argv)
   g_test_add_func("/engine/maxpool2d/nan", test_maxpool_nan_propagates);
   g_test_add_func("/engine/maxpool2d/fast-matches-reference",
                   test_maxpool_fast_matches_reference);
+  g_test_add_func("/engine/maxpool2d/relu-fused", test_relu_maxpool_fused);
   g_test_add_func("/engine/avgpool2d/backward", test_avgpool_backward);
   g_test_add_func("/engine/avgpool2d/by-hand", test_avgpool_by_hand);
   return g_test_run();

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -209,6 +210,34 @@ test_model_ranges(void)
   gb_model_free(m);
 }
 
+/* The first NaN or infinity is found wherever it lies relative to the scan's blocks; the largest
+ * finite values, denormals and -0 are not flagged. */
+static void
+test_find_nonfinite(void)
+{
+  enum { N = 5000 };
+  float *x = g_new(float, N);
+  const float finite[] = {FLT_MAX, -FLT_MAX, FLT_MIN / 4, -0.0f, 1.0f};
+  for (int i = 0; i < N; i++) x[i] = finite[i % 5];
+  g_assert_cmpint(gb_floats_find_nonfinite(x, N), ==, -1);
+  g_assert_cmpint(gb_floats_find_nonfinite(x, 0), ==, -1);
+  const int at[] = {0, 1, 1023, 1024, 1025, 2047, 4999};
+  const float bad[] = {NAN, INFINITY, -INFINITY};
+  for (size_t a = 0; a < G_N_ELEMENTS(at); a++)
+    for (size_t b = 0; b < G_N_ELEMENTS(bad); b++) {
+      x[at[a]] = bad[b];
+      if (at[a] + 700 < N)
+        x[at[a] + 700] = NAN; /* a later one does not hide the first */
+      g_assert_cmpint(gb_floats_find_nonfinite(x, N), ==, at[a]);
+      /* Outside the scanned length it is not seen. */
+      g_assert_cmpint(gb_floats_find_nonfinite(x, (size_t)at[a]), ==, -1);
+      x[at[a]] = 1.0f;
+      if (at[a] + 700 < N)
+        x[at[a] + 700] = 1.0f;
+    }
+  g_free(x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -221,5 +250,6 @@ main(int argc, char **argv)
   g_test_add_func("/engine/dropout/statistics", test_dropout_statistics);
   g_test_add_func("/engine/softmax/normalised", test_softmax_sums_to_one);
   g_test_add_func("/engine/model/ranges", test_model_ranges);
+  g_test_add_func("/engine/tensor/find-nonfinite", test_find_nonfinite);
   return g_test_run();
 }

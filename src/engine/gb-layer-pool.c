@@ -104,15 +104,16 @@ maxpool_first_nan(const PoolGeom *g, const float *xp, int oy, int ox)
  * cmov): with real data the winner is unpredictable. A NaN wins, so that it propagates as in
  * PyTorch. */
 static int32_t
-maxpool_window(const PoolGeom *g, const float *xp, int oy, int ox, float *m)
+maxpool_window(const PoolGeom *g, const float *xp, int oy, int ox, bool relu, float *m)
 {
   int32_t first = oy * g->s * g->w + ox * g->s, best = first;
-  float bv = xp[first];
+  float bv = relu ? (xp[first] > 0.0f ? xp[first] : 0.0f) : xp[first];
   bool nan = false;
   for (int ki = 0; ki < g->k; ki++)
     for (int kj = 0; kj < g->k; kj++) {
       int32_t i = first + ki * g->w + kj;
       float v = xp[i];
+      v = relu ? (v > 0.0f ? v : 0.0f) : v; /* the ReLU's output: NaN becomes 0 there too */
       best = v > bv ? i : best;
       bv = v > bv ? v : bv;
       nan |= v != v;
@@ -137,10 +138,10 @@ maxpool_window(const PoolGeom *g, const float *xp, int oy, int ox, float *m)
 /* The usual 2x2 window with stride 2, one output row at a time: the same rules as
  * maxpool_window (first maximum in row-major order wins), written with selects over ox only so
  * that the compiler vectorises the row (about 1.7 times faster on LeNet's first pooling).
- * Returns whether a NaN was seen. */
+ * With @relu, the maxima are clamped at 0 (see maxpool_run). Returns whether a NaN was seen. */
 POOL_VECTORISE_SELECTS static bool
-maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *restrict yr,
-                int32_t *restrict ar)
+maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, bool relu,
+                float *restrict yr, int32_t *restrict ar)
 {
   const float *r0 = xp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
   int32_t base = 2 * oy * g->w;
@@ -150,7 +151,8 @@ maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *rest
     float top = b > a ? b : a, bottom = d > c ? d : c;
     int32_t it = b > a, ib = g->w + (d > c);
     int32_t lower = bottom > top;
-    yr[ox] = lower ? bottom : top;
+    float v = lower ? bottom : top;
+    yr[ox] = relu ? (v > 0.0f ? v : 0.0f) : v;
     ar[ox] = base + 2 * ox + (lower ? ib : it);
     nan |= (a != a) | (b != b) | (c != c) | (d != d);
   }
@@ -162,8 +164,8 @@ maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *rest
  * masks (ow is 12 and 4 in LeNet, too short for the compiler's vector loop to pay), split into
  * even and odd columns, and the same selects as the scalar loop applied lane by lane. */
 static bool
-maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *restrict yr,
-                int32_t *restrict ar)
+maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, bool relu,
+                float *restrict yr, int32_t *restrict ar)
 {
   const float *r0 = xp + (size_t)2 * oy * g->w, *r1 = r0 + g->w;
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -189,7 +191,10 @@ maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *rest
     __m512i i_top = _mm512_mask_add_epi32(tl, it, tl, _mm512_set1_epi32(1));
     __m512i i_bottom = _mm512_mask_add_epi32(_mm512_add_epi32(tl, w), ib,
                                              _mm512_add_epi32(tl, w), _mm512_set1_epi32(1));
-    _mm512_mask_storeu_ps(yr + ox, m_out, _mm512_mask_blend_ps(lower, top, bottom));
+    __m512 v = _mm512_mask_blend_ps(lower, top, bottom);
+    if (relu)
+      v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v);
+    _mm512_mask_storeu_ps(yr + ox, m_out, v);
     _mm512_mask_storeu_epi32(ar + ox, m_out, _mm512_mask_blend_epi32(lower, i_top, i_bottom));
     nan |= m_out & (_mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q));
   }
@@ -197,33 +202,51 @@ maxpool_row_2x2(const PoolGeom *g, const float *restrict xp, int oy, float *rest
 }
 #endif
 
-/* A NaN wins, so that it propagates as in PyTorch: redo the row's windows that hold one. */
+/* A NaN wins, so that it propagates as in PyTorch: redo the row's windows that hold one (with
+ * @relu, windows of the ReLU's output, where a NaN is 0). */
 static void
-maxpool_row_nan(const PoolGeom *g, const float *xp, int oy, float *yr, int32_t *ar)
+maxpool_row_nan(const PoolGeom *g, const float *xp, int oy, bool relu, float *yr, int32_t *ar)
 {
   for (int ox = 0; ox < g->ow; ox++)
-    ar[ox] = maxpool_window(g, xp, oy, ox, &yr[ox]);
+    ar[ox] = maxpool_window(g, xp, oy, ox, relu, &yr[ox]);
 }
 
+/* y = maxpool(x), or with @relu maxpool(relu(x)) computed as relu(maxpool(x)): a positive
+ * maximum is the same value at the same first position either way, and a window whose maximum
+ * is not positive gives 0 whichever position its argmax names, a position the ReLU's backward
+ * would zero (gb_maxpool_relu_backward masks it instead). Only NaN needs the windows redone. */
 static void
-maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
+maxpool_run(GbLayer *l, const float *x, float *y, int batch, bool relu)
 {
   PoolGeom g = pool_geom(l);
   int32_t *argmax = l->scratch;
   size_t planes = (size_t)batch * g.c, in = (size_t)g.h * g.w, out = (size_t)g.oh * g.ow;
   bool two = g.k == 2 && g.s == 2 && !gb_engine_get_reference_kernels();
-  l->last_training = training;
   for (size_t p = 0; p < planes; p++)
     for (int oy = 0; oy < g.oh; oy++) {
       size_t o = p * out + (size_t)oy * g.ow;
       if (two) {
-        if (maxpool_row_2x2(&g, x + p * in, oy, y + o, argmax + o))
-          maxpool_row_nan(&g, x + p * in, oy, y + o, argmax + o);
+        if (maxpool_row_2x2(&g, x + p * in, oy, relu, y + o, argmax + o))
+          maxpool_row_nan(&g, x + p * in, oy, relu, y + o, argmax + o);
         continue;
       }
       for (int ox = 0; ox < g.ow; ox++)
-        argmax[o + ox] = maxpool_window(&g, x + p * in, oy, ox, &y[o + ox]);
+        argmax[o + ox] = maxpool_window(&g, x + p * in, oy, ox, relu, &y[o + ox]);
     }
+}
+
+static void
+maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
+{
+  l->last_training = training;
+  maxpool_run(l, x, y, batch, false);
+}
+
+void
+gb_maxpool_relu_forward(GbLayer *l, const float *x, float *y, int batch)
+{
+  l->last_training = true;
+  maxpool_run(l, x, y, batch, true);
 }
 
 /* 2x2 windows with stride 2 that tile the plane (h = 2 oh, w = 2 ow): every input is in exactly
@@ -312,6 +335,16 @@ maxpool_backward(GbLayer *l, const float *x, const float *y, const float *dy, fl
     for (int oy = 0; oy < g.oh; oy++)
       maxpool_backward_row_2x2(&g, argmax + p * out + (size_t)oy * g.ow,
                                dy + p * out + (size_t)oy * g.ow, oy, dx + p * in);
+}
+
+void
+gb_maxpool_relu_backward(GbLayer *l, const float *y, const float *dy, float *masked, float *dx,
+                         int batch)
+{
+  size_t n = (size_t)batch * gb_layer_out_size(l);
+  for (size_t i = 0; i < n; i++)
+    masked[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  maxpool_backward(l, NULL, y, masked, dx, batch, false);
 }
 
 /* ---- average pooling ---- */

@@ -130,6 +130,15 @@ void gb_layer_add_param(GbLayer *layer, const char *suffix, const GbShape *shape
 size_t gb_layer_in_size(const GbLayer *layer);
 size_t gb_layer_out_size(const GbLayer *layer);
 
+/* A relu followed by a maxpool2d as one pass, which the model uses in training (the ReLU's output
+ * is then not written): y = maxpool(relu(x)) with @pool the maxpool2d layer and x the ReLU's
+ * input; backward, with y that output and dy its gradient, writes the gradient of the ReLU's
+ * input to dx, using @masked (batch, pool output size) as scratch. The same values and
+ * gradients as the two layers. */
+void gb_maxpool_relu_forward(GbLayer *pool, const float *x, float *y, int batch);
+void gb_maxpool_relu_backward(GbLayer *pool, const float *y, const float *dy, float *masked,
+                              float *dx, int batch);
+
 /* Initialisers. fan_in/fan_out as PyTorch computes them. */
 void gb_init_he_normal(float *w, size_t n, int fan_in, GbRng *rng);
 void gb_init_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, GbRng *rng);

@@ -29,6 +29,7 @@ struct GbModel {
   int from;            /* first layer the last forward ran (gb_model_forward_range) */
   const float *from_x; /* and its input (not owned) */
   int to;              /* one past the last layer it ran */
+  bool fused;          /* it ran each relu + maxpool2d pair as one pass (training) */
   float **acts;        /* acts[i]: output of layer i, (max_batch, out size) */
   float *dbuf[2];      /* ping-pong gradients between layers */
   size_t max_act;      /* largest per-sample activation, input included */
@@ -284,6 +285,14 @@ gb_model_forward(GbModel *m, const float *x, int batch, bool training, const flo
   return gb_model_forward_range(m, 0, m->n_layers, x, batch, training, logits, err);
 }
 
+/* Layers i and i + 1 are a relu and a maxpool2d. */
+static bool
+relu_pool_pair(const GbModel *m, int i)
+{
+  return i + 1 < m->n_layers && m->layers[i].kind == GB_LAYER_RELU &&
+         m->layers[i + 1].kind == GB_LAYER_MAXPOOL2D;
+}
+
 GbStatus
 gb_model_forward_range(GbModel *m, int from, int to, const float *x, int batch, bool training,
                        const float **out, GbError *err)
@@ -298,9 +307,17 @@ gb_model_forward_range(GbModel *m, int from, int to, const float *x, int batch, 
   m->from = from;
   m->from_x = x;
   m->to = to;
+  /* In training nothing reads a ReLU's output before max pooling: one pass instead of two
+   * saves two full passes over the largest activations of a CNN (LeNet: 8% of an epoch). */
+  m->fused = training;
   const float *in = x;
   for (int i = from; i < to; i++) {
     GbLayer *l = &m->layers[i];
+    if (m->fused && i + 1 < to && relu_pool_pair(m, i)) {
+      gb_maxpool_relu_forward(&m->layers[i + 1], in, m->acts[i + 1], batch);
+      in = m->acts[++i];
+      continue;
+    }
     l->ops->forward(l, in, m->acts[i], batch, training);
     in = m->acts[i];
   }
@@ -317,8 +334,20 @@ backward_layers(GbModel *m, int from, int to, const float *dy, int batch, float 
 {
   if (m->from_x == NULL || batch > m->max_batch || from < m->from || to > m->to || from >= to)
     return gb_error_set(err, GB_ERR_INVALID, "backward without a matching forward");
+  if (m->fused && from > m->from && relu_pool_pair(m, from - 1))
+    return gb_error_set(err, GB_ERR_INVALID, "backward from layer %d, inside the relu and "
+                        "max-pooling pair the training forward ran as one", from);
   for (int i = to - 1; i >= from; i--) {
     GbLayer *l = &m->layers[i];
+    if (m->fused && i - 1 >= from && relu_pool_pair(m, i - 1)) {
+      /* dy is in dbuf[(i + 1) & 1] (or the caller's), the masked copy goes to dbuf[i & 1] and
+       * the ReLU input's gradient to where the ReLU would have written it. */
+      float *d = i - 1 > from ? m->dbuf[(i - 1) & 1] : dx;
+      gb_maxpool_relu_backward(l, m->acts[i], dy, m->dbuf[i & 1], d, batch);
+      dy = d;
+      i--;
+      continue;
+    }
     const float *x = i > m->from ? m->acts[i - 1] : m->from_x;
     /* Ping-pong between the two buffers, never writing the one dy is read from. */
     float *d = i > from ? m->dbuf[i & 1] : dx;

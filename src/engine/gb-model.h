@@ -78,7 +78,8 @@ int gb_model_find_tensor(GbModel *m, const char *name);
 /* Makes room for batches of up to @batch samples; forward/backward call it as needed. */
 GbStatus gb_model_reserve(GbModel *m, int batch, GbError *err);
 /* x: (batch, input_size) -> *logits: (batch, n_outputs), valid until the next forward.
- * @training turns on dropout and state noise. */
+ * @training turns on dropout and state noise, and runs each relu followed by a maxpool2d as one
+ * pass: the relu's own output (gb_model_layer_output) is then not written. */
 GbStatus gb_model_forward(GbModel *m, const float *x, int batch, bool training,
                           const float **logits, GbError *err);
 /* After a forward on the same batch: dlogits (batch, n_outputs) -> dx (batch, input_size) when

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,8 +164,21 @@ gb_tensor_reshape(GbTensor *t, const GbShape *shape, GbError *err)
 long
 gb_floats_find_nonfinite(const float *x, size_t n)
 {
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i]))
-      return (long)i;
+  /* A block at a time with a loop the compiler vectorises (no early exit): all exponent bits
+   * set is NaN or infinity. Training checks its whole data set this way (188 MB for MNIST). */
+  enum { BLOCK = 1024 };
+  for (size_t b = 0; b < n; b += BLOCK) {
+    size_t len = n - b < BLOCK ? n - b : BLOCK;
+    uint32_t any = 0;
+    for (size_t i = 0; i < len; i++) {
+      uint32_t u;
+      memcpy(&u, &x[b + i], sizeof u);
+      any |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+    }
+    if (any)
+      for (size_t i = 0; i < len; i++)
+        if (!isfinite(x[b + i]))
+          return (long)(b + i);
+  }
   return -1;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb-alloc.h"
+#include "gb-blas.h"
 
 #define PARAM_ALIGN 16 /* floats: each tensor starts on a 64-byte boundary */
 
@@ -29,7 +30,10 @@ struct GbModel {
   int from;            /* first layer the last forward ran (gb_model_forward_range) */
   const float *from_x; /* and its input (not owned) */
   int to;              /* one past the last layer it ran */
-  bool fused;          /* it ran each relu + maxpool2d pair as one pass (training) */
+  int last_batch;      /* its batch */
+  bool fusion;         /* run each relu + maxpool2d pair as one pass (gb_model_set_fusion) */
+  bool *stale;         /* stale[i]: layer i is a relu that the last forward fused with the
+                        * pooling after it, its output not written yet (see layer_output) */
   float **acts;        /* acts[i]: output of layer i, (max_batch, out size) */
   float *dbuf[2];      /* ping-pong gradients between layers */
   size_t max_act;      /* largest per-sample activation, input included */
@@ -141,7 +145,9 @@ model_build(const GbArch *arch, GbModel **out, GbError *err)
   }
   m->n_layers = arch->n_layers;
   m->layers = gb_calloc((size_t)m->n_layers, sizeof *m->layers);
-  if (m->layers == NULL)
+  m->stale = gb_calloc((size_t)m->n_layers, sizeof *m->stale);
+  m->fusion = true;
+  if (m->layers == NULL || m->stale == NULL)
     st = gb_error_set(err, GB_ERR_NOMEM, "out of memory");
   if (st == GB_OK)
     st = setup_layers(m, err);
@@ -200,6 +206,7 @@ gb_model_dup(const GbModel *src, GbError *err)
     return NULL;
   memcpy(m->params, src->params, src->buffer_len * sizeof(float));
   m->rng = src->rng;
+  m->fusion = src->fusion;
   for (int i = 0; i < src->n_meta; i++)
     if (gb_model_set_meta(m, src->meta[i].key, src->meta[i].value, err) != GB_OK) {
       gb_model_free(m);
@@ -238,6 +245,7 @@ gb_model_free(GbModel *m)
   }
   gb_free(m->meta);
   gb_free(m->layers);
+  gb_free(m->stale);
   gb_free(m->params);
   gb_free(m->grads);
   gb_free(m->tensors);
@@ -307,14 +315,20 @@ gb_model_forward_range(GbModel *m, int from, int to, const float *x, int batch, 
   m->from = from;
   m->from_x = x;
   m->to = to;
-  /* In training nothing reads a ReLU's output before max pooling: one pass instead of two
-   * saves two full passes over the largest activations of a CNN (LeNet: 8% of an epoch). */
-  m->fused = training;
+  m->last_batch = batch;
+  /* A ReLU followed by max pooling runs as one pass: two full passes fewer over the largest
+   * activations of a CNN (8% of a LeNet epoch). The ReLU's output is written only if someone
+   * asks for it (gb_model_layer_output). Not for a ReLU at the start of the range, whose input
+   * is the caller's and may be gone by then. */
+  bool fuse = m->fusion && !gb_engine_get_reference_kernels();
   const float *in = x;
   for (int i = from; i < to; i++) {
     GbLayer *l = &m->layers[i];
-    if (m->fused && i + 1 < to && relu_pool_pair(m, i)) {
+    m->stale[i] = false;
+    if (fuse && i > from && i + 1 < to && relu_pool_pair(m, i)) {
       gb_maxpool_relu_forward(&m->layers[i + 1], in, m->acts[i + 1], batch);
+      m->stale[i] = true;
+      m->stale[i + 1] = false;
       in = m->acts[++i];
       continue;
     }
@@ -334,12 +348,12 @@ backward_layers(GbModel *m, int from, int to, const float *dy, int batch, float 
 {
   if (m->from_x == NULL || batch > m->max_batch || from < m->from || to > m->to || from >= to)
     return gb_error_set(err, GB_ERR_INVALID, "backward without a matching forward");
-  if (m->fused && from > m->from && relu_pool_pair(m, from - 1))
+  if (from > m->from && m->stale[from - 1])
     return gb_error_set(err, GB_ERR_INVALID, "backward from layer %d, inside the relu and "
-                        "max-pooling pair the training forward ran as one", from);
+                        "max-pooling pair the forward ran as one", from);
   for (int i = to - 1; i >= from; i--) {
     GbLayer *l = &m->layers[i];
-    if (m->fused && i - 1 >= from && relu_pool_pair(m, i - 1)) {
+    if (i - 1 >= from && m->stale[i - 1]) {
       /* dy is in dbuf[(i + 1) & 1] (or the caller's), the masked copy goes to dbuf[i & 1] and
        * the ReLU input's gradient to where the ReLU would have written it. */
       float *d = i - 1 > from ? m->dbuf[(i - 1) & 1] : dx;
@@ -382,7 +396,21 @@ gb_model_layer_output(const GbModel *m, int i)
 {
   if (i < 0)
     return m->input;
-  return (m->acts != NULL && i < m->n_layers) ? m->acts[i] : NULL;
+  if (m->acts == NULL || i >= m->n_layers)
+    return NULL;
+  if (m->stale[i]) {
+    /* A fused ReLU (never the first layer of its forward): its input is acts[i - 1]. */
+    GbLayer *l = &m->layers[i];
+    l->ops->forward(l, m->acts[i - 1], m->acts[i], m->last_batch, false);
+    m->stale[i] = false;
+  }
+  return m->acts[i];
+}
+
+void
+gb_model_set_fusion(GbModel *m, bool on)
+{
+  m->fusion = on;
 }
 
 GbStatus

@@ -78,8 +78,7 @@ int gb_model_find_tensor(GbModel *m, const char *name);
 /* Makes room for batches of up to @batch samples; forward/backward call it as needed. */
 GbStatus gb_model_reserve(GbModel *m, int batch, GbError *err);
 /* x: (batch, input_size) -> *logits: (batch, n_outputs), valid until the next forward.
- * @training turns on dropout and state noise, and runs each relu followed by a maxpool2d as one
- * pass: the relu's own output (gb_model_layer_output) is then not written. */
+ * @training turns on dropout and state noise. */
 GbStatus gb_model_forward(GbModel *m, const float *x, int batch, bool training,
                           const float **logits, GbError *err);
 /* After a forward on the same batch: dlogits (batch, n_outputs) -> dx (batch, input_size) when
@@ -97,8 +96,13 @@ GbStatus gb_model_forward_range(GbModel *m, int from, int to, const float *x, in
  * not be one of the model's own buffers except gb_model_layer_output()s. */
 GbStatus gb_model_backward_range(GbModel *m, int from, int to, const float *dy, int batch,
                                  float *dx, GbError *err);
-/* Output of layer @i from the last forward (i = -1: the input). (batch, layer out size). */
+/* Output of layer @i from the last forward (i = -1: the input). (batch, layer out size).
+ * A ReLU's output that the forward fused with the max pooling after it is computed here. */
 const float *gb_model_layer_output(const GbModel *m, int i);
+/* Forwards run each relu followed by a maxpool2d as one pass (the default, and never with the
+ * reference kernels); off runs the two layers. The values and gradients are the same bit for
+ * bit; tests and benchmarks compare the two. */
+void gb_model_set_fusion(GbModel *m, bool on);
 /* Inference over @n samples in chunks: x (n, input_size) -> logits (n, n_outputs). */
 GbStatus gb_model_predict(GbModel *m, const float *x, int n, float *logits,
                           GbProgressFn progress, void *user, GbError *err);

@@ -350,6 +350,46 @@ def deletion_curve(model, digits, points):
 # ---- timing and the table ------------------------------------------------------------------
 
 
+def macs_per_forward(model, shape):
+  """Multiply-adds of one forward of one input through the Linear and Conv2d layers."""
+  total = 0
+
+  def count(module, inputs, output):
+    nonlocal total
+    if isinstance(module, nn.Linear):
+      total += module.in_features * module.out_features
+    elif isinstance(module, nn.Conv2d):
+      kh, kw = module.kernel_size
+      total += output[0].numel() * (module.in_channels // module.groups) * kh * kw
+
+  hooks = [m.register_forward_hook(count) for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
+  with torch.no_grad():
+    model(torch.zeros(1, *shape))
+  for h in hooks:
+    h.remove()
+  return total
+
+
+def method_gflop(name, macs, occlusion_windows):
+  """GFLOP per input of the plain algorithm: 2 flops per multiply-add; a backward to the input
+  costs what the forward costs (no weight gradients)."""
+  passes = {"saliency": 2, "gradxinput": 2, "lrp-eps": 2, "ig50": 2 * IG_STEPS,
+            "smoothgrad50": 2 * SMOOTH_SAMPLES, "occlusion": occlusion_windows + 1,
+            "kernelshap": SHAP_SAMPLES + 2, "lime": LIME_SAMPLES}.get(name)
+  return None if passes is None else 2.0 * macs * passes / 1e9
+
+
+def sgemm_peak():
+  """GFLOP/s of one thread on a 1024^3 float32 product (the best of 7)."""
+  a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+  best = float("inf")
+  for _ in range(7):
+    t0 = time.perf_counter()
+    torch.mm(a, b)
+    best = min(best, time.perf_counter() - t0)
+  return 2.0 * 1024 ** 3 / best / 1e9
+
+
 def time_method(fn, model, digits, labels, n, repeats):
   """(median ms, min ms, maps of the last repeat)."""
   fn(model, digits[0:1], int(labels[0]))  # warm-up
@@ -450,20 +490,31 @@ def main():
   print(f"{n} inputs x {args.repeats} repeats (median ms per input); deletion curve: one run, "
         "total / digits")
   print()
+  macs = macs_per_forward(model, shape)
+  peak = sgemm_peak()
   print("| method | ours ms/input | torch ms/input | ratio (torch/ours) | max abs difference | "
-        "target |")
-  print("|---|---:|---:|---:|---|---|")
+        "target | GFLOP/input | torch GFLOP/s | 3x needs GFLOP/s |")
+  print("|---|---:|---:|---:|---|---|---:|---:|---:|")
   for name, med, diff, note in rows:
     a = ours.get(name)
     ratio = med / a if a else float("nan")
+    gflop = method_gflop(name, macs, occlusion.masks.shape[0])
+    flops = ("| n/a | n/a | n/a" if gflop is None else
+             f"| {gflop:.4f} | {gflop / med * 1e3:.0f} | {3 * gflop / med * 1e3:.0f}")
     targets = []
     if name in GRADIENT_METHODS:
       targets.append("<= 2 ms " + ("met" if a is not None and a <= 2.0 else "NOT met"))
     targets.append(">= 3x " + ("met" if ratio >= 3.0 else "NOT met"))
     diff_text = "n/a" if diff is None else f"{diff:.2e}"
     print(f"| {name} | {a:.3f} | {med:.3f} | {ratio:.1f}x | {diff_text} ({note}) | "
-          f"{'; '.join(targets)} |" if a is not None else
-          f"| {name} | failed | {med:.3f} | n/a | {diff_text} | n/a |")
+          f"{'; '.join(targets)} {flops} |" if a is not None else
+          f"| {name} | failed | {med:.3f} | n/a | {diff_text} | n/a {flops} |")
+  print()
+  print(f"Arithmetic of the plain algorithm: {macs / 1e6:.3f} M multiply-adds per forward; "
+        "2 flops each, a backward to the input as much as a forward.")
+  print(f"One thread's float32 matrix-product peak here: {peak:.0f} GFLOP/s (1024^3, best of 7). "
+        "Where '3x needs' exceeds it, 3x is out of reach without doing less arithmetic than "
+        "the plain algorithm.")
 
 
 if __name__ == "__main__":

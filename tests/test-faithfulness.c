@@ -7,6 +7,7 @@
 
 #include "gb-alloc.h"
 #include "gb-faithfulness.h"
+#include "gb-feature-update.h"
 #include "gb-rng.h"
 #include "gb-synthetic.h"
 #include "gb-test-util.h"
@@ -627,6 +628,59 @@ test_out_of_memory(void)
   fixture_clear(&f);
 }
 
+/* Curves computed with the first layer's outputs kept and updated feature by feature equal the
+ * curves of a forward per point: the same agreement (predictions) and the same mean
+ * probabilities to 1e-5, for every mode, for a dense first layer and for convolutions with
+ * stride and padding (each input pixel reaches the right outputs), with a batch size that does
+ * not divide the samples. */
+static void
+test_updated_first_layer(void)
+{
+  static const char *const specs[] = {
+      "input(1,6,6), flatten, dense(12), relu, dense(3)",
+      "input(2,7,7), conv2d(3,3,stride=2,pad=1), relu, flatten, dense(3)",
+      "input(1,8,8), conv2d(4,5), tanh, maxpool2d(2), flatten, dense(3)",
+  };
+  static const double grid[] = {0, .03, .1, .2, .25, .4, .5, .6, .8, .95, 1};
+  for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
+    Fixture f = {0};
+    GbError err;
+    g_assert_cmpint(gb_model_new_from_spec(specs[k], 5, &f.m, &err), ==, GB_OK);
+    make_data(&f, 30, gb_model_input_size(f.m), gb_model_input_shape(f.m), 3, 41);
+    for (int mode = GB_FAITHFULNESS_KEEP; mode <= GB_FAITHFULNESS_INSERT; mode++)
+      for (int measure = GB_FAITHFULNESS_AGREEMENT; measure <= GB_FAITHFULNESS_PROBABILITY;
+           measure += GB_FAITHFULNESS_PROBABILITY - GB_FAITHFULNESS_AGREEMENT) {
+        GbFaithfulnessConfig cfg;
+        gb_faithfulness_config_init(&cfg);
+        cfg.explain = gb_explain_batch_grad_x_input;
+        cfg.mode = mode;
+        cfg.measure = measure;
+        cfg.grid = grid;
+        cfg.n_grid = G_N_ELEMENTS(grid);
+        cfg.n_random = 2;
+        cfg.batch = 7;
+        cfg.baseline.kind = mode == GB_FAITHFULNESS_MORF ? GB_BASELINE_MEAN : GB_BASELINE_ZEROS;
+        GbFaithfulnessCurve updated = run_curve(&f, &cfg);
+        gb_feature_update_set_enabled(false);
+        GbFaithfulnessCurve plain = run_curve(&f, &cfg);
+        gb_feature_update_set_enabled(true);
+        for (int i = 0; i < cfg.n_grid; i++) {
+          if (fabs(updated.explainer[i] - plain.explainer[i]) > 1e-5)
+            g_error("%s mode %d measure %d point %d: %g vs %g", specs[k], mode, measure, i,
+                    updated.explainer[i], plain.explainer[i]);
+          for (int r = 0; r < cfg.n_random; r++)
+            g_assert_cmpfloat(fabs(updated.random[r * cfg.n_grid + i] -
+                                   plain.random[r * cfg.n_grid + i]), <=, 1e-5);
+        }
+        /* The curve moves: a test of equal constants would prove nothing. */
+        g_assert_cmpfloat(fabs(plain.explainer[0] - plain.explainer[cfg.n_grid - 1]), >, 0.05);
+        gb_faithfulness_curve_clear(&updated);
+        gb_faithfulness_curve_clear(&plain);
+      }
+    fixture_clear(&f);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -646,5 +700,6 @@ main(int argc, char **argv)
   g_test_add_func("/xai/faithfulness/bad-inputs", test_bad_inputs);
   g_test_add_func("/xai/faithfulness/out-of-memory", test_out_of_memory);
   g_test_add_func("/xai/faithfulness/epc/trained-cnn", test_trained_cnn);
+  g_test_add_func("/xai/faithfulness/updated-first-layer", test_updated_first_layer);
   return g_test_run();
 }

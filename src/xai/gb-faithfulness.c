@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gb-alloc.h"
+#include "gb-feature-update.h"
 #include "gb-rng.h"
 
 #define GB_DEFAULT_BATCH 64
@@ -64,6 +65,7 @@ typedef struct {
   double *correct; /* (n_curves, K, n_classes) per-label hits, for balanced accuracy */
   double *total;   /* (n_classes) samples per label */
   double full_sum, *full_correct; /* the same at the unmasked inputs */
+  GbFeatureUpdate upd; /* the first layer updated as features change, when the model has one */
 } Run;
 
 static GbStatus
@@ -176,12 +178,16 @@ run_init(Run *r, GbModel *m, const GbDataView *data, const GbFaithfulnessConfig 
   if (!ok)
     return gb_error_set(err, GB_ERR_NOMEM, "faithfulness curve: scratch for batches of %d "
                         "samples of %zu features", r->batch, r->d);
-  return GB_OK;
+  /* With three grid points or more, a running first layer beats a forward per point. */
+  GbFeatureUpdate *u = &r->upd;
+  u->a = -1;
+  return r->K >= 3 ? gb_feature_update_init(u, m, r->batch, err) : GB_OK;
 }
 
 static void
 run_clear(Run *r)
 {
+  gb_feature_update_clear(&r->upd);
   gb_free(r->mean);
   gb_free(r->x);
   gb_free(r->base);
@@ -334,6 +340,79 @@ batch_prepare(Run *r, int start, int nb, GbError *err)
   return GB_OK;
 }
 
+/* Feature q of the order in which curve points change input i: the most relevant first, or for
+ * LeRF the least relevant first. */
+static size_t
+changed_feature(const Run *r, const int *order, size_t q)
+{
+  return (size_t)order[r->cfg->mode == GB_FAITHFULNESS_LERF ? r->d - 1 - q : q];
+}
+
+static void
+score_batch(Run *r, const float *logits, int start, int nb, int c, int k)
+{
+  size_t ck = (size_t)c * r->K + k;
+  for (int i = 0; i < nb; i++)
+    score(r, logits + (size_t)i * r->n_out, i, label_of(r, start + i), &r->sum[ck],
+          r->correct + ck * r->n_classes);
+}
+
+/* Changes features q0..q1 of the order (q1 < q0: back again, from the far end) of every input:
+ * towards the far end of the curve (@forward) or back from it. */
+static void
+update_features(Run *r, int nb, size_t q0, size_t q1, bool from_base)
+{
+  size_t d = r->d;
+  bool forward = q1 >= q0;
+  for (int i = 0; i < nb; i++) {
+    const float *x = r->x + i * d, *b = r->base + i * d;
+    for (size_t q = forward ? q0 : q1; q < (forward ? q1 : q0); q++) {
+      size_t j = changed_feature(r, r->order + i * d, q);
+      double delta = from_base ? (double)x[j] - b[j] : (double)b[j] - x[j];
+      if (delta != 0.0)
+        gb_feature_update_add(&r->upd, i, j, forward ? delta : -delta);
+    }
+  }
+}
+
+/* The grid points of one curve with the first layer's outputs kept and updated: the points that
+ * change at most half the features from the curve's start (the baseline for keep and insertion,
+ * the input for MoRF and LeRF), the others back from its end, so that both ends are exactly the
+ * forward of the unchanged row and each feature is changed once over the curve. */
+static GbStatus
+batch_curve_updated(Run *r, int start, int nb, int c, GbError *err)
+{
+  bool from_base = r->cfg->mode == GB_FAITHFULNESS_KEEP || r->cfg->mode == GB_FAITHFULNESS_INSERT;
+  int half = 0;
+  while (half < r->K && r->m_k[half] <= r->d / 2) half++;
+  const float *logits;
+  GbStatus st = GB_OK;
+  size_t done = 0;
+  if (half > 0)
+    st = gb_feature_update_start(&r->upd, from_base ? r->base : r->x, nb, err);
+  for (int k = 0; st == GB_OK && k < half; k++) {
+    update_features(r, nb, done, r->m_k[k], from_base);
+    done = r->m_k[k];
+    if ((st = gb_feature_update_forward(&r->upd, nb, &logits, err)) == GB_OK)
+      score_batch(r, logits, start, nb, c, k);
+  }
+  /* The far end: every feature changed. */
+  done = r->d;
+  if (st == GB_OK && half < r->K) {
+    for (int i = 0; i < nb; i++)
+      mask_row(r, r->x + i * r->d, r->base + i * r->d, r->order + i * r->d, r->d,
+               r->masked + i * r->d);
+    st = gb_feature_update_start(&r->upd, r->masked, nb, err);
+  }
+  for (int k = r->K - 1; st == GB_OK && k >= half; k--) {
+    update_features(r, nb, done, r->m_k[k], from_base);
+    done = r->m_k[k];
+    if ((st = gb_feature_update_forward(&r->upd, nb, &logits, err)) == GB_OK)
+      score_batch(r, logits, start, nb, c, k);
+  }
+  return st;
+}
+
 /* Every grid point of curve @c (0: the explainer, then the random rankings) for one batch. */
 static GbStatus
 batch_curve(Run *r, int start, int nb, int c, GbError *err)
@@ -345,6 +424,8 @@ batch_curve(Run *r, int start, int nb, int c, GbError *err)
     else
       rank_random(r, c, start + i, r->order + i * d);
   }
+  if (r->upd.a >= 0)
+    return batch_curve_updated(r, start, nb, c, err);
   for (int k = 0; k < r->K; k++) {
     for (int i = 0; i < nb; i++)
       mask_row(r, r->x + i * d, r->base + i * d, r->order + i * d, r->m_k[k],
@@ -353,10 +434,7 @@ batch_curve(Run *r, int start, int nb, int c, GbError *err)
     GbStatus st = gb_model_forward(r->m, r->masked, nb, false, &logits, err);
     if (st != GB_OK)
       return st;
-    size_t ck = (size_t)c * r->K + k;
-    for (int i = 0; i < nb; i++)
-      score(r, logits + (size_t)i * r->n_out, i, label_of(r, start + i), &r->sum[ck],
-            r->correct + ck * r->n_classes);
+    score_batch(r, logits, start, nb, c, k);
   }
   return GB_OK;
 }

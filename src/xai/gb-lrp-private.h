@@ -21,6 +21,9 @@ typedef struct {
   size_t n_w, n_b; /* parameter counts, 0 for avgpool */
   size_t plane;    /* outputs that share one bias: oh ow for conv, 1 for dense */
   const float *w, *b;
+  /* The layer's output from the model's forward of the same input, when w and b are the
+   * layer's own: LRP-0 and epsilon take z from there instead of a second forward. May be NULL. */
+  const float *z;
 } GbLrpLinear;
 
 /* Scratch for one run, sized for the largest layer. */
@@ -34,6 +37,8 @@ typedef struct {
 GbStatus gb_lrp_work_init(GbLrpWork *w, size_t max_in, size_t max_out, size_t max_w, size_t max_b,
                           GbError *err);
 void gb_lrp_work_clear(GbLrpWork *w);
+/* sum of v[0..n) in double, fast (the relevance totals of the layer reports) */
+double gb_lrp_sum(const float *v, size_t n);
 
 /* a: (n_in) and r_out: (n_out) -> r_in: (n_in) by @rule; fills the report's sums and absorbed
  * parts (not kind). */

@@ -130,28 +130,64 @@ share(double r, double d)
   return d != 0.0 ? (float)(r / d) : 0.0f;
 }
 
-static double
-sum_floats(const float *v, size_t n)
+/* Eight running sums in double that the compiler keeps in one vector: one sum would be a chain
+ * of dependent additions, 4 cycles each, and the diagnostics' sums over the digits CNN's 12544
+ * activations were a third of an epsilon pass. */
+double
+gb_lrp_sum(const float *v, size_t n)
 {
-  double acc = 0.0;
-  for (size_t i = 0; i < n; i++) acc += v[i];
-  return acc;
+  double acc[8] = {0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += v[i + j];
+  double total = 0.0;
+  for (int j = 0; j < 8; j++) total += acc[j];
+  for (; i < n; i++) total += v[i];
+  return total;
 }
 
 /* ---- the rules ---- */
+
+/* GCC will not if-convert comparisons that may raise FP exceptions, which nothing here looks at;
+ * without this the loop below stays scalar. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LRP_VECTORISE_SELECTS __attribute__((optimize("no-trapping-math")))
+#else
+#define LRP_VECTORISE_SELECTS
+#endif
+
+/* s = share(r, stabilise(z, eps)) elementwise, written so that it vectorises: the division by a
+ * denominator made safe, then the select. */
+LRP_VECTORISE_SELECTS static void
+shares_epsilon(const float *restrict r, const float *restrict z, double eps, size_t n,
+               float *restrict s)
+{
+  for (size_t o = 0; o < n; o++) {
+    double zo = z[o], d = zo + (zo >= 0.0 ? eps : -eps);
+    double q = r[o] / (d != 0.0 ? d : 1.0);
+    s[o] = d != 0.0 ? (float)q : 0.0f;
+  }
+}
 
 /* LRP-0 and LRP-eps: rho(w) = w. */
 static void
 rule_basic(const GbLrpLinear *lin, double eps, GbLrpWork *wk, const float *a, const float *r,
            float *r_in, GbLrpLayerReport *rep)
 {
-  float *z = wk->z1, *s = wk->s2, *c = wk->c1;
-  lin_forward(lin, wk, lin->w, lin->b, a, z, 1);
-  double lost = 0.0;
-  for (size_t k = 0; k < lin->n_out; k++) {
-    s[k] = share(r[k], stabilise(z[k], eps));
-    lost += r[k] - (double)s[k] * z[k];
+  float *s = wk->s2, *c = wk->c1;
+  const float *z = lin->z;
+  if (z == NULL) {
+    lin_forward(lin, wk, lin->w, lin->b, a, wk->z1, 1);
+    z = wk->z1;
   }
+  double acc[8] = {0}, lost = 0.0;
+  size_t k = 0;
+  shares_epsilon(r, z, eps, lin->n_out, s);
+  /* what the stabiliser keeps: sum of r - s z, in eight running sums (see gb_lrp_sum) */
+  for (; k + 8 <= lin->n_out; k += 8)
+    for (int j = 0; j < 8; j++) acc[j] += r[k + j] - (double)s[k + j] * z[k + j];
+  for (int j = 0; j < 8; j++) lost += acc[j];
+  for (; k < lin->n_out; k++) lost += r[k] - (double)s[k] * z[k];
   lin_backward(lin, lin->w, a, z, s, c, 1);
   for (size_t i = 0; i < lin->n_in; i++) r_in[i] = a[i] * c[i];
   rep->absorbed_bias = lin_bias_dot(lin, lin->b, s);
@@ -292,7 +328,7 @@ gb_lrp_linear_apply(const GbLrpLinear *lin, const GbLrpRule *rule, GbLrpWork *wo
     break;
   }
   rep->rule = (int)rule->kind;
-  rep->relevance_upper = sum_floats(r_out, lin->n_out);
-  rep->relevance_lower = sum_floats(r_in, lin->n_in);
+  rep->relevance_upper = gb_lrp_sum(r_out, lin->n_out);
+  rep->relevance_lower = gb_lrp_sum(r_in, lin->n_in);
   rep->residual = rep->relevance_upper - rep->relevance_lower;
 }

@@ -304,6 +304,8 @@ linear_of(LrpPass *ps, int i, GbLayer *l)
     lin.b = l->n_params > 1 ? l->p[1] : NULL;
     lin.n_b = l->n_params > 1 ? l->param[1].count : 0;
     lin.plane = lin.n_b > 0 ? lin.n_out / lin.n_b : 1;
+    /* The forward of run_pass computed z with these very weights, bit for bit. */
+    lin.z = gb_model_layer_output(ps->model, i);
   }
   return lin;
 }
@@ -316,8 +318,7 @@ pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep, GbError *err)
   rep->kind = l->kind;
   rep->rule = -1;
   if (kind_passes_through(l->kind)) {
-    rep->relevance_upper = rep->relevance_lower = 0.0;
-    for (size_t k = 0; k < ps->n_r; k++) rep->relevance_upper += ps->r[k];
+    rep->relevance_upper = gb_lrp_sum(ps->r, ps->n_r);
     rep->relevance_lower = rep->relevance_upper;
     return GB_OK;
   }
@@ -331,8 +332,8 @@ pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep, GbError *err)
   } else if (l->kind == GB_LAYER_MAXPOOL2D) {
     /* Winner-take-all is the layer's gradient, through the arg-max the forward cached. */
     l->ops->backward(l, a, gb_model_layer_output(ps->model, i), ps->r, ps->r_next, 1, false);
-    for (size_t k = 0; k < ps->n_r; k++) rep->relevance_upper += ps->r[k];
-    for (size_t k = 0; k < gb_layer_in_size(l); k++) rep->relevance_lower += ps->r_next[k];
+    rep->relevance_upper = gb_lrp_sum(ps->r, ps->n_r);
+    rep->relevance_lower = gb_lrp_sum(ps->r_next, gb_layer_in_size(l));
     rep->residual = rep->relevance_upper - rep->relevance_lower;
   } else {
     GbLrpLinear lin = linear_of(ps, i, l);
@@ -348,11 +349,28 @@ pass_layer(LrpPass *ps, int i, GbLrpLayerReport *rep, GbError *err)
   return GB_OK;
 }
 
+/* Whether any layer's rule works on transformed weights (gamma, alpha-beta, z^B, w^2, flat):
+ * only those need the scratch copies of the largest weight matrix (1.6 MB for the digits CNN,
+ * whose first touch cost a fifth of an epsilon pass). */
+static bool
+pass_needs_weight_copies(const LrpPass *ps, GbModel *m)
+{
+  for (int i = 0; i < gb_model_n_layers(m); i++) {
+    GbLayerKind k = gb_model_get_layer(m, i)->kind;
+    if (!kind_is_linear(k))
+      continue;
+    GbLrpRuleKind r = rule_for(ps->policy, ps->plan, i, k)->kind;
+    if (r != GB_LRP_ZERO && r != GB_LRP_EPSILON)
+      return true;
+  }
+  return false;
+}
+
 static GbStatus
 pass_init(LrpPass *ps, GbModel *m, const LrpPlan *plan, GbError *err)
 {
-  GbStatus st =
-      gb_lrp_work_init(&ps->work, plan->max_in, plan->max_out, plan->max_w, plan->max_b, err);
+  size_t max_w = pass_needs_weight_copies(ps, m) ? plan->max_w : 0;
+  GbStatus st = gb_lrp_work_init(&ps->work, plan->max_in, plan->max_out, max_w, plan->max_b, err);
   if (st != GB_OK)
     return st;
   /* Not zero-filled: the pass writes each before reading it. */

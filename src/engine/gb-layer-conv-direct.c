@@ -86,6 +86,17 @@ gb_conv_direct_suits(const GbConvGeom *g)
   return g->s == 1 && g->ckk <= 32;
 }
 
+/* The forward alone, measured on explanations that run many forwards (KernelSHAP, LIME,
+ * occlusion; one thread): LeNet's conv2, c k k = 200, where im2col cost as much as the gemm,
+ * 13.6-14.8 -> 10.9-11.1 ms per KernelSHAP input; the digits CNN's conv2, c k k = 400, about 100
+ * -> 92 ms. Its dx is slower than im2col's (the digits CNN's saliency 0.19 -> 0.27 ms), so the
+ * backward stays with the gemms. */
+bool
+gb_conv_direct_suits_forward(const GbConvGeom *g)
+{
+  return g->s == 1 && g->ckk <= 400;
+}
+
 /* ---- the kernels ---- */
 
 #if defined(__AVX512F__) && defined(__AVX512VL__)

@@ -16,8 +16,10 @@ typedef struct {
 
 typedef struct GbConvDirect GbConvDirect;
 
-/* Whether the direct path is the faster one for this layer. */
+/* Whether the direct path is the faster one for this layer, forward and backward. */
 bool gb_conv_direct_suits(const GbConvGeom *g);
+/* Whether its forward is faster than im2col and a gemm (its backward being slower). */
+bool gb_conv_direct_suits_forward(const GbConvGeom *g);
 /* Scratch for the direct path, sized for one sample; NULL when out of memory. */
 GbConvDirect *gb_conv_direct_new(const GbConvGeom *g);
 void gb_conv_direct_free(GbConvDirect *d);

@@ -33,7 +33,8 @@
  * apart), and im2col, the gemms and col2im run tile by tile (see conv_plan). col dy^T measured
  * twice as fast as dy col^T, and the row of ones gets db inside that gemm instead of a pass
  * over dy.
- * Direct path (gb-layer-conv-direct.c): for stride 1 and small filters, no im2col at all.
+ * Direct path (gb-layer-conv-direct.c): for stride 1 and small filters, no im2col at all; for
+ * somewhat larger filters its forward only, beside the gemm backward.
  * Reference path: direct loops over the definition, accumulating in double. */
 
 typedef GbConvGeom ConvGeom;
@@ -251,6 +252,12 @@ conv_reserve(GbLayer *l, int max_batch, GbError *err)
     return gb_error_set(err, GB_ERR_NOMEM,
                         "%s: out of memory for the im2col buffer (%d x %d floats)", l->name,
                         g.ckk + 1, plan.ld);
+  }
+  /* The direct forward beside the gemm backward (see gb_conv_direct_suits_forward). */
+  if (gb_conv_direct_suits_forward(&g) && (s->direct = gb_conv_direct_new(&g)) == NULL) {
+    conv_scratch_free(s);
+    return gb_error_set(err, GB_ERR_NOMEM, "%s: out of memory for the convolution's scratch",
+                        l->name);
   }
   conv_release(l);
   l->scratch = s;
@@ -743,6 +750,7 @@ conv_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
     conv_forward_ref(l, &g, x, y, batch);
   } else if (s->direct != NULL) {
     gb_conv_direct_forward(s->direct, l->p[0], l->p[1], x, y, batch);
+    s->col_valid = false; /* a gemm backward does its own im2col */
   } else {
     conv_forward_fast(l, &g, x, y, batch);
   }
@@ -755,7 +763,7 @@ conv_backward(GbLayer *l, const float *x, const float *y, const float *dy, float
   (void)y;
   ConvGeom g = conv_geom(l);
   ConvScratch *s = l->scratch;
-  if (!gb_engine_get_reference_kernels() && s->direct != NULL) {
+  if (!gb_engine_get_reference_kernels() && s->direct != NULL && s->col == NULL) {
     gb_conv_direct_backward(s->direct, l->p[0], x, dy, dx, param_grads ? l->g[0] : NULL,
                             param_grads ? l->g[1] : NULL, batch);
     return;

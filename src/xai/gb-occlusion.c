@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "gb-affine-prefix.h"
 #include "gb-alloc.h"
 #include "gb-perturb-private.h"
 
@@ -110,6 +111,89 @@ occlusion_endpoints(GbGradBatch *g, const float *x, const float *xb, GbAttributi
   return GB_OK;
 }
 
+/* ---- The factored path for a dense first layer a (gb-affine-prefix.h): the occluded input
+ * gives layer a the output L(x) + sum over the window of (x'_i - x_i) W[:, i], |window| h
+ * multiply-adds instead of n_in h. The columns of W are copied into rows (wt) once. */
+
+typedef struct {
+  GbAffinePrefix p;
+  float *lx; /* (h): L(x) */
+  float *wt; /* (n_in, h): W transposed */
+  float *z;  /* (batch, h): layer a's outputs of the occluded inputs */
+} GbOcclusionFactor;
+
+static void
+factor_clear(GbOcclusionFactor *fa)
+{
+  gb_free(fa->lx);
+  gb_free(fa->wt);
+  gb_free(fa->z);
+  memset(fa, 0, sizeof *fa);
+}
+
+/* True (with @fa ready) when the model starts with a dense layer that fits the memory bound. */
+static GbStatus
+factor_init(GbOcclusionFactor *fa, GbModel *m, const float *x, int batch, bool *on,
+            GbError *err)
+{
+  memset(fa, 0, sizeof *fa);
+  *on = gb_affine_prefix_find(m, &fa->p) && fa->p.kind == GB_LAYER_DENSE &&
+        (fa->p.n_in + batch + 1) * fa->p.h * sizeof(float) <= GB_PERTURB_FACTOR_MAX_BYTES;
+  if (!*on)
+    return GB_OK;
+  size_t n = fa->p.n_in, h = fa->p.h;
+  fa->lx = gb_alloc_floats(h);
+  fa->wt = gb_alloc_floats(n * h);
+  fa->z = gb_alloc_floats((size_t)batch * h);
+  if (fa->lx == NULL || fa->wt == NULL || fa->z == NULL) {
+    factor_clear(fa);
+    return gb_error_set(err, GB_ERR_NOMEM, "occlusion: first layer tables of %zu x %zu", n, h);
+  }
+  const float *w = gb_affine_prefix_dense_weight(&fa->p);
+  for (size_t j = 0; j < h; j++)
+    for (size_t i = 0; i < n; i++) fa->wt[i * h + j] = w[j * n + i];
+  GbStatus st = gb_affine_prefix_apply(&fa->p, x, 1, fa->lx, err);
+  if (st != GB_OK)
+    factor_clear(fa);
+  return st;
+}
+
+/* Layer a's output for window @k: L(x) plus the window's change through W. */
+static void
+factor_window(const GbOcclusionFactor *fa, const GbOcclusionGrid *g, int k, const float *x,
+              const float *xb, float *z)
+{
+  size_t h = fa->p.h, plane = (size_t)g->rows.len * g->cols.len;
+  int r0 = axis_start(&g->rows, k / g->cols.count), c0 = axis_start(&g->cols, k % g->cols.count);
+  memcpy(z, fa->lx, h * sizeof *z);
+  for (int p = 0; p < g->planes; p++)
+    for (int r = r0; r < r0 + g->rows.window; r++)
+      for (int c = c0; c < c0 + g->cols.window; c++) {
+        size_t i = p * plane + (size_t)r * g->cols.len + c;
+        float d = xb[i] - x[i];
+        const float *col = fa->wt + i * h;
+        if (d != 0.0f)
+          for (size_t j = 0; j < h; j++) z[j] += d * col[j];
+      }
+}
+
+/* One batch of windows from @first -> g->f. */
+static GbStatus
+occlusion_batch(GbGradBatch *g, const GbOcclusionFactor *fa, const GbOcclusionGrid *grid,
+                int first, int nb, const float *x, const float *xb, GbError *err)
+{
+  size_t n = g->n_in;
+  if (fa->z != NULL) {
+    for (int r = 0; r < nb; r++) factor_window(fa, grid, first + r, x, xb, fa->z + r * fa->p.h);
+    return gb_grad_batch_values_from(g, fa->p.layer + 1, fa->z, nb, err);
+  }
+  for (int r = 0; r < nb; r++) {
+    memcpy(g->xb + (size_t)r * n, x, n * sizeof *x);
+    window_apply(grid, first + r, g->xb + (size_t)r * n, xb, NULL, NULL, 0.0);
+  }
+  return gb_grad_batch_values(g, nb, err);
+}
+
 static GbStatus
 occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const float *xb,
               GbAttribution *out, double *acc, int *count, GbProgressFn progress, void *user,
@@ -117,14 +201,14 @@ occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const
 {
   int total = grid->rows.count * grid->cols.count, done = 0;
   size_t n = g->n_in;
+  GbOcclusionFactor fa = {0};
+  bool factored = false;
   GbStatus st = occlusion_endpoints(g, x, xb, out, err);
+  if (st == GB_OK)
+    st = factor_init(&fa, g->model, x, g->batch, &factored, err);
   while (st == GB_OK && done < total) {
     int nb = total - done < g->batch ? total - done : g->batch;
-    for (int r = 0; r < nb; r++) {
-      memcpy(g->xb + (size_t)r * n, x, n * sizeof *x);
-      window_apply(grid, done + r, g->xb + (size_t)r * n, xb, NULL, NULL, 0.0);
-    }
-    if ((st = gb_grad_batch_values(g, nb, err)) != GB_OK)
+    if ((st = occlusion_batch(g, &fa, grid, done, nb, x, xb, err)) != GB_OK)
       break;
     for (int r = 0; r < nb; r++)
       window_apply(grid, done + r, NULL, NULL, acc, count, out->f_x - g->f[r]);
@@ -134,6 +218,7 @@ occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const
   for (size_t i = 0; st == GB_OK && i < n; i++)
     out->values[i] = count[i] > 0 ? (float)(acc[i] / count[i]) : 0.0f;
   out->n_evaluations = total;
+  factor_clear(&fa);
   return st;
 }
 

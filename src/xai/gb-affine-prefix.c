@@ -4,11 +4,25 @@
 
 #include "gb-affine-prefix.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "gb-blas.h"
 
 static bool prefix_enabled = true;
+static atomic_long prefix_uses;
+
+void
+gb_affine_prefix_note_use(void)
+{
+  atomic_fetch_add(&prefix_uses, 1);
+}
+
+long
+gb_affine_prefix_uses(void)
+{
+  return atomic_load(&prefix_uses);
+}
 
 void
 gb_affine_prefix_set_enabled(bool on)

@@ -41,3 +41,7 @@ const float *gb_affine_prefix_dense_weight(const GbAffinePrefix *p);
  * false, so every method takes its plain path; tests compare the two. Not thread-safe. */
 void gb_affine_prefix_set_enabled(bool on);
 bool gb_affine_prefix_get_enabled(void);
+/* Methods call this when they commit to the factored path; tests read the count to know the
+ * path they compare was really taken. */
+void gb_affine_prefix_note_use(void);
+long gb_affine_prefix_uses(void);

@@ -155,6 +155,8 @@ factor_init(GbOcclusionFactor *fa, GbModel *m, const float *x, int batch, bool *
   GbStatus st = gb_affine_prefix_apply(&fa->p, x, 1, fa->lx, err);
   if (st != GB_OK)
     factor_clear(fa);
+  else
+    gb_affine_prefix_note_use();
   return st;
 }
 

@@ -177,6 +177,8 @@ factor_decide(GbCoalitionEval *e, GbError *err)
   GbStatus st = e->factored > 0 ? factor_prepare(e, err) : GB_OK;
   if (st != GB_OK)
     e->factored = -1; /* its tables are incomplete: never use them */
+  else if (e->factored > 0)
+    gb_affine_prefix_note_use();
   return st;
 }
 

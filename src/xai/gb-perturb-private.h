@@ -29,6 +29,7 @@ typedef struct {
   float *lb;             /* (n_bg, h): L(b) */
   float *c;              /* (n_bg, M, h): J(x - b on segment s, 0 elsewhere) */
   float *z;              /* (batch, h): layer a's outputs being assembled */
+  float *mask;           /* (batch, M): their coalitions as 0/1 floats */
 } GbCoalitionEval;
 
 GbStatus gb_coalition_eval_init(GbCoalitionEval *e, GbModel *m, const GbTarget *t,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gb-alloc.h"
+#include "gb-blas.h"
 
 GbStatus
 gb_perturb_report(GbProgressFn progress, void *user, double fraction, const char *stage,
@@ -103,6 +104,7 @@ gb_coalition_eval_clear(GbCoalitionEval *e)
   gb_free(e->lb);
   gb_free(e->c);
   gb_free(e->z);
+  gb_free(e->mask);
   memset(e, 0, sizeof *e);
 }
 
@@ -122,7 +124,7 @@ factor_worth(GbCoalitionEval *e)
   if (!gb_affine_prefix_find(e->g.model, &e->prefix))
     return false;
   double m = e->seg->n_segments, h = (double)e->prefix.h;
-  double bytes = ((double)e->n_bg * (m + 1) + e->g.batch) * h * sizeof(float);
+  double bytes = (((double)e->n_bg * (m + 1) + e->g.batch) * h + e->g.batch * m) * sizeof(float);
   return 2.0 * m * h < e->prefix.row_cost && bytes <= (double)GB_PERTURB_FACTOR_MAX_BYTES;
 }
 
@@ -150,7 +152,8 @@ factor_prepare(GbCoalitionEval *e, GbError *err)
   e->lb = gb_alloc_floats((size_t)e->n_bg * h);
   e->c = gb_alloc_floats((size_t)e->n_bg * m * h);
   e->z = gb_alloc_floats((size_t)batch * h);
-  if (e->lb == NULL || e->c == NULL || e->z == NULL)
+  e->mask = gb_alloc_floats((size_t)batch * m);
+  if (e->lb == NULL || e->c == NULL || e->z == NULL || e->mask == NULL)
     return gb_error_set(err, GB_ERR_NOMEM, "coalition tables of %d x %zu x %zu", e->n_bg, m,
                         h);
   GbStatus st = GB_OK;
@@ -182,17 +185,29 @@ factor_decide(GbCoalitionEval *e, GbError *err)
   return st;
 }
 
-/* Layer a's output for row (mask, background row b): L(b) + sum of C[b][s] over s on. */
+/* Layer a's outputs for rows [done, done + nb): row (z, b) is L(b) + sum of C[b][s] over the
+ * segments s on in z, i.e. L(b) + mask(z) C[b]: for each b one sgemm over its rows, which are
+ * every n_bg-th row of the batch. */
 static void
-factor_row(const GbCoalitionEval *e, const uint8_t *mask, int b, float *z)
+factor_rows(GbCoalitionEval *e, const uint8_t *masks, long done, int nb)
 {
   size_t h = e->prefix.h, m = (size_t)e->seg->n_segments;
-  memcpy(z, e->lb + (size_t)b * h, h * sizeof *z);
-  for (size_t s = 0; s < m; s++) {
-    if (!mask[s])
+  int n_bg = e->n_bg;
+  for (int r = 0; r < nb; r++) {
+    long k = done + r;
+    const uint8_t *mask = masks + (size_t)(k / n_bg) * m;
+    memcpy(e->z + (size_t)r * h, e->lb + (size_t)(k % n_bg) * h, h * sizeof(float));
+    for (size_t s = 0; s < m; s++) e->mask[(size_t)r * m + s] = mask[s] ? 1.0f : 0.0f;
+  }
+  for (int b = 0; b < n_bg; b++) {
+    int r0 = (int)((b - done % n_bg + n_bg) % n_bg);
+    if (r0 >= nb)
       continue;
-    const float *c = e->c + ((size_t)b * m + s) * h;
-    for (size_t j = 0; j < h; j++) z[j] += c[j];
+    int rows = (nb - r0 + n_bg - 1) / n_bg;
+    /* z rows (rows, h) += mask rows (rows, M) x C[b] (M, h), both strided by n_bg rows */
+    gb_sgemm(false, false, rows, (int)h, (int)m, 1.0f, e->mask + (size_t)r0 * m,
+             (int)(n_bg * m), e->c + (size_t)b * m * h, (int)h, 1.0f, e->z + (size_t)r0 * h,
+             (int)(n_bg * h));
   }
 }
 
@@ -202,17 +217,18 @@ static void
 assemble(GbCoalitionEval *e, const uint8_t *masks, long done, int nb, int *from,
          const float **rows)
 {
-  size_t n = e->g.n_in, m = (size_t)e->seg->n_segments, h = e->prefix.h;
-  for (int r = 0; r < nb; r++) {
-    long k = done + r;
-    const uint8_t *mask = masks + (size_t)(k / e->n_bg) * m;
-    if (e->factored > 0)
-      factor_row(e, mask, (int)(k % e->n_bg), e->z + (size_t)r * h);
-    else
-      mix(e, mask, e->bg + (size_t)(k % e->n_bg) * n, e->g.xb + (size_t)r * n);
-  }
+  size_t n = e->g.n_in, m = (size_t)e->seg->n_segments;
   *from = e->factored > 0 ? e->prefix.layer + 1 : 0;
   *rows = e->factored > 0 ? e->z : e->g.xb;
+  if (e->factored > 0) {
+    factor_rows(e, masks, done, nb);
+    return;
+  }
+  for (int r = 0; r < nb; r++) {
+    long k = done + r;
+    mix(e, masks + (size_t)(k / e->n_bg) * m, e->bg + (size_t)(k % e->n_bg) * n,
+        e->g.xb + (size_t)r * n);
+  }
 }
 
 /* Rows run over (coalition, background row) pairs, batch by batch. */

@@ -113,6 +113,8 @@ ig_path(GbGradBatch *g, const GbIgConfig *cfg, const float *x, const float *xb, 
  * runs layers a + 1 on only, and the gradients w.r.t. layer a's output (delta_k) are summed
  * before one backward through layer a: sum_k w_k df/dx = J^T (sum_k w_k delta_k). */
 
+#define GB_IG_FACTOR_FLOATS ((size_t)1 << 16)
+
 typedef struct {
   GbAffinePrefix p;
   float *ends; /* (2, h): L(x), L(x') */
@@ -206,12 +208,16 @@ ig_path_factored(GbGradBatch *g, GbIgFactor *fa, const GbIgConfig *cfg, const fl
                  const float *xb, double *acc, GbProgressFn progress, void *user, GbError *err)
 {
   int n_nodes = cfg->steps + (cfg->rule == GB_IG_TRAPEZOID), done = 0;
-  GbStatus st = ig_factor_init(fa, g->batch, err);
+  /* Rows of layer a's output can be large (a conv's): batches whose z and dz stay within
+   * GB_IG_FACTOR_FLOATS each, so they stay in cache and are not page-faulted in each call. */
+  int batch = (int)(GB_IG_FACTOR_FLOATS / fa->p.h);
+  batch = batch < 1 ? 1 : (batch < g->batch ? batch : g->batch);
+  GbStatus st = ig_factor_init(fa, batch, err);
   if (st == GB_OK)
     st = ig_factor_ends(g, fa, x, xb, err);
   gb_affine_prefix_note_use();
   while (st == GB_OK && done < n_nodes) {
-    int nb = n_nodes - done < g->batch ? n_nodes - done : g->batch;
+    int nb = n_nodes - done < batch ? n_nodes - done : batch;
     if ((st = ig_factor_batch(g, fa, cfg, done, nb, err)) != GB_OK)
       break;
     done += nb;

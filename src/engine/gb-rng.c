@@ -30,8 +30,8 @@ gb_rng_seed(GbRng *rng, uint64_t seed)
   rng->spare = 0.0;
 }
 
-uint64_t
-gb_rng_next(GbRng *rng)
+static inline uint64_t
+next(GbRng *rng)
 {
   uint64_t *s = rng->s;
   uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -43,6 +43,12 @@ gb_rng_next(GbRng *rng)
   s[2] ^= t;
   s[3] = rotl(s[3], 45);
   return result;
+}
+
+uint64_t
+gb_rng_next(GbRng *rng)
+{
+  return next(rng);
 }
 
 double
@@ -125,7 +131,7 @@ zig_tables(ZigTables *t)
 static double
 uniform_open0(GbRng *rng)
 {
-  return (double)((gb_rng_next(rng) >> 11) + 1) * 0x1.0p-53;
+  return (double)((next(rng) >> 11) + 1) * 0x1.0p-53;
 }
 
 /* The tail beyond r (Marsaglia 1964): r + x with x exponential, kept with the normal's odds. */
@@ -140,22 +146,23 @@ zig_tail(GbRng *rng)
   return ZIG_R + x;
 }
 
+/* The draw from @u when it missed the rectangle of its strip (1.2% of draws), then fresh draws
+ * until one is accepted. */
 static double
-zig_draw(GbRng *rng, const ZigTables *t)
+zig_slow(GbRng *rng, const ZigTables *t, uint64_t u)
 {
   for (;;) {
-    uint64_t u = gb_rng_next(rng);
     int i = (int)(u & (ZIG_N - 1));
-    double sign = (u & ZIG_N) ? -1.0 : 1.0;
     uint32_t pos = (uint32_t)(u >> 32);
-    double x = pos * t->w[i];
+    double x = pos * t->w[i], sign = (u & ZIG_N) ? -1.0 : 1.0;
     if (pos < t->k[i])
-      return sign * x; /* inside the rectangle under the curve: 98.8% of draws */
+      return sign * x; /* inside the rectangle under the curve */
     if (i == 0)
       return sign * zig_tail(rng);
     /* The wedge between the rectangle and the curve: accept with the curve's odds. */
     if (t->f[i] + gb_rng_uniform(rng) * (t->f[i + 1] - t->f[i]) < zig_f(x))
       return sign * x;
+    u = next(rng);
   }
 }
 
@@ -164,8 +171,29 @@ gb_rng_normal_fill(GbRng *rng, float *out, size_t n)
 {
   ZigTables t;
   zig_tables(&t);
-  for (size_t j = 0; j < n; j++)
-    out[j] = (float)zig_draw(rng, &t);
+  /* xoshiro256** on local copies of the state, which the compiler keeps in registers (through
+   * a GbRng it went to memory on every draw); synced around the rare slow path. */
+  uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+  for (size_t j = 0; j < n; j++) {
+    uint64_t u = rotl(s1 * 5, 7) * 9, sh = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= sh;
+    s3 = rotl(s3, 45);
+    int i = (int)(u & (ZIG_N - 1));
+    uint32_t pos = (uint32_t)(u >> 32);
+    if (pos < t.k[i]) {
+      float x = (float)(pos * t.w[i]);
+      out[j] = (u & ZIG_N) ? -x : x;
+      continue;
+    }
+    rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
+    out[j] = (float)zig_slow(rng, &t, u);
+    s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+  }
+  rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
 }
 
 void

@@ -452,7 +452,7 @@ test_occlusion(void)
   float *x = digit_input(784, 61);
   GbOcclusionConfig cfg;
   gb_occlusion_config_init(&cfg);
-  GbTarget t = gb_target_class(2), tc = gb_target_contrast(2, 9);
+  GbTarget t = gb_target_class(2), tc = gb_target_contrast(2, 1);
   compare_occlusion(m, x, &t, &cfg, true);
   cfg.window_rows = 3, cfg.window_cols = 5, cfg.stride_rows = 3, cfg.stride_cols = 2;
   cfg.batch = 11;
@@ -460,13 +460,27 @@ test_occlusion(void)
   compare_occlusion(m, x, &tc, &cfg, true);
   gb_model_free(m);
   gb_free(x);
-  /* A conv first layer: the plain path (not factored yet), same values as before. */
-  m = random_model(CNN_SPEC, 62);
-  x = gb_alloc_floats(288);
-  gb_test_fill_uniform(x, 288, -1.0f, 1.0f, 63);
-  compare_occlusion(m, x, &t, &cfg, false);
-  gb_model_free(m);
-  gb_free(x);
+  /* conv2d first layers: only the outputs near the window change; strides, padding and
+   * non-square inputs exercise the receptive-field arithmetic. */
+  const char *convs[] = {CNN_SPEC,
+                         "input(2,11,13), conv2d(3,4,stride=2,pad=1), relu, flatten, dense(4)",
+                         "input(1,9,9), conv2d(2,3,stride=3,pad=2), tanh, flatten, dense(3)"};
+  for (size_t k = 0; k < G_N_ELEMENTS(convs); k++) {
+    m = random_model(convs[k], 62 + k);
+    size_t n = gb_model_input_size(m);
+    x = gb_alloc_floats(n);
+    gb_test_fill_uniform(x, n, -1.0f, 1.0f, 63);
+    for (size_t i = 0; i < n; i += 3) x[i] = 0.0f; /* pixels a zero baseline leaves alone */
+    GbOcclusionConfig oc;
+    gb_occlusion_config_init(&oc);
+    oc.batch = 5;
+    compare_occlusion(m, x, &t, &oc, true);
+    oc.window_rows = 2, oc.window_cols = 5, oc.stride_rows = 1, oc.stride_cols = 3;
+    oc.baseline.kind = GB_BASELINE_BLUR;
+    compare_occlusion(m, x, &tc, &oc, true);
+    gb_model_free(m);
+    gb_free(x);
+  }
 }
 
 /* ---- The ziggurat normals ------------------------------------------------------------------- */

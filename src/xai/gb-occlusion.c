@@ -111,9 +111,11 @@ occlusion_endpoints(GbGradBatch *g, const float *x, const float *xb, GbAttributi
   return GB_OK;
 }
 
-/* ---- The factored path for a dense first layer a (gb-affine-prefix.h): the occluded input
- * gives layer a the output L(x) + sum over the window of (x'_i - x_i) W[:, i], |window| h
- * multiply-adds instead of n_in h. The columns of W are copied into rows (wt) once. */
+/* ---- The factored path for an affine first layer a (gb-affine-prefix.h): the occluded input
+ * gives layer a the output L(x) + J(x' - x on the window). Dense: sum over the window of
+ * (x'_i - x_i) W[:, i], |window| h multiply-adds instead of n_in h (the columns of W are copied
+ * into rows, wt, once). conv2d: only the outputs whose receptive field meets the window change,
+ * |window| filters k^2 multiply-adds instead of filters out_size c k^2. */
 
 typedef struct {
   GbAffinePrefix p;
@@ -156,19 +158,21 @@ factor_init(GbOcclusionFactor *fa, GbModel *m, const float *x, const float *xb, 
             bool *on, GbError *err)
 {
   memset(fa, 0, sizeof *fa);
-  *on = gb_affine_prefix_find(m, &fa->p) && fa->p.kind == GB_LAYER_DENSE &&
-        (fa->p.n_in + batch + 1) * fa->p.h * sizeof(float) <= GB_PERTURB_FACTOR_MAX_BYTES;
+  *on = gb_affine_prefix_find(m, &fa->p);
+  bool dense = fa->p.kind == GB_LAYER_DENSE;
+  size_t n = fa->p.n_in, h = fa->p.h, n_wt = dense ? n * h : 0;
+  *on = *on && (n_wt + (batch + 1) * h) * sizeof(float) <= GB_PERTURB_FACTOR_MAX_BYTES;
   if (!*on)
     return GB_OK;
-  size_t n = fa->p.n_in, h = fa->p.h;
   fa->lx = gb_alloc_floats(h);
-  fa->wt = gb_alloc_floats(n * h);
+  fa->wt = dense ? gb_alloc_floats(n_wt) : NULL;
   fa->z = gb_alloc_floats((size_t)batch * h);
-  if (fa->lx == NULL || fa->wt == NULL || fa->z == NULL) {
+  if (fa->lx == NULL || (dense && fa->wt == NULL) || fa->z == NULL) {
     factor_clear(fa);
     return gb_error_set(err, GB_ERR_NOMEM, "occlusion: first layer tables of %zu x %zu", n, h);
   }
-  factor_transpose(fa, x, xb);
+  if (dense)
+    factor_transpose(fa, x, xb);
   GbStatus st = gb_affine_prefix_apply(&fa->p, x, 1, fa->lx, err);
   if (st != GB_OK)
     factor_clear(fa);
@@ -177,22 +181,59 @@ factor_init(GbOcclusionFactor *fa, GbModel *m, const float *x, const float *xb, 
   return st;
 }
 
-/* Layer a's output for window @k: L(x) plus the window's change through W. */
+/* Dense: adds d W[:, i] to z (h). */
+static void
+factor_dense_pixel(const GbOcclusionFactor *fa, size_t i, float d, float *z)
+{
+  const float *col = fa->wt + i * fa->p.h;
+  for (size_t j = 0; j < fa->p.h; j++) z[j] += d * col[j];
+}
+
+/* conv2d: adds d times input pixel (c, iy, ix)'s weights to the outputs whose receptive field
+ * holds it: output (f, oy, ox) with oy s - pad + ki = iy, ox s - pad + kj = ix. z: (F, OH, OW),
+ * weights (F, C, k, k). */
+static void
+factor_conv_pixel(const GbOcclusionFactor *fa, int c, int iy, int ix, float d, float *z)
+{
+  const GbLayer *l = gb_model_get_layer(fa->p.model, fa->p.layer);
+  int nf = l->cfg.units, k = l->cfg.kernel, st = l->cfg.stride, pad = l->cfg.pad;
+  int nc = l->in_shape.dim[0], oh = l->out_shape.dim[1], ow = l->out_shape.dim[2];
+  const float *w = l->p[0];
+  for (int ki = 0; ki < k; ki++) {
+    int ty = iy + pad - ki;
+    if (ty < 0 || ty % st != 0 || ty / st >= oh)
+      continue;
+    for (int kj = 0; kj < k; kj++) {
+      int tx = ix + pad - kj;
+      if (tx < 0 || tx % st != 0 || tx / st >= ow)
+        continue;
+      size_t o = (size_t)(ty / st) * ow + (size_t)(tx / st);
+      for (int f = 0; f < nf; f++)
+        z[(size_t)f * oh * ow + o] += d * w[(((size_t)f * nc + c) * k + ki) * k + kj];
+    }
+  }
+}
+
+/* Layer a's output for window @k: L(x) plus the window's change through the layer's linear
+ * part, pixel by pixel (pixels the baseline leaves as they are add nothing). */
 static void
 factor_window(const GbOcclusionFactor *fa, const GbOcclusionGrid *g, int k, const float *x,
               const float *xb, float *z)
 {
-  size_t h = fa->p.h, plane = (size_t)g->rows.len * g->cols.len;
+  size_t plane = (size_t)g->rows.len * g->cols.len;
   int r0 = axis_start(&g->rows, k / g->cols.count), c0 = axis_start(&g->cols, k % g->cols.count);
-  memcpy(z, fa->lx, h * sizeof *z);
+  memcpy(z, fa->lx, fa->p.h * sizeof *z);
   for (int p = 0; p < g->planes; p++)
     for (int r = r0; r < r0 + g->rows.window; r++)
       for (int c = c0; c < c0 + g->cols.window; c++) {
         size_t i = p * plane + (size_t)r * g->cols.len + c;
         float d = xb[i] - x[i];
-        const float *col = fa->wt + i * h;
-        if (d != 0.0f)
-          for (size_t j = 0; j < h; j++) z[j] += d * col[j];
+        if (d == 0.0f)
+          continue;
+        if (fa->p.kind == GB_LAYER_DENSE)
+          factor_dense_pixel(fa, i, d, z);
+        else
+          factor_conv_pixel(fa, p, r, c, d, z);
       }
 }
 

@@ -22,7 +22,8 @@
 
 /* Two input channels and a 5 x 5 kernel: layer a costs 50 multiply-adds per output, so the
  * coalition path factors for up to 24 segments. */
-#define CNN_SPEC "input(2,12,12), conv2d(3,5), relu, maxpool2d(2), flatten, dense(8), tanh, dense(4)"
+#define CNN_SPEC                                                                                   \
+  "input(2,12,12), conv2d(3,5), relu, maxpool2d(2), flatten, dense(8), tanh, dense(4)"
 #define TOL 1e-4
 
 /* The spec's model with every tensor (biases too) random, so bias handling is exercised. */
@@ -253,7 +254,7 @@ test_ig_not_affine(void)
   }
 }
 
-/* ---- Coalitions: KernelSHAP, all classes, permutation SHAP, LIME ------------------------------ */
+/* ---- Coalitions: KernelSHAP, all classes, permutation SHAP, LIME ----------------------------- */
 
 /* Runs @op with the factorization on and off and compares segment values; the on-run must have
  * factored (@factors) or not. */

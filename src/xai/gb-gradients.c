@@ -215,7 +215,8 @@ ig_path_factored(GbGradBatch *g, GbIgFactor *fa, const GbIgConfig *cfg, const fl
   GbStatus st = ig_factor_init(fa, batch, err);
   if (st == GB_OK)
     st = ig_factor_ends(g, fa, x, xb, err);
-  gb_affine_prefix_note_use();
+  if (st == GB_OK)
+    gb_affine_prefix_note_use();
   while (st == GB_OK && done < n_nodes) {
     int nb = n_nodes - done < batch ? n_nodes - done : batch;
     if ((st = ig_factor_batch(g, fa, cfg, done, nb, err)) != GB_OK)

@@ -152,17 +152,18 @@ factor_transpose(GbOcclusionFactor *fa, const float *x, const float *xb)
   }
 }
 
-/* True (with @fa ready) when the model starts with a dense layer that fits the memory bound. */
+/* Readies @fa (fa->z set) when the model starts with an affine layer whose tables fit the
+ * memory bound; otherwise leaves fa->z NULL: the plain path. */
 static GbStatus
 factor_init(GbOcclusionFactor *fa, GbModel *m, const float *x, const float *xb, int batch,
-            bool *on, GbError *err)
+            GbError *err)
 {
   memset(fa, 0, sizeof *fa);
-  *on = gb_affine_prefix_find(m, &fa->p);
+  if (!gb_affine_prefix_find(m, &fa->p))
+    return GB_OK;
   bool dense = fa->p.kind == GB_LAYER_DENSE;
   size_t n = fa->p.n_in, h = fa->p.h, n_wt = dense ? n * h : 0;
-  *on = *on && (n_wt + (batch + 1) * h) * sizeof(float) <= GB_PERTURB_FACTOR_MAX_BYTES;
-  if (!*on)
+  if ((n_wt + (batch + 1) * h) * sizeof(float) > GB_PERTURB_FACTOR_MAX_BYTES)
     return GB_OK;
   fa->lx = gb_alloc_floats(h);
   fa->wt = dense ? gb_alloc_floats(n_wt) : NULL;
@@ -262,10 +263,9 @@ occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const
   int total = grid->rows.count * grid->cols.count, done = 0;
   size_t n = g->n_in;
   GbOcclusionFactor fa = {0};
-  bool factored = false;
   GbStatus st = occlusion_endpoints(g, x, xb, out, err);
   if (st == GB_OK)
-    st = factor_init(&fa, g->model, x, xb, g->batch, &factored, err);
+    st = factor_init(&fa, g->model, x, xb, g->batch, err);
   while (st == GB_OK && done < total) {
     int nb = total - done < g->batch ? total - done : g->batch;
     if ((st = occlusion_batch(g, &fa, grid, done, nb, x, xb, err)) != GB_OK)

@@ -384,6 +384,27 @@ test_nomem_explain(void)
   fixture_clear(&f);
 }
 
+/* The same sweep on an MLP, whose dense first layer the methods factor out (gb-affine-prefix.h):
+ * the tables of the factored paths of IG, occlusion and the coalition methods fail cleanly. */
+static void
+test_nomem_explain_factored(void)
+{
+  Fixture f;
+  fixture_init(&f);
+  gb_model_free(f.m);
+  f.m = gb_test_model_new("input(1,8,8), flatten, dense(6), relu, dense(3)", 7);
+  sweep_model = &f.m;
+  sweep("integrated gradients, factored", op_ig, &f);
+  sweep("occlusion, factored", op_occlusion, &f);
+  for (int m = 0; m < 4; m++)
+    for (int slic = 0; slic < 2; slic++) {
+      SegCtx c = {&f, (SegMethod)m, slic};
+      sweep("coalitions, factored", op_segments, &c);
+    }
+  sweep_model = NULL;
+  fixture_clear(&f);
+}
+
 /* ---- Saving onto a full device and into a read-only directory -------------------------------- */
 
 typedef GbStatus (*SaveFn)(void *obj, const char *path, GbError *err);
@@ -885,5 +906,6 @@ main(int argc, char **argv)
   g_test_add_func("/faults/divergence/train", test_divergence);
   g_test_add_func("/faults/divergence/cli", test_divergence_cli);
   g_test_add_func("/faults/nonfinite-inputs", test_nonfinite_inputs);
+  g_test_add_func("/faults/nomem/explain-factored", test_nomem_explain_factored);
   return g_test_run();
 }

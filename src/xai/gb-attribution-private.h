@@ -21,6 +21,10 @@ GbStatus gb_grad_batch_init(GbGradBatch *g, GbModel *m, const GbTarget *t, int b
 void gb_grad_batch_clear(GbGradBatch *g);
 /* g->xb[0..nb) -> g->f[0..nb) = f, forward only. */
 GbStatus gb_grad_batch_values(GbGradBatch *g, int nb, GbError *err);
+/* Layers [from, n_layers) on @in (nb, input size of layer from) -> g->f[0..nb), forward only:
+ * the values of inputs whose first layers' outputs are known (gb-affine-prefix.h). */
+GbStatus gb_grad_batch_values_from(GbGradBatch *g, int from, const float *in, int nb,
+                                   GbError *err);
 /* g->xb[0..nb) -> g->dx[0..nb) = df/dx and g->f[0..nb) = f. */
 GbStatus gb_grad_batch_run(GbGradBatch *g, int nb, GbError *err);
 

@@ -120,8 +120,15 @@ gb_grad_batch_clear(GbGradBatch *g)
 GbStatus
 gb_grad_batch_values(GbGradBatch *g, int nb, GbError *err)
 {
+  return gb_grad_batch_values_from(g, 0, g->xb, nb, err);
+}
+
+GbStatus
+gb_grad_batch_values_from(GbGradBatch *g, int from, const float *in, int nb, GbError *err)
+{
   const float *logits;
-  GbStatus st = gb_model_forward(g->model, g->xb, nb, false, &logits, err);
+  GbStatus st = gb_model_forward_range(g->model, from, gb_model_n_layers(g->model), in, nb,
+                                       false, &logits, err);
   if (st != GB_OK)
     return st;
   for (int r = 0; r < nb; r++) {

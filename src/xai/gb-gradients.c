@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gb-affine-prefix.h"
 #include "gb-alloc.h"
 #include "gb-attribution-private.h"
 #include "gb-rng.h"
@@ -107,6 +108,128 @@ ig_path(GbGradBatch *g, const GbIgConfig *cfg, const float *x, const float *xb, 
   return GB_OK;
 }
 
+/* ---- The factored path: with an affine layer a first (see gb-affine-prefix.h), the path
+ * point x' + alpha (x - x') gives layer a the output L(x') + alpha (L(x) - L(x')), so the path
+ * runs layers a + 1 on only, and the gradients w.r.t. layer a's output (delta_k) are summed
+ * before one backward through layer a: sum_k w_k df/dx = J^T (sum_k w_k delta_k). */
+
+#define GB_IG_FACTOR_FLOATS ((size_t)1 << 16)
+
+typedef struct {
+  GbAffinePrefix p;
+  float *ends; /* (2, h): L(x), L(x') */
+  float *z;    /* (batch, h): layer a's outputs at the path points */
+  float *dz;   /* (batch, h): target gradients w.r.t. them */
+  double *sum; /* (h): sum_k w_k dz_k */
+} GbIgFactor;
+
+static void
+ig_factor_clear(GbIgFactor *fa)
+{
+  gb_free(fa->ends);
+  gb_free(fa->z);
+  gb_free(fa->dz);
+  gb_free(fa->sum);
+  memset(fa, 0, sizeof *fa);
+}
+
+static GbStatus
+ig_factor_init(GbIgFactor *fa, int batch, GbError *err)
+{
+  size_t h = fa->p.h;
+  fa->ends = gb_alloc_floats(2 * h);
+  fa->z = gb_alloc_floats((size_t)batch * h);
+  fa->dz = gb_alloc_floats((size_t)batch * h);
+  fa->sum = gb_calloc(h, sizeof *fa->sum);
+  if (fa->ends && fa->z && fa->dz && fa->sum)
+    return GB_OK;
+  ig_factor_clear(fa);
+  return gb_error_set(err, GB_ERR_NOMEM, "integrated gradients: path scratch of %d x %zu",
+                      batch, h);
+}
+
+/* L(x) and L(x'): ig_endpoints' forward of the pair left them in layer a's output when the
+ * batch holds two rows; otherwise layer a runs once more on each. */
+static GbStatus
+ig_factor_ends(GbGradBatch *g, GbIgFactor *fa, const float *x, const float *xb, GbError *err)
+{
+  size_t h = fa->p.h;
+  if (g->batch > 1) {
+    memcpy(fa->ends, gb_model_layer_output(g->model, fa->p.layer), 2 * h * sizeof(float));
+    return GB_OK;
+  }
+  GbStatus st = gb_affine_prefix_apply(&fa->p, x, 1, fa->ends, err);
+  if (st == GB_OK)
+    st = gb_affine_prefix_apply(&fa->p, xb, 1, fa->ends + h, err);
+  return st;
+}
+
+/* One batch of path points from @first: forward and backward over layers (a, n). */
+static GbStatus
+ig_factor_batch(GbGradBatch *g, GbIgFactor *fa, const GbIgConfig *cfg, int first, int nb,
+                GbError *err)
+{
+  size_t h = fa->p.h;
+  int from = fa->p.layer + 1, to = gb_model_n_layers(g->model);
+  const float *lx = fa->ends, *lb = fa->ends + h;
+  double alpha, w;
+  for (int r = 0; r < nb; r++) {
+    ig_node(cfg, first + r, &alpha, &w);
+    float *z = fa->z + (size_t)r * h;
+    for (size_t j = 0; j < h; j++) z[j] = (float)(lb[j] + alpha * ((double)lx[j] - lb[j]));
+  }
+  GbStatus st = gb_model_forward_range(g->model, from, to, fa->z, nb, false, NULL, err);
+  if (st == GB_OK)
+    st = gb_model_backward_range(g->model, from, to, g->dlogits, nb, fa->dz, err);
+  for (int r = 0; st == GB_OK && r < nb; r++) {
+    ig_node(cfg, first + r, &alpha, &w);
+    const float *d = fa->dz + (size_t)r * h;
+    for (size_t j = 0; j < h; j++) fa->sum[j] += w * d[j];
+  }
+  return st;
+}
+
+/* acc = J^T sum: a backward through layers [0, a] after a forward of one row (any row: the
+ * layer is affine, its input gradient does not depend on the input). */
+static GbStatus
+ig_factor_finish(GbGradBatch *g, GbIgFactor *fa, const float *x, double *acc, GbError *err)
+{
+  int to = fa->p.layer + 1;
+  for (size_t j = 0; j < fa->p.h; j++) fa->z[j] = (float)fa->sum[j];
+  GbStatus st = gb_model_forward_range(g->model, 0, to, x, 1, false, NULL, err);
+  if (st == GB_OK)
+    st = gb_model_backward_range(g->model, 0, to, fa->z, 1, g->dx, err);
+  for (size_t i = 0; st == GB_OK && i < g->n_in; i++) acc[i] = g->dx[i];
+  return st;
+}
+
+static GbStatus
+ig_path_factored(GbGradBatch *g, GbIgFactor *fa, const GbIgConfig *cfg, const float *x,
+                 const float *xb, double *acc, GbProgressFn progress, void *user, GbError *err)
+{
+  int n_nodes = cfg->steps + (cfg->rule == GB_IG_TRAPEZOID), done = 0;
+  /* Rows of layer a's output can be large (a conv's): batches whose z and dz stay within
+   * GB_IG_FACTOR_FLOATS each, so they stay in cache and are not page-faulted in each call. */
+  int batch = (int)(GB_IG_FACTOR_FLOATS / fa->p.h);
+  batch = batch < 1 ? 1 : (batch < g->batch ? batch : g->batch);
+  GbStatus st = ig_factor_init(fa, batch, err);
+  if (st == GB_OK)
+    st = ig_factor_ends(g, fa, x, xb, err);
+  if (st == GB_OK)
+    gb_affine_prefix_note_use();
+  while (st == GB_OK && done < n_nodes) {
+    int nb = n_nodes - done < batch ? n_nodes - done : batch;
+    if ((st = ig_factor_batch(g, fa, cfg, done, nb, err)) != GB_OK)
+      break;
+    done += nb;
+    st = report(progress, user, (double)done / n_nodes, "integrated gradients", err);
+  }
+  if (st == GB_OK)
+    st = ig_factor_finish(g, fa, x, acc, err);
+  ig_factor_clear(fa);
+  return st;
+}
+
 static void
 ig_finish(GbAttribution *out, const float *x, const float *xb, const double *acc)
 {
@@ -158,7 +281,10 @@ gb_attribution_integrated_gradients(GbModel *m, const float *x, size_t n_x, cons
     st = gb_attribution_alloc(out, gb_model_input_shape(m), err);
   if (st == GB_OK)
     st = ig_endpoints(&g, x, xb, out, err);
-  if (st == GB_OK)
+  GbIgFactor fa = {0};
+  if (st == GB_OK && gb_affine_prefix_find(m, &fa.p))
+    st = ig_path_factored(&g, &fa, cfg, x, xb, acc, progress, user, err);
+  else if (st == GB_OK)
     st = ig_path(&g, cfg, x, xb, acc, progress, user, err);
   if (st == GB_OK) {
     ig_finish(out, x, xb, acc);
@@ -191,14 +317,17 @@ welford_add(GbWelford *w, const float *v, size_t n)
   }
 }
 
-/* Fills g->xb with nb noisy copies of x, drawing the noise in sample order. */
+/* Fills g->xb with nb noisy copies of x, drawing the noise in sample order (the ziggurat
+ * fill: the polar method's logarithms took about half of SmoothGrad's time on an MLP). */
 static void
 smooth_noisy_copies(GbGradBatch *g, GbRng *rng, const float *x, double sigma, int nb)
 {
+  size_t n = g->n_in;
+  if (sigma > 0.0)
+    gb_rng_normal_fill(rng, g->xb, (size_t)nb * n);
   for (int r = 0; r < nb; r++) {
-    float *p = g->xb + (size_t)r * g->n_in;
-    for (size_t i = 0; i < g->n_in; i++)
-      p[i] = sigma > 0.0 ? (float)(x[i] + sigma * gb_rng_normal(rng)) : x[i];
+    float *p = g->xb + (size_t)r * n;
+    for (size_t i = 0; i < n; i++) p[i] = sigma > 0.0 ? (float)(x[i] + sigma * p[i]) : x[i];
   }
 }
 

@@ -3,11 +3,15 @@
 
 #include <stdint.h>
 
+#include "gb-affine-prefix.h"
 #include "gb-attribution-private.h"
 #include "gb-perturb.h"
 
 #define GB_PERTURB_DEFAULT_BATCH 64
 #define GB_PERTURB_DEFAULT_CHUNK 256
+
+/* Most memory the factored coalition path may take; above it the plain path runs. */
+#define GB_PERTURB_FACTOR_MAX_BYTES ((size_t)64 << 20)
 
 /* Values of coalitions: v(z) = mean over the background rows b of f(x where z is on, b
  * elsewhere), in batches of forwards. Scratch is sized once per call. */
@@ -18,6 +22,14 @@ typedef struct {
   const float *bg; /* (n_bg, n_in), borrowed */
   int n_bg;
   long n_forward;
+  /* The factored path (gb-affine-prefix.h), decided on the first run: with an affine layer a
+   * first, row (z, b) gives layer a the output L(b) + sum over segments s on of C[b][s]. */
+  int factored;          /* 0: not decided yet, 1: on, -1: off */
+  GbAffinePrefix prefix;
+  float *lb;             /* (n_bg, h): L(b) */
+  float *c;              /* (n_bg, M, h): J(x - b on segment s, 0 elsewhere) */
+  float *z;              /* (batch, h): layer a's outputs being assembled */
+  float *mask;           /* (batch, M): their coalitions as 0/1 floats */
 } GbCoalitionEval;
 
 GbStatus gb_coalition_eval_init(GbCoalitionEval *e, GbModel *m, const GbTarget *t,

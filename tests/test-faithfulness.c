@@ -7,7 +7,7 @@
 
 #include "gb-alloc.h"
 #include "gb-faithfulness.h"
-#include "gb-feature-update.h"
+#include "gb-affine-prefix.h"
 #include "gb-rng.h"
 #include "gb-synthetic.h"
 #include "gb-test-util.h"
@@ -660,10 +660,12 @@ test_updated_first_layer(void)
         cfg.n_random = 2;
         cfg.batch = 7;
         cfg.baseline.kind = mode == GB_FAITHFULNESS_MORF ? GB_BASELINE_MEAN : GB_BASELINE_ZEROS;
+        long uses = gb_affine_prefix_uses();
         GbFaithfulnessCurve updated = run_curve(&f, &cfg);
-        gb_feature_update_set_enabled(false);
+        g_assert_cmpint(gb_affine_prefix_uses(), >, uses); /* the updated path ran */
+        gb_affine_prefix_set_enabled(false);
         GbFaithfulnessCurve plain = run_curve(&f, &cfg);
-        gb_feature_update_set_enabled(true);
+        gb_affine_prefix_set_enabled(true);
         for (int i = 0; i < cfg.n_grid; i++) {
           if (fabs(updated.explainer[i] - plain.explainer[i]) > 1e-5)
             g_error("%s mode %d measure %d point %d: %g vs %g", specs[k], mode, measure, i,

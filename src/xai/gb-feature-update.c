@@ -6,39 +6,20 @@
 
 #include <string.h>
 
+#include "gb-affine-prefix.h"
 #include "gb-alloc.h"
 #include "gb-layer.h"
-
-/* The first layer that is not a flatten, when it is dense or conv2d: its index, else -1. */
-static int
-first_affine(GbModel *m)
-{
-  for (int i = 0; i < gb_model_n_layers(m); i++) {
-    GbLayerKind k = gb_model_get_layer(m, i)->kind;
-    if (k == GB_LAYER_FLATTEN)
-      continue;
-    return (k == GB_LAYER_DENSE || k == GB_LAYER_CONV2D) && i + 1 < gb_model_n_layers(m) ? i
-                                                                                        : -1;
-  }
-  return -1;
-}
-
-static bool enabled = true;
-
-void
-gb_feature_update_set_enabled(bool on)
-{
-  enabled = on;
-}
 
 GbStatus
 gb_feature_update_init(GbFeatureUpdate *u, GbModel *m, int batch, GbError *err)
 {
   memset(u, 0, sizeof *u);
   u->m = m;
-  u->a = enabled ? first_affine(m) : -1;
+  GbAffinePrefix p;
+  u->a = gb_affine_prefix_find(m, &p) ? p.layer : -1;
   if (u->a < 0)
     return GB_OK;
+  gb_affine_prefix_note_use();
   u->layer = gb_model_get_layer(m, u->a);
   u->d = gb_model_input_size(m);
   u->h = gb_layer_out_size(u->layer);

@@ -27,9 +27,8 @@ typedef struct {
   float *wt;   /* dense: (d, h) W transposed, a feature's weights contiguous; NULL for conv2d */
 } GbFeatureUpdate;
 
-/* For tests: off, init always finds no affine layer, so callers take their plain path. */
-void gb_feature_update_set_enabled(bool on);
-/* Sets u->a = -1 (and allocates nothing) when the model does not start with an affine layer. */
+/* Sets u->a = -1 (and allocates nothing) when the model does not start with an affine layer
+ * (gb_affine_prefix_find; its test switch turns this off too). */
 GbStatus gb_feature_update_init(GbFeatureUpdate *u, GbModel *m, int batch, GbError *err);
 void gb_feature_update_clear(GbFeatureUpdate *u);
 /* z[0..nb) = the affine layer's output for rows: (nb, d). */

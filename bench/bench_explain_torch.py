@@ -370,12 +370,14 @@ def macs_per_forward(model, shape):
   return total
 
 
-def method_gflop(name, macs, occlusion_windows):
+def method_gflop(name, macs, occlusion_windows, curve_points):
   """GFLOP per input of the plain algorithm: 2 flops per multiply-add; a backward to the input
   costs what the forward costs (no weight gradients)."""
   passes = {"saliency": 2, "gradxinput": 2, "lrp-eps": 2, "ig50": 2 * IG_STEPS,
             "smoothgrad50": 2 * SMOOTH_SAMPLES, "occlusion": occlusion_windows + 1,
-            "kernelshap": SHAP_SAMPLES + 2, "lime": LIME_SAMPLES}.get(name)
+            "kernelshap": SHAP_SAMPLES + 2, "lime": LIME_SAMPLES,
+            # the prediction, gradient x input to rank, then a forward per point
+            f"deletion{curve_points}": curve_points + 3}.get(name)
   return None if passes is None else 2.0 * macs * passes / 1e9
 
 
@@ -498,7 +500,7 @@ def main():
   for name, med, diff, note in rows:
     a = ours.get(name)
     ratio = med / a if a else float("nan")
-    gflop = method_gflop(name, macs, occlusion.masks.shape[0])
+    gflop = method_gflop(name, macs, occlusion.masks.shape[0], args.curve_points)
     flops = ("| n/a | n/a | n/a" if gflop is None else
              f"| {gflop:.4f} | {gflop / med * 1e3:.0f} | {3 * gflop / med * 1e3:.0f}")
     targets = []

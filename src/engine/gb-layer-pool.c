@@ -245,7 +245,6 @@ maxpool_forward(GbLayer *l, const float *x, float *y, int batch, bool training)
 void
 gb_maxpool_relu_forward(GbLayer *l, const float *x, float *y, int batch)
 {
-  l->last_training = true;
   maxpool_run(l, x, y, batch, true);
 }
 

@@ -280,6 +280,8 @@ gb_model_reserve(GbModel *m, int batch, GbError *err)
     }
   }
   m->max_batch = batch;
+  /* New buffers: no ReLU output is waiting to be computed from them. */
+  memset(m->stale, 0, (size_t)m->n_layers * sizeof *m->stale);
   return GB_OK;
 nomem:
   free_activations(m);

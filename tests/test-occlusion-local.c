@@ -132,9 +132,9 @@ test_digits_cnn(void)
   gb_model_free(m);
 }
 
-/* LeNet (no padding): its second conv's output is 8 x 8, so a window changes most of it and the
- * local path is not chosen by itself; forced, it gives the same values. A data-mean baseline
- * and non-square windows with unequal strides. */
+/* LeNet (no padding): its second conv's output is 8 x 8, so a window changes most of it;
+ * whether or not the path would be chosen, forced it gives the same values. A data-mean
+ * baseline and non-square windows with unequal strides. */
 static void
 test_lenet(void)
 {

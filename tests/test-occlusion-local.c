@@ -24,7 +24,7 @@
 #define TOL 1e-5
 
 #define LENET_SPEC                                                                                 \
-  "input(1,28,28), conv2d(8,5), relu, maxpool2d(2), conv2d(16,5), relu, maxpool2d(2), flatten, " \
+  "input(1,28,28), conv2d(8,5), relu, maxpool2d(2), conv2d(16,5), relu, maxpool2d(2), flatten, "   \
   "dense(10)"
 
 /* The spec's model with every tensor (biases too) random, so bias handling is exercised. */
@@ -43,8 +43,8 @@ random_model(const char *spec, uint64_t seed)
 static GbModel *
 digits_cnn(void)
 {
-  const char *path = g_test_get_filename(G_TEST_DIST, "..", "data", "models",
-                                         "digits-cnn.safetensors", NULL);
+  const char *path =
+      g_test_get_filename(G_TEST_DIST, "..", "data", "models", "digits-cnn.safetensors", NULL);
   GbModel *m = NULL;
   GbError err;
   if (gb_model_load(path, &m, &err) != GB_OK)
@@ -59,7 +59,8 @@ digit_input(size_t n, uint64_t seed)
 {
   float *x = gb_alloc_floats(n);
   gb_test_fill_uniform(x, n, 0.0f, 1.0f, seed);
-  for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.6f ? x[i] : 0.0f;
+  for (size_t i = 0; i < n; i++)
+    x[i] = x[i] > 0.6f ? x[i] : 0.0f;
   return x;
 }
 
@@ -177,7 +178,8 @@ test_geometries(void)
     float *x = gb_alloc_floats(n), *custom = gb_alloc_floats(n);
     gb_test_fill_uniform(x, n, -1.0f, 1.0f, 30 + k);
     gb_test_fill_uniform(custom, n, -0.5f, 0.5f, 40 + k);
-    for (size_t i = 0; i < n; i += 3) x[i] = 0.0f; /* pixels a zero baseline leaves alone */
+    for (size_t i = 0; i < n; i += 3)
+      x[i] = 0.0f; /* pixels a zero baseline leaves alone */
     GbOcclusionConfig cfg;
     gb_occlusion_config_init(&cfg);
     cfg.batch = 5;

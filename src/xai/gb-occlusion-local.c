@@ -43,15 +43,17 @@ struct GbOcclusionLocal {
   const float *x, *xb;
   int c0, h0, w0;
   int batch;
-  GbOccRect *rects; /* (n_windows, n + 1): the changed rectangle of the input, then of each
-                     * layer's output */
+  GbOccWindowFn window;
+  const void *grid;
+  GbOccRect *rects; /* (batch, n + 1): the changed rectangle of the input, then of each
+                     * layer's output, for the batch's windows */
   /* Per batch: the changed values of one layer's output, (channels, columns), window j on
    * columns off[j] .. off[j + 1] as its rectangle row-major; ping-pong between layers. */
   float *buf[2];
-  int *off[2];    /* (batch + 1) each */
-  float *patch;   /* (c, ph, pw): one window's receptive field in a conv or pool layer's input */
-  float *col;     /* (c k k, col_cap): im2col of several windows' output rectangles */
-  float *rows;    /* (batch, size of layer n - 1's output) */
+  int *off[2];  /* (batch + 1) each */
+  float *patch; /* (c, ph, pw): one window's receptive field in a conv or pool layer's input */
+  float *col;   /* (c k k, col_cap): im2col of several windows' output rectangles */
+  float *rows;  /* (batch, size of layer n - 1's output) */
   size_t row_len;
 };
 
@@ -80,10 +82,8 @@ layer_is_spatial(const GbLayer *l)
   case GB_LAYER_LEAKY_RELU:
   case GB_LAYER_TANH:
   case GB_LAYER_SIGMOID:
-  case GB_LAYER_DROPOUT:
-    return true;
-  default:
-    return false;
+  case GB_LAYER_DROPOUT: return true;
+  default: return false;
   }
 }
 
@@ -187,20 +187,27 @@ prefix_length(GbModel *m)
   return convs > 0 && n < total ? n : 0;
 }
 
-/* Rectangles of every window, each layer's largest, and whether they save work. */
+/* rr[0 .. n]: the changed rectangles of window @k: of the input, then of each layer's output. */
+static void
+window_rects(const GbOcclusionLocal *lo, int k, GbOccRect *rr)
+{
+  rr[0] = window_changed(lo, lo->window(lo->grid, k));
+  for (int i = 0; i < lo->n; i++)
+    rr[i + 1] = rect_through(&lo->layers[i], rr[i]);
+}
+
+/* Each layer's largest rectangle over the windows, and whether they save work. */
 static bool
-plan_rects(GbOcclusionLocal *lo, const GbOccRect *windows, int n_windows)
+plan_rects(GbOcclusionLocal *lo, int n_windows)
 {
   double cost = 0.0;
-  for (int j = 0; j < n_windows; j++) {
-    GbOccRect *rr = lo->rects + (size_t)j * (lo->n + 1);
-    rr[0] = window_changed(lo, windows[j]);
+  for (int k = 0; k < n_windows; k++) {
+    window_rects(lo, k, lo->rects);
     for (int i = 0; i < lo->n; i++) {
-      rr[i + 1] = rect_through(&lo->layers[i], rr[i]);
-      int a = rect_area(rr[i + 1]);
+      int a = rect_area(lo->rects[i + 1]);
       lo->layers[i].max_area = a > lo->layers[i].max_area ? a : lo->layers[i].max_area;
     }
-    cost += local_cost(lo, rr);
+    cost += local_cost(lo, lo->rects);
   }
   GbAffinePrefix p;
   double other = full_cost(lo, gb_affine_prefix_find(lo->m, &p));
@@ -209,14 +216,11 @@ plan_rects(GbOcclusionLocal *lo, const GbOccRect *windows, int n_windows)
 
 /* Sizes and allocates the per-batch scratch once the rectangles are known. */
 static GbStatus
-plan_alloc(GbOcclusionLocal *lo, const GbOccRect *windows, int n_windows, GbError *err)
+plan_alloc(GbOcclusionLocal *lo, GbError *err)
 {
   size_t buf = 0, patch = 0, col = 0;
-  for (int j = 0; j < n_windows; j++) {
-    size_t a = (size_t)lo->c0 * rect_area(lo->rects[(size_t)j * (lo->n + 1)]);
-    buf = a > buf ? a : buf;
-  }
-  (void)windows;
+  GbOccRect w = lo->window(lo->grid, 0); /* every window has the same size */
+  buf = (size_t)lo->c0 * rect_area(w);
   for (int i = 0; i < lo->n; i++) {
     LocalLayer *L = &lo->layers[i];
     size_t a = (size_t)L->f * L->max_area;
@@ -264,8 +268,9 @@ plan_bases(GbOcclusionLocal *lo, GbError *err)
 }
 
 GbStatus
-gb_occlusion_local_new(GbModel *m, const float *x, const float *xb, const GbOccRect *windows,
-                       int n_windows, int batch, GbOcclusionLocal **out, GbError *err)
+gb_occlusion_local_new(GbModel *m, const float *x, const float *xb, GbOccWindowFn window,
+                       const void *grid, int n_windows, int batch, GbOcclusionLocal **out,
+                       GbError *err)
 {
   *out = NULL;
   int n = prefix_length(m);
@@ -274,7 +279,7 @@ gb_occlusion_local_new(GbModel *m, const float *x, const float *xb, const GbOccR
   GbOcclusionLocal *lo = gb_calloc(1, sizeof *lo);
   if (lo != NULL) {
     lo->layers = gb_calloc((size_t)n, sizeof *lo->layers);
-    lo->rects = gb_calloc((size_t)n_windows * (n + 1), sizeof *lo->rects);
+    lo->rects = gb_calloc((size_t)batch * (n + 1), sizeof *lo->rects);
   }
   if (lo == NULL || lo->layers == NULL || lo->rects == NULL) {
     gb_occlusion_local_free(lo);
@@ -282,14 +287,16 @@ gb_occlusion_local_new(GbModel *m, const float *x, const float *xb, const GbOccR
   }
   const GbShape *in = gb_model_input_shape(m);
   lo->m = m, lo->n = n, lo->x = x, lo->xb = xb, lo->batch = batch;
+  lo->window = window, lo->grid = grid;
   lo->c0 = in->dim[0], lo->h0 = in->dim[1], lo->w0 = in->dim[2];
-  for (int i = 0; i < n; i++) lo->layers[i] = layer_geom(gb_model_get_layer(m, i));
+  for (int i = 0; i < n; i++)
+    lo->layers[i] = layer_geom(gb_model_get_layer(m, i));
   lo->row_len = gb_layer_out_size(lo->layers[n - 1].l);
-  if (!plan_rects(lo, windows, n_windows)) {
+  if (!plan_rects(lo, n_windows)) {
     gb_occlusion_local_free(lo);
     return GB_OK;
   }
-  GbStatus st = plan_alloc(lo, windows, n_windows, err);
+  GbStatus st = plan_alloc(lo, err);
   if (st == GB_OK)
     st = plan_bases(lo, err);
   if (st != GB_OK) {
@@ -306,7 +313,8 @@ gb_occlusion_local_free(GbOcclusionLocal *lo)
 {
   if (lo == NULL)
     return;
-  for (int i = 0; lo->layers != NULL && i < lo->n; i++) gb_free(lo->layers[i].base);
+  for (int i = 0; lo->layers != NULL && i < lo->n; i++)
+    gb_free(lo->layers[i].base);
   for (int k = 0; k < 2; k++) {
     gb_free(lo->buf[k]);
     gb_free(lo->off[k]);
@@ -319,30 +327,32 @@ gb_occlusion_local_free(GbOcclusionLocal *lo)
   gb_free(lo);
 }
 
-/* ---- Per batch --------------------------------------------------------------------------------- */
+/* ---- Per batch ---------------------------------------------------------------------------------
+ */
 
 /* The batch's window j, its rectangle at index i (0: the input, i + 1: layer i's output). */
 static GbOccRect
-batch_rect(const GbOcclusionLocal *lo, int first, int j, int i)
+batch_rect(const GbOcclusionLocal *lo, int j, int i)
 {
-  return lo->rects[(size_t)(first + j) * (lo->n + 1) + i];
+  return lo->rects[(size_t)j * (lo->n + 1) + i];
 }
 
 /* off[0..nb]: where each window's rectangle @i starts in a (channels, off[nb]) buffer. */
 static void
-batch_offsets(const GbOcclusionLocal *lo, int first, int nb, int i, int *off)
+batch_offsets(const GbOcclusionLocal *lo, int nb, int i, int *off)
 {
   off[0] = 0;
-  for (int j = 0; j < nb; j++) off[j + 1] = off[j] + rect_area(batch_rect(lo, first, j, i));
+  for (int j = 0; j < nb; j++)
+    off[j + 1] = off[j] + rect_area(batch_rect(lo, j, i));
 }
 
 /* The input's changed values: the baseline on each window's rectangle. */
 static void
-batch_input(const GbOcclusionLocal *lo, int first, int nb, const int *off, float *buf)
+batch_input(const GbOcclusionLocal *lo, int nb, const int *off, float *buf)
 {
   size_t tot = off[nb], plane = (size_t)lo->h0 * lo->w0;
   for (int j = 0; j < nb; j++) {
-    GbOccRect r = batch_rect(lo, first, j, 0);
+    GbOccRect r = batch_rect(lo, j, 0);
     int rw = r.x1 - r.x0;
     for (int c = 0; c < lo->c0; c++)
       for (int y = r.y0; y < r.y1; y++)
@@ -358,19 +368,22 @@ layer_elementwise(const LocalLayer *L, float *v, size_t n)
   float a = L->l->cfg.alpha;
   switch (L->l->kind) {
   case GB_LAYER_RELU:
-    for (size_t i = 0; i < n; i++) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+    for (size_t i = 0; i < n; i++)
+      v[i] = v[i] > 0.0f ? v[i] : 0.0f;
     break;
   case GB_LAYER_LEAKY_RELU:
-    for (size_t i = 0; i < n; i++) v[i] = v[i] > 0.0f ? v[i] : a * v[i];
+    for (size_t i = 0; i < n; i++)
+      v[i] = v[i] > 0.0f ? v[i] : a * v[i];
     break;
   case GB_LAYER_SIGMOID:
-    for (size_t i = 0; i < n; i++) v[i] = 1.0f / (1.0f + expf(-v[i]));
+    for (size_t i = 0; i < n; i++)
+      v[i] = 1.0f / (1.0f + expf(-v[i]));
     break;
   case GB_LAYER_TANH:
-    for (size_t i = 0; i < n; i++) v[i] = tanhf(v[i]);
+    for (size_t i = 0; i < n; i++)
+      v[i] = tanhf(v[i]);
     break;
-  default: /* dropout: the identity in inference */
-    break;
+  default: /* dropout: the identity in inference */ break;
   }
 }
 
@@ -408,7 +421,8 @@ patch_gather(const LocalLayer *L, const float *base, GbOccRect o, GbOccRect r, c
   *pw_out = pw;
 }
 
-/* col[:, col0 + (a, b)] (c k k rows, ld apart) = the patch's taps of output (o.y0 + a, o.x0 + b). */
+/* col[:, col0 + (a, b)] (c k k rows, ld apart) = the patch's taps of output (o.y0 + a, o.x0 + b).
+ */
 static void
 patch_im2col(const LocalLayer *L, const float *patch, int ph, int pw, GbOccRect o, float *col,
              int ld, int col0)
@@ -423,9 +437,11 @@ patch_im2col(const LocalLayer *L, const float *patch, int ph, int pw, GbOccRect 
           float *d = dst + a * rw;
           /* Rows are short (8 floats in the digits CNN): a loop beats memcpy's call. */
           if (s == 1)
-            for (int b = 0; b < rw; b++) d[b] = src[b];
+            for (int b = 0; b < rw; b++)
+              d[b] = src[b];
           else
-            for (int b = 0; b < rw; b++) d[b] = src[b * s];
+            for (int b = 0; b < rw; b++)
+              d[b] = src[b * s];
         }
       }
 }
@@ -437,21 +453,22 @@ conv_gemm(const LocalLayer *L, const float *col, int ld, int cols, float *out, s
   const float *w = L->l->p[0], *bias = L->l->p[1];
   int ckk = L->c * L->k * L->k;
   for (int f = 0; f < L->f; f++)
-    for (int j = 0; j < cols; j++) out[f * tot + j] = bias[f];
+    for (int j = 0; j < cols; j++)
+      out[f * tot + j] = bias[f];
   gb_sgemm(false, false, L->f, cols, ckk, 1.0f, w, ckk, col, ld, 1.0f, out, (int)tot);
 }
 
 /* Conv2d over the batch's rectangles: in (c, off_in[nb]) -> out (f, off_out[nb]). Windows go
  * to the gemm a few at a time, as many as col holds. */
 static void
-layer_conv(GbOcclusionLocal *lo, int i, const float *base_in, int first, int nb,
-           const float *in, const int *off_in, float *out, const int *off_out)
+layer_conv(GbOcclusionLocal *lo, int i, const float *base_in, int nb, const float *in,
+           const int *off_in, float *out, const int *off_out)
 {
   const LocalLayer *L = &lo->layers[i];
   size_t tot_in = off_in[nb], tot_out = off_out[nb];
   int j0 = 0, cols = 0;
   for (int j = 0; j < nb; j++) {
-    GbOccRect o = batch_rect(lo, first, j, i + 1);
+    GbOccRect o = batch_rect(lo, j, i + 1);
     int area = rect_area(o);
     if (area == 0)
       continue;
@@ -462,8 +479,7 @@ layer_conv(GbOcclusionLocal *lo, int i, const float *base_in, int first, int nb,
     if (cols == 0)
       j0 = j;
     int ph, pw;
-    patch_gather(L, base_in, o, batch_rect(lo, first, j, i), in + off_in[j], tot_in, lo->patch,
-                 &ph, &pw);
+    patch_gather(L, base_in, o, batch_rect(lo, j, i), in + off_in[j], tot_in, lo->patch, &ph, &pw);
     patch_im2col(L, lo->patch, ph, pw, o, lo->col, L->col_cap, cols);
     cols += area;
   }
@@ -479,7 +495,8 @@ pool_window(const LocalLayer *L, const float *p, int pw)
   if (L->l->kind == GB_LAYER_AVGPOOL2D) {
     float acc = 0.0f;
     for (int ki = 0; ki < L->k; ki++)
-      for (int kj = 0; kj < L->k; kj++) acc += p[ki * pw + kj];
+      for (int kj = 0; kj < L->k; kj++)
+        acc += p[ki * pw + kj];
     return acc / (float)(L->k * L->k);
   }
   float m = p[0];
@@ -494,18 +511,17 @@ pool_window(const LocalLayer *L, const float *p, int pw)
 }
 
 static void
-layer_pool(GbOcclusionLocal *lo, int i, const float *base_in, int first, int nb, const float *in,
+layer_pool(GbOcclusionLocal *lo, int i, const float *base_in, int nb, const float *in,
            const int *off_in, float *out, const int *off_out)
 {
   const LocalLayer *L = &lo->layers[i];
   size_t tot_in = off_in[nb], tot_out = off_out[nb];
   for (int j = 0; j < nb; j++) {
-    GbOccRect o = batch_rect(lo, first, j, i + 1);
+    GbOccRect o = batch_rect(lo, j, i + 1);
     if (rect_empty(o))
       continue;
     int ph, pw, rh = o.y1 - o.y0, rw = o.x1 - o.x0;
-    patch_gather(L, base_in, o, batch_rect(lo, first, j, i), in + off_in[j], tot_in, lo->patch,
-                 &ph, &pw);
+    patch_gather(L, base_in, o, batch_rect(lo, j, i), in + off_in[j], tot_in, lo->patch, &ph, &pw);
     for (int c = 0; c < L->c; c++)
       for (int a = 0; a < rh; a++)
         for (int b = 0; b < rw; b++)
@@ -516,14 +532,14 @@ layer_pool(GbOcclusionLocal *lo, int i, const float *base_in, int first, int nb,
 
 /* rows[j] = the last layer's output for x with window j's rectangle from buf. */
 static void
-batch_rows(GbOcclusionLocal *lo, int first, int nb, const float *buf, const int *off)
+batch_rows(GbOcclusionLocal *lo, int nb, const float *buf, const int *off)
 {
   const LocalLayer *L = &lo->layers[lo->n - 1];
   size_t tot = off[nb], plane = (size_t)L->oh * L->ow;
   for (int j = 0; j < nb; j++) {
     float *row = lo->rows + j * lo->row_len;
     memcpy(row, L->base, lo->row_len * sizeof *row);
-    GbOccRect r = batch_rect(lo, first, j, lo->n);
+    GbOccRect r = batch_rect(lo, j, lo->n);
     int rw = r.x1 - r.x0;
     for (int c = 0; !rect_empty(r) && c < L->f; c++)
       for (int y = r.y0; y < r.y1; y++)
@@ -539,9 +555,11 @@ gb_occlusion_local_rows(GbOcclusionLocal *lo, int first, int nb, const float **r
   if (nb < 1 || nb > lo->batch)
     return gb_error_set(err, GB_ERR_INVALID, "occlusion: batch of %d windows, at most %d", nb,
                         lo->batch);
+  for (int j = 0; j < nb; j++)
+    window_rects(lo, first + j, lo->rects + (size_t)j * (lo->n + 1));
   int cur = 0;
-  batch_offsets(lo, first, nb, 0, lo->off[cur]);
-  batch_input(lo, first, nb, lo->off[cur], lo->buf[cur]);
+  batch_offsets(lo, nb, 0, lo->off[cur]);
+  batch_input(lo, nb, lo->off[cur], lo->buf[cur]);
   for (int i = 0; i < lo->n; i++) {
     const LocalLayer *L = &lo->layers[i];
     const float *base_in = i == 0 ? lo->x : lo->layers[i - 1].base;
@@ -551,14 +569,14 @@ gb_occlusion_local_rows(GbOcclusionLocal *lo, int first, int nb, const float **r
       layer_elementwise(L, lo->buf[cur], (size_t)L->f * off_in[nb]);
       continue;
     }
-    batch_offsets(lo, first, nb, i + 1, lo->off[!cur]);
+    batch_offsets(lo, nb, i + 1, lo->off[!cur]);
     if (kind == GB_LAYER_CONV2D)
-      layer_conv(lo, i, base_in, first, nb, lo->buf[cur], off_in, lo->buf[!cur], lo->off[!cur]);
+      layer_conv(lo, i, base_in, nb, lo->buf[cur], off_in, lo->buf[!cur], lo->off[!cur]);
     else
-      layer_pool(lo, i, base_in, first, nb, lo->buf[cur], off_in, lo->buf[!cur], lo->off[!cur]);
+      layer_pool(lo, i, base_in, nb, lo->buf[cur], off_in, lo->buf[!cur], lo->off[!cur]);
     cur = !cur;
   }
-  batch_rows(lo, first, nb, lo->buf[cur], lo->off[cur]);
+  batch_rows(lo, nb, lo->buf[cur], lo->off[cur]);
   *rows = lo->rows;
   *from = lo->n;
   return GB_OK;

@@ -20,15 +20,18 @@ typedef struct {
 
 typedef struct GbOcclusionLocal GbOcclusionLocal;
 
+/* Window @k of the caller's occlusion grid @grid. */
+typedef GbOccRect (*GbOccWindowFn)(const void *grid, int k);
+
 /* Plans the local path for occluding @x (the model's (c, h, w) input) with @xb over the
- * @n_windows rectangles @windows, in batches of up to @batch windows. *out stays NULL (and
- * GB_OK) when the model has no spatial prefix with a conv2d, when the factoring of
+ * windows window(grid, 0 .. n_windows - 1), in batches of up to @batch windows. *out stays
+ * NULL (and GB_OK) when the model has no spatial prefix with a conv2d, when the factoring of
  * gb-affine-prefix.h is switched off, or when the local path would not save work over the
  * other paths; otherwise *out is ready: the activations of x were computed (one forward, so
- * the model's cached activations change). @x, @xb and @windows are borrowed until freed. */
-GbStatus gb_occlusion_local_new(GbModel *m, const float *x, const float *xb,
-                                const GbOccRect *windows, int n_windows, int batch,
-                                GbOcclusionLocal **out, GbError *err);
+ * the model's cached activations change). @x, @xb and @grid are borrowed until freed. */
+GbStatus gb_occlusion_local_new(GbModel *m, const float *x, const float *xb, GbOccWindowFn window,
+                                const void *grid, int n_windows, int batch, GbOcclusionLocal **out,
+                                GbError *err);
 void gb_occlusion_local_free(GbOcclusionLocal *lo);
 /* Windows [first, first + nb) -> *rows: (nb, output size of the last spatial layer), each the
  * last spatial layer's output for x occluded by that window, valid until the next call; *from:

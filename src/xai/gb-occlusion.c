@@ -264,6 +264,18 @@ occlusion_batch(GbGradBatch *g, GbOcclusionLocal *lo, const GbOcclusionFactor *f
   return gb_grad_batch_values(g, nb, err);
 }
 
+static GbOccRect
+occlusion_window(const void *grid, int k)
+{
+  const GbOcclusionGrid *g = grid;
+  GbOccRect w;
+  w.y0 = axis_start(&g->rows, k / g->cols.count);
+  w.x0 = axis_start(&g->cols, k % g->cols.count);
+  w.y1 = w.y0 + g->rows.window;
+  w.x1 = w.x0 + g->cols.window;
+  return w;
+}
+
 /* The local path for a (c, h, w) input when it saves work; *lo NULL otherwise. */
 static GbStatus
 occlusion_local(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const float *xb,
@@ -273,18 +285,7 @@ occlusion_local(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, con
   if (gb_model_input_shape(g->model)->ndim != 3)
     return GB_OK;
   int total = grid->rows.count * grid->cols.count;
-  GbOccRect *w = gb_calloc((size_t)total, sizeof *w);
-  if (w == NULL)
-    return gb_error_set(err, GB_ERR_NOMEM, "occlusion: %d windows", total);
-  for (int k = 0; k < total; k++) {
-    w[k].y0 = axis_start(&grid->rows, k / grid->cols.count);
-    w[k].x0 = axis_start(&grid->cols, k % grid->cols.count);
-    w[k].y1 = w[k].y0 + grid->rows.window;
-    w[k].x1 = w[k].x0 + grid->cols.window;
-  }
-  GbStatus st = gb_occlusion_local_new(g->model, x, xb, w, total, g->batch, lo, err);
-  gb_free(w);
-  return st;
+  return gb_occlusion_local_new(g->model, x, xb, occlusion_window, grid, total, g->batch, lo, err);
 }
 
 static GbStatus

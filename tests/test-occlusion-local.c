@@ -6,7 +6,7 @@
  * sigmoid, leaky ReLU and dropout, 2-channel inputs, windows that do not tile the input,
  * non-square and full-width windows, contrast targets, mean, custom and blurred baselines and
  * batch sizes that do not divide the window count. Models without a conv2d in a spatial prefix
- * take the other paths. */
+ * take the other paths, and so do models where the local path would save little. */
 #include "config.h"
 
 #include <glib.h>
@@ -80,24 +80,26 @@ rel_diff(const float *a, const float *b, size_t n, double f_x)
 }
 
 /* Runs occlusion with the local path allowed (forced when @force) and with every shortcut off;
- * @local: whether the first run must have taken the local path (it counts one use of the
- * factoring; the first-layer factoring would count one too, so @uses says how many). */
+ * @local: how many times the first run must have taken the local path (0 or 1), @uses: how
+ * many uses of the factoring it counts (the local path or the first-layer factoring). */
 static void
 compare(GbModel *m, const float *x, const GbTarget *t, const GbOcclusionConfig *cfg, bool force,
-        int uses)
+        int local, int uses)
 {
   size_t n = gb_model_input_size(m);
   GbAttribution on, off;
   GbError err;
-  long before = gb_affine_prefix_uses();
+  long before = gb_affine_prefix_uses(), local_before = gb_occlusion_local_uses();
   gb_occlusion_local_set_forced(force);
   g_assert_cmpint(gb_attribution_occlusion(m, x, n, t, cfg, &on, NULL, NULL, &err), ==, GB_OK);
   gb_occlusion_local_set_forced(false);
   g_assert_cmpint(gb_affine_prefix_uses() - before, ==, uses);
+  g_assert_cmpint(gb_occlusion_local_uses() - local_before, ==, local);
   gb_affine_prefix_set_enabled(false);
   g_assert_cmpint(gb_attribution_occlusion(m, x, n, t, cfg, &off, NULL, NULL, &err), ==, GB_OK);
   gb_affine_prefix_set_enabled(true);
   g_assert_cmpint(gb_affine_prefix_uses() - before, ==, uses);
+  g_assert_cmpint(gb_occlusion_local_uses() - local_before, ==, local);
   double d = rel_diff(on.values, off.values, n, off.f_x);
   if (g_test_verbose())
     g_printerr("occlusion %dx%d / %dx%d, batch %d: %.2g (f(x) %.3g)\n", cfg->window_rows,
@@ -122,12 +124,12 @@ test_digits_cnn(void)
     float *x = digit_input(784, seed);
     GbOcclusionConfig cfg;
     gb_occlusion_config_init(&cfg);
-    compare(m, x, &t, &cfg, false, 1);
+    compare(m, x, &t, &cfg, false, 1, 1);
     cfg.window_rows = cfg.window_cols = 5;
     cfg.stride_rows = cfg.stride_cols = 3;
     cfg.batch = 7;
     cfg.baseline.kind = GB_BASELINE_BLUR;
-    compare(m, x, &tc, &cfg, false, 1);
+    compare(m, x, &tc, &cfg, false, 1, 1);
     gb_free(x);
   }
   gb_model_free(m);
@@ -145,13 +147,13 @@ test_lenet(void)
   GbTarget t = gb_target_class(4);
   GbOcclusionConfig cfg;
   gb_occlusion_config_init(&cfg);
-  compare(m, x, &t, &cfg, true, 1);
+  compare(m, x, &t, &cfg, true, 1, 1);
   cfg.window_rows = 3, cfg.window_cols = 6, cfg.stride_rows = 2, cfg.stride_cols = 5;
   cfg.batch = 13;
   cfg.baseline.kind = GB_BASELINE_MEAN;
   cfg.baseline.data = mean;
   cfg.baseline.n_data = 784;
-  compare(m, x, &t, &cfg, true, 1);
+  compare(m, x, &t, &cfg, true, 1, 1);
   gb_free(mean);
   gb_free(x);
   gb_model_free(m);
@@ -183,15 +185,15 @@ test_geometries(void)
     GbOcclusionConfig cfg;
     gb_occlusion_config_init(&cfg);
     cfg.batch = 5;
-    compare(m, x, &t, &cfg, true, 1);
+    compare(m, x, &t, &cfg, true, 1, 1);
     cfg.window_rows = 5, cfg.window_cols = 5, cfg.stride_rows = 3, cfg.stride_cols = 3;
     cfg.baseline.kind = GB_BASELINE_CUSTOM;
     cfg.baseline.data = custom;
     cfg.baseline.n_data = n;
-    compare(m, x, &tc, &cfg, true, 1);
+    compare(m, x, &tc, &cfg, true, 1, 1);
     cfg.window_rows = 2, cfg.window_cols = 0, cfg.stride_rows = 3, cfg.batch = 64;
     cfg.baseline.kind = GB_BASELINE_BLUR;
-    compare(m, x, &t, &cfg, true, 1);
+    compare(m, x, &t, &cfg, true, 1, 1);
     gb_free(custom);
     gb_free(x);
     gb_model_free(m);
@@ -220,7 +222,33 @@ test_not_local(void)
     GbOcclusionConfig cfg;
     gb_occlusion_config_init(&cfg);
     cfg.batch = 6;
-    compare(m, x, &t, &cfg, true, cases[k].uses);
+    compare(m, x, &t, &cfg, true, 0, cases[k].uses);
+    gb_free(x);
+    gb_model_free(m);
+  }
+}
+
+/* Where recomputing rectangles saves little the other paths run by themselves: one conv2d as
+ * the first layer (the first-layer factoring already computes it per window pixel), and two
+ * convolutions whose planes a 10 x 10 window on a 12 x 12 input changes almost whole. */
+static void
+test_declined(void)
+{
+  const char *specs[] = {
+      "input(2,12,12), conv2d(3,5), relu, maxpool2d(2), flatten, dense(8), tanh, dense(4)",
+      "input(1,12,12), conv2d(4,3,pad=1), relu, conv2d(4,3,pad=1), relu, flatten, dense(3)",
+  };
+  GbTarget t = gb_target_class(1);
+  for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
+    GbModel *m = random_model(specs[k], 70 + k);
+    size_t n = gb_model_input_size(m);
+    float *x = gb_alloc_floats(n);
+    gb_test_fill_uniform(x, n, -1.0f, 1.0f, 80 + k);
+    GbOcclusionConfig cfg;
+    gb_occlusion_config_init(&cfg);
+    if (k == 1)
+      cfg.window_rows = cfg.window_cols = 10;
+    compare(m, x, &t, &cfg, false, 0, 1);
     gb_free(x);
     gb_model_free(m);
   }
@@ -234,5 +262,6 @@ main(int argc, char **argv)
   g_test_add_func("/occlusion-local/lenet", test_lenet);
   g_test_add_func("/occlusion-local/geometries", test_geometries);
   g_test_add_func("/occlusion-local/not-local", test_not_local);
+  g_test_add_func("/occlusion-local/declined", test_declined);
   return g_test_run();
 }

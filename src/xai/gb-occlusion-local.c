@@ -5,6 +5,7 @@
 #include "gb-occlusion-local.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "gb-affine-prefix.h"
@@ -18,6 +19,13 @@
 #define LOCAL_MAX_SHARE 0.7
 
 static bool local_forced;
+static atomic_long local_uses;
+
+long
+gb_occlusion_local_uses(void)
+{
+  return atomic_load(&local_uses);
+}
 
 void
 gb_occlusion_local_set_forced(bool on)
@@ -304,6 +312,7 @@ gb_occlusion_local_new(GbModel *m, const float *x, const float *xb, GbOccWindowF
     return st;
   }
   gb_affine_prefix_note_use();
+  atomic_fetch_add(&local_uses, 1);
   *out = lo;
   return GB_OK;
 }

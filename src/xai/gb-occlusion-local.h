@@ -42,3 +42,6 @@ GbStatus gb_occlusion_local_rows(GbOcclusionLocal *lo, int first, int nb, const 
 /* FOR TESTS ONLY: take the local path whenever the model allows it, whatever it saves.
  * Process-wide, not thread-safe. */
 void gb_occlusion_local_set_forced(bool on);
+/* How many times the local path was taken (each also counts as a gb_affine_prefix_note_use()),
+ * so tests can tell it from the first-layer factoring. */
+long gb_occlusion_local_uses(void);

@@ -6,7 +6,8 @@
  * sigmoid, leaky ReLU and dropout, 2-channel inputs, windows that do not tile the input,
  * non-square and full-width windows, contrast targets, mean, custom and blurred baselines and
  * batch sizes that do not divide the window count. Models without a conv2d in a spatial prefix
- * take the other paths, and so do models where the local path would save little. */
+ * take the other paths, and so do models where the local path would save little. Progress and
+ * cancellation per batch. */
 #include "config.h"
 
 #include <glib.h>
@@ -254,6 +255,52 @@ test_declined(void)
   }
 }
 
+typedef struct {
+  int calls, cancel_at;
+  double last;
+} Progress;
+
+static bool
+progress_cb(void *user, double fraction, const char *stage)
+{
+  Progress *p = user;
+  g_assert_cmpstr(stage, ==, "occlusion");
+  g_assert_cmpfloat(fraction, >, p->last);
+  p->last = fraction;
+  return ++p->calls != p->cancel_at;
+}
+
+/* The local path reports progress once per batch up to 1 and stops when told to: 169 windows
+ * of the digits CNN in batches of 50 are 4 reports; cancelled at the second, the call fails
+ * with GB_ERR_CANCELLED and leaves no map. */
+static void
+test_progress_cancel(void)
+{
+  GbModel *m = digits_cnn();
+  float *x = digit_input(784, 9);
+  GbTarget t = gb_target_class(5);
+  GbOcclusionConfig cfg;
+  gb_occlusion_config_init(&cfg);
+  cfg.batch = 50;
+  GbAttribution a;
+  GbError err;
+  long local = gb_occlusion_local_uses();
+  Progress p = {0, 0, 0.0};
+  g_assert_cmpint(gb_attribution_occlusion(m, x, 784, &t, &cfg, &a, progress_cb, &p, &err), ==,
+                  GB_OK);
+  g_assert_cmpint(gb_occlusion_local_uses() - local, ==, 1);
+  g_assert_cmpint(p.calls, ==, 4);
+  g_assert_cmpfloat(p.last, ==, 1.0);
+  gb_attribution_clear(&a);
+  p = (Progress){0, 2, 0.0};
+  g_assert_cmpint(gb_attribution_occlusion(m, x, 784, &t, &cfg, &a, progress_cb, &p, &err), ==,
+                  GB_ERR_CANCELLED);
+  g_assert_cmpint(p.calls, ==, 2);
+  g_assert_null(a.values);
+  gb_free(x);
+  gb_model_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,5 +310,6 @@ main(int argc, char **argv)
   g_test_add_func("/occlusion-local/geometries", test_geometries);
   g_test_add_func("/occlusion-local/not-local", test_not_local);
   g_test_add_func("/occlusion-local/declined", test_declined);
+  g_test_add_func("/occlusion-local/progress-cancel", test_progress_cancel);
   return g_test_run();
 }

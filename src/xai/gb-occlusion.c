@@ -264,6 +264,7 @@ occlusion_batch(GbGradBatch *g, GbOcclusionLocal *lo, const GbOcclusionFactor *f
   return gb_grad_batch_values(g, nb, err);
 }
 
+/* Window @k of the grid as the rectangle of the (h, w) plane it covers (every channel). */
 static GbOccRect
 occlusion_window(const void *grid, int k)
 {

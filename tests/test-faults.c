@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gb-affine-prefix.h"
 #include "gb-alloc.h"
 #include "gb-attribution.h"
 #include "gb-eeg-file.h"
@@ -20,6 +21,7 @@
 #include "gb-idx.h"
 #include "gb-lrp.h"
 #include "gb-model-file.h"
+#include "gb-occlusion-local.h"
 #include "gb-perturb.h"
 #include "gb-plot-export.h"
 #include "gb-segments.h"
@@ -401,6 +403,26 @@ test_nomem_explain_factored(void)
       SegCtx c = {&f, (SegMethod)m, slic};
       sweep("coalitions, factored", op_segments, &c);
     }
+  sweep_model = NULL;
+  fixture_clear(&f);
+}
+
+/* Occlusion's local path (gb-occlusion-local.h) on a CNN with two convolutions: its plan,
+ * activations of x and per-batch scratch fail cleanly too. */
+static void
+test_nomem_occlusion_local(void)
+{
+  Fixture f;
+  fixture_init(&f);
+  gb_model_free(f.m);
+  f.m = gb_test_model_new("input(1,8,8), conv2d(3,3,pad=1), relu, maxpool2d(2), "
+                          "conv2d(4,3,pad=1), relu, flatten, dense(3)", 7);
+  sweep_model = &f.m;
+  gb_occlusion_local_set_forced(true);
+  long uses = gb_affine_prefix_uses();
+  sweep("occlusion, local", op_occlusion, &f);
+  g_assert_cmpint(gb_affine_prefix_uses(), >, uses); /* the clean run took the local path */
+  gb_occlusion_local_set_forced(false);
   sweep_model = NULL;
   fixture_clear(&f);
 }
@@ -907,5 +929,6 @@ main(int argc, char **argv)
   g_test_add_func("/faults/divergence/cli", test_divergence_cli);
   g_test_add_func("/faults/nonfinite-inputs", test_nonfinite_inputs);
   g_test_add_func("/faults/nomem/explain-factored", test_nomem_explain_factored);
+  g_test_add_func("/faults/nomem/occlusion-local", test_nomem_occlusion_local);
   return g_test_run();
 }

@@ -8,6 +8,7 @@
 
 #include "gb-affine-prefix.h"
 #include "gb-alloc.h"
+#include "gb-occlusion-local.h"
 #include "gb-perturb-private.h"
 
 void
@@ -238,12 +239,20 @@ factor_window(const GbOcclusionFactor *fa, const GbOcclusionGrid *g, int k, cons
       }
 }
 
-/* One batch of windows from @first -> g->f. */
+/* One batch of windows from @first -> g->f: through the local path (gb-occlusion-local.h)
+ * when @lo, else the factored first layer when fa->z, else whole forwards. */
 static GbStatus
-occlusion_batch(GbGradBatch *g, const GbOcclusionFactor *fa, const GbOcclusionGrid *grid,
-                int first, int nb, const float *x, const float *xb, GbError *err)
+occlusion_batch(GbGradBatch *g, GbOcclusionLocal *lo, const GbOcclusionFactor *fa,
+                const GbOcclusionGrid *grid, int first, int nb, const float *x, const float *xb,
+                GbError *err)
 {
   size_t n = g->n_in;
+  if (lo != NULL) {
+    const float *rows;
+    int from;
+    GbStatus st = gb_occlusion_local_rows(lo, first, nb, &rows, &from, err);
+    return st != GB_OK ? st : gb_grad_batch_values_from(g, from, rows, nb, err);
+  }
   if (fa->z != NULL) {
     for (int r = 0; r < nb; r++) factor_window(fa, grid, first + r, x, xb, fa->z + r * fa->p.h);
     return gb_grad_batch_values_from(g, fa->p.layer + 1, fa->z, nb, err);
@@ -255,6 +264,31 @@ occlusion_batch(GbGradBatch *g, const GbOcclusionFactor *fa, const GbOcclusionGr
   return gb_grad_batch_values(g, nb, err);
 }
 
+/* Window @k of the grid as the rectangle of the (h, w) plane it covers (every channel). */
+static GbOccRect
+occlusion_window(const void *grid, int k)
+{
+  const GbOcclusionGrid *g = grid;
+  GbOccRect w;
+  w.y0 = axis_start(&g->rows, k / g->cols.count);
+  w.x0 = axis_start(&g->cols, k % g->cols.count);
+  w.y1 = w.y0 + g->rows.window;
+  w.x1 = w.x0 + g->cols.window;
+  return w;
+}
+
+/* The local path for a (c, h, w) input when it saves work; *lo NULL otherwise. */
+static GbStatus
+occlusion_local(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const float *xb,
+                GbOcclusionLocal **lo, GbError *err)
+{
+  *lo = NULL;
+  if (gb_model_input_shape(g->model)->ndim != 3)
+    return GB_OK;
+  int total = grid->rows.count * grid->cols.count;
+  return gb_occlusion_local_new(g->model, x, xb, occlusion_window, grid, total, g->batch, lo, err);
+}
+
 static GbStatus
 occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const float *xb,
               GbAttribution *out, double *acc, int *count, GbProgressFn progress, void *user,
@@ -263,12 +297,15 @@ occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const
   int total = grid->rows.count * grid->cols.count, done = 0;
   size_t n = g->n_in;
   GbOcclusionFactor fa = {0};
+  GbOcclusionLocal *lo = NULL;
   GbStatus st = occlusion_endpoints(g, x, xb, out, err);
   if (st == GB_OK)
+    st = occlusion_local(g, grid, x, xb, &lo, err);
+  if (st == GB_OK && lo == NULL)
     st = factor_init(&fa, g->model, x, xb, g->batch, err);
   while (st == GB_OK && done < total) {
     int nb = total - done < g->batch ? total - done : g->batch;
-    if ((st = occlusion_batch(g, &fa, grid, done, nb, x, xb, err)) != GB_OK)
+    if ((st = occlusion_batch(g, lo, &fa, grid, done, nb, x, xb, err)) != GB_OK)
       break;
     for (int r = 0; r < nb; r++)
       window_apply(grid, done + r, NULL, NULL, acc, count, out->f_x - g->f[r]);
@@ -279,6 +316,7 @@ occlusion_run(GbGradBatch *g, const GbOcclusionGrid *grid, const float *x, const
     out->values[i] = count[i] > 0 ? (float)(acc[i] / count[i]) : 0.0f;
   out->n_evaluations = total;
   factor_clear(&fa);
+  gb_occlusion_local_free(lo);
   return st;
 }
 

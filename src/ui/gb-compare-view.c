@@ -403,10 +403,7 @@ gb_compare_view_set_model(GbCompareView *self, GbWorker *worker, GbModelHandle *
   g_return_if_fail(GB_IS_COMPARE_VIEW(self));
   gb_compare_view_cancel(self);
   g_set_object(&self->worker, worker);
-  if (self->pool == NULL || handle == NULL || gb_model_pool_get_handle(self->pool) != handle) {
-    g_clear_pointer(&self->pool, gb_model_pool_unref);
-    if (handle != NULL)
-      self->pool = gb_model_pool_new(handle);
+  if (gb_model_pool_replace(&self->pool, handle)) {
     fill_class_lists(self, handle);
   }
 }

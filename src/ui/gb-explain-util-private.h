@@ -24,6 +24,9 @@ GbModelPool *gb_model_pool_new(GbModelHandle *handle);
 GbModelPool *gb_model_pool_ref(GbModelPool *pool);
 void gb_model_pool_unref(GbModelPool *pool);
 GbModelHandle *gb_model_pool_get_handle(GbModelPool *pool);
+/* What a view's set_model does with its pool: a new one for a new @handle (none for NULL).
+ * Returns whether *pool changed (NULL always counts as a change). */
+gboolean gb_model_pool_replace(GbModelPool **pool, GbModelHandle *handle);
 /* A spare copy, or a new one. */
 GbModel *gb_model_pool_take(GbModelPool *pool, GError **error);
 /* Keeps @model as a spare (at most two), or frees it. */

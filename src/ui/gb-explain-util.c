@@ -56,6 +56,17 @@ gb_model_pool_get_handle(GbModelPool *pool)
   return pool->handle;
 }
 
+gboolean
+gb_model_pool_replace(GbModelPool **pool, GbModelHandle *handle)
+{
+  if (*pool != NULL && handle != NULL && (*pool)->handle == handle)
+    return FALSE;
+  g_clear_pointer(pool, gb_model_pool_unref);
+  if (handle != NULL)
+    *pool = gb_model_pool_new(handle);
+  return TRUE;
+}
+
 GbModel *
 gb_model_pool_take(GbModelPool *pool, GError **error)
 {

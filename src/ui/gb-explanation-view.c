@@ -265,11 +265,7 @@ gb_explanation_view_set_model(GbExplanationView *self, GbWorker *worker, GbModel
   if (self->worker != NULL)
     gb_worker_cancel(self->worker, self->lane);
   g_set_object(&self->worker, worker);
-  if (self->pool == NULL || handle == NULL || gb_model_pool_get_handle(self->pool) != handle) {
-    g_clear_pointer(&self->pool, gb_model_pool_unref);
-    if (handle != NULL)
-      self->pool = gb_model_pool_new(handle);
-  }
+  gb_model_pool_replace(&self->pool, handle);
 }
 
 void

@@ -379,10 +379,7 @@ gb_lrp_compare_view_set_model(GbLrpCompareView *self, GbWorker *worker, GbModelH
   if (self->worker != NULL)
     gb_worker_cancel(self->worker, "lrp-compare");
   g_set_object(&self->worker, worker);
-  if (self->pool == NULL || handle == NULL || gb_model_pool_get_handle(self->pool) != handle) {
-    g_clear_pointer(&self->pool, gb_model_pool_unref);
-    if (handle != NULL)
-      self->pool = gb_model_pool_new(handle);
+  if (gb_model_pool_replace(&self->pool, handle)) {
     g_autoptr(GtkStringList) list = gtk_string_list_new(NULL);
     gtk_string_list_append(list, _("predicted class"));
     int n = handle != NULL ? gb_model_handle_get_n_classes(handle) : 10;

@@ -196,11 +196,7 @@ gb_probability_view_set_model(GbProbabilityView *self, GbWorker *worker, GbModel
 {
   g_return_if_fail(GB_IS_PROBABILITY_VIEW(self));
   g_set_object(&self->worker, worker);
-  if (self->pool == NULL || handle == NULL || gb_model_pool_get_handle(self->pool) != handle) {
-    g_clear_pointer(&self->pool, gb_model_pool_unref);
-    if (handle != NULL)
-      self->pool = gb_model_pool_new(handle);
-  }
+  gb_model_pool_replace(&self->pool, handle);
 }
 
 const float *

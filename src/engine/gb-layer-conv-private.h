@@ -29,3 +29,20 @@ void gb_conv_direct_forward(GbConvDirect *d, const float *w, const float *b, con
 /* dx, or dw and db, may be NULL: that gradient is not computed. */
 void gb_conv_direct_backward(GbConvDirect *d, const float *w, const float *x, const float *dy,
                              float *dx, float *dw, float *db, int batch);
+
+/* The backward for a dy that is mostly zeros (gb-layer-conv-sparse.c), as under a max pooling. */
+typedef struct GbConvSparse GbConvSparse;
+
+/* Whether this build and layer can take it (AVX-512, offsets that fit 32 bits). */
+bool gb_conv_sparse_supported(const GbConvGeom *g, int max_batch);
+/* Scratch for batches of up to @max_batch; NULL when out of memory. */
+GbConvSparse *gb_conv_sparse_new(const GbConvGeom *g, int max_batch);
+void gb_conv_sparse_free(GbConvSparse *sp);
+/* dx, or dw and db, may be NULL. Returns false, having written nothing, when dy has too many
+ * non-zero values for this to pay or one that is not finite: the caller runs the dense path. */
+bool gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const float *dy,
+                             float *dx, float *dw, float *db, int batch);
+/* For tests and measurements: the largest share of non-zero values in dy taken (0 switches the
+ * path off; clamped to 0.5), and how many backwards it has run. */
+void gb_conv_sparse_set_max_density(double d);
+unsigned long gb_conv_sparse_uses(void);

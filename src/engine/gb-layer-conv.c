@@ -52,6 +52,7 @@ typedef struct {
 typedef struct {
   GbConvDirect *direct; /* the direct path (gb-layer-conv-direct.c), when it suits the layer;
                          * then the rest is unused and NULL */
+  GbConvSparse *sparse; /* the backward for a mostly zero dy (gb-layer-conv-sparse.c) */
   ConvPlan plan;
   float *col; /* one tile of (c k k + 1, ld): im2col, then dcol; backward redoes the im2col
                * unless the batch was one tile: reading a whole batch's col back from L3 made the
@@ -194,6 +195,7 @@ conv_scratch_free(ConvScratch *s)
   if (s == NULL)
     return;
   gb_conv_direct_free(s->direct);
+  gb_conv_sparse_free(s->sparse);
   gb_free(s->col);
   gb_free(s->tmp);
   gb_free(s->dwb);
@@ -253,8 +255,11 @@ conv_reserve(GbLayer *l, int max_batch, GbError *err)
                         "%s: out of memory for the im2col buffer (%d x %d floats)", l->name,
                         g.ckk + 1, plan.ld);
   }
-  /* The direct forward beside the gemm backward (see gb_conv_direct_suits_forward). */
-  if (gb_conv_direct_suits_forward(&g) && (s->direct = gb_conv_direct_new(&g)) == NULL) {
+  /* The direct forward beside the gemm backward (see gb_conv_direct_suits_forward), and the
+   * sparse backward. */
+  if ((gb_conv_direct_suits_forward(&g) && (s->direct = gb_conv_direct_new(&g)) == NULL) ||
+      (gb_conv_sparse_supported(&g, max_batch) &&
+       (s->sparse = gb_conv_sparse_new(&g, max_batch)) == NULL)) {
     conv_scratch_free(s);
     return gb_error_set(err, GB_ERR_NOMEM, "%s: out of memory for the convolution's scratch",
                         l->name);
@@ -602,6 +607,10 @@ conv_backward_fast(GbLayer *l, const ConvGeom *g, const float *x, const float *d
   ConvScratch *s = l->scratch;
   bool have_col = s->col_valid && s->col_x == x && s->col_batch == batch;
   if (!param_grads && dx == NULL)
+    return;
+  if (s->sparse != NULL && gb_conv_sparse_backward(s->sparse, l->p[0], x, dy, dx,
+                                                   param_grads ? l->g[0] : NULL,
+                                                   param_grads ? l->g[1] : NULL, batch))
     return;
   for (int i = 0; i < conv_n_tiles(s, batch); i++) {
     ConvTile t = conv_tile(s, g, i, batch);

@@ -8,7 +8,12 @@
 #include <string.h>
 
 #if defined(__AVX512F__)
+/* GCC 12's own reduce and extract intrinsics start from _mm512_undefined_*() and then warn that
+ * it may be used uninitialised. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #endif
 
 #include "gb-alloc.h"
@@ -88,6 +93,8 @@ struct GbConvSparse {
   int max_batch;
   size_t cap;        /* entries the lists hold */
   int *pos;          /* (ohw): where output p's window starts in a sample of xh */
+  int *to_cl;        /* (w c + 16): where entry j of an input row in xh comes from in x */
+  int *from_cl;      /* (h w + 16): where entry q of a plane of dx comes from in dxh */
   float *xh;         /* (max_batch, hp, wp, c) + slack */
   float *dxh;        /* (hp, wp, c) + slack: one sample */
   float *wr;         /* (f, slots, 16): W in slot layout, zero past each segment */
@@ -97,6 +104,13 @@ struct GbConvSparse {
   size_t *start;     /* (max_batch f + 1): entries of (n, fi) are [start[n f + fi], next) */
   uint32_t *mask;    /* (max_batch, words, ohw): bit fi of word fi / 32 set where dy != 0 */
 };
+
+/* Lanes [0, n) for n < 16, and all of them for more. */
+static inline __mmask16
+lanes_up_to(int n)
+{
+  return n >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
 
 static size_t
 round_up(size_t n, size_t m)
@@ -132,6 +146,8 @@ gb_conv_sparse_new(const GbConvGeom *g, int max_batch)
   sp->cap = (size_t)(SPARSE_MAX_DENSITY * (double)dense) + 1;
   sp->groups = gb_calloc((size_t)sp->n_groups, sizeof *sp->groups);
   sp->pos = gb_malloc((size_t)g->ohw * sizeof *sp->pos);
+  sp->to_cl = gb_calloc((size_t)g->w * g->c + LANES, sizeof *sp->to_cl);
+  sp->from_cl = gb_calloc((size_t)g->h * g->w + LANES, sizeof *sp->from_cl);
   sp->xh = gb_alloc_floats((size_t)max_batch * plane + LANES);
   sp->dxh = gb_alloc_floats(plane + LANES);
   sp->wr = gb_alloc_floats((size_t)g->f * sp->slots * LANES);
@@ -140,7 +156,8 @@ gb_conv_sparse_new(const GbConvGeom *g, int max_batch)
   sp->val = gb_malloc((sp->cap + LANES) * sizeof *sp->val);
   sp->start = gb_malloc(((size_t)max_batch * g->f + 1) * sizeof *sp->start);
   sp->mask = gb_malloc((size_t)max_batch * sp->words * g->ohw * sizeof *sp->mask);
-  if (sp->groups == NULL || sp->pos == NULL || sp->xh == NULL || sp->dxh == NULL ||
+  if (sp->groups == NULL || sp->pos == NULL || sp->to_cl == NULL || sp->from_cl == NULL ||
+      sp->xh == NULL || sp->dxh == NULL ||
       sp->wr == NULL || sp->dwr == NULL || sp->off == NULL || sp->val == NULL ||
       sp->start == NULL || sp->mask == NULL) {
     gb_conv_sparse_free(sp);
@@ -160,6 +177,14 @@ gb_conv_sparse_new(const GbConvGeom *g, int max_batch)
   for (int oy = 0; oy < g->oh; oy++)
     for (int ox = 0; ox < g->ow; ox++)
       sp->pos[oy * g->ow + ox] = (oy * g->s * sp->wp + ox * g->s) * g->c;
+  /* Entry j = xx c + ci of an input row in channels-last order is x[ci][y][xx]: from the row's
+   * start in channel 0, ci h w + xx. Entry q = y w + xx of a plane of dx is dxh[y + pad][xx +
+   * pad][ci]: from channel ci's entry in the padded image's first row, ((y + pad) wp + pad +
+   * xx) c. */
+  for (int j = 0; j < g->w * g->c; j++)
+    sp->to_cl[j] = (j % g->c) * g->h * g->w + j / g->c;
+  for (int q = 0; q < g->h * g->w; q++)
+    sp->from_cl[q] = ((q / g->w + g->pad) * sp->wp + g->pad + q % g->w) * g->c;
   return sp;
 }
 
@@ -170,6 +195,8 @@ gb_conv_sparse_free(GbConvSparse *sp)
     return;
   gb_free(sp->groups);
   gb_free(sp->pos);
+  gb_free(sp->to_cl);
+  gb_free(sp->from_cl);
   gb_free(sp->xh);
   gb_free(sp->dxh);
   gb_free(sp->wr);
@@ -201,7 +228,7 @@ sparse_collect(GbConvSparse *sp, const float *dy, int batch, size_t cap)
       sp->start[(size_t)n * g->f + fi] = n_e;
       for (int p = 0; p < g->ohw; p += LANES) {
         int left = g->ohw - p;
-        __mmask16 in = left >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+        __mmask16 in = lanes_up_to(left);
         __m512 v = _mm512_maskz_loadu_ps(in, d + p);
         /* v - v is NaN exactly where v is not finite. */
         if (_mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ) != 0)
@@ -228,6 +255,21 @@ sparse_collect(GbConvSparse *sp, const float *dy, int batch, size_t cap)
   return true;
 }
 
+/* dst[0..n) = base[idx[0..n)], 16 at a time. */
+static void
+gather_row(float *restrict dst, const float *base, const int *idx, int n)
+{
+  for (int j = 0; j < n; j += LANES) {
+    __mmask16 m = lanes_up_to(n - j);
+    __m512i vi = _mm512_loadu_si512(idx + j);
+    __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, vi, base, 4);
+    if (m == 0xffff)
+      _mm512_storeu_ps(dst + j, v);
+    else
+      _mm512_mask_storeu_ps(dst + j, m, v);
+  }
+}
+
 /* x: (batch, c, h, w) -> xh: (batch, hp, wp, c); the borders stay zero from the allocation. */
 static void
 sparse_to_channels_last(GbConvSparse *sp, const float *x, int batch)
@@ -235,13 +277,9 @@ sparse_to_channels_last(GbConvSparse *sp, const float *x, int batch)
   const GbConvGeom *g = &sp->g;
   size_t plane = (size_t)sp->hp * sp->wp * g->c, in = (size_t)g->c * g->h * g->w;
   for (int n = 0; n < batch; n++)
-    for (int ci = 0; ci < g->c; ci++)
-      for (int y = 0; y < g->h; y++) {
-        const float *src = x + n * in + ((size_t)ci * g->h + y) * g->w;
-        float *dst = sp->xh + n * plane + ((size_t)(y + g->pad) * sp->wp + g->pad) * g->c + ci;
-        for (int xx = 0; xx < g->w; xx++)
-          dst[(size_t)xx * g->c] = src[xx];
-      }
+    for (int y = 0; y < g->h; y++)
+      gather_row(sp->xh + n * plane + ((size_t)(y + g->pad) * sp->wp + g->pad) * g->c,
+                 x + n * in + (size_t)y * g->w, sp->to_cl, g->w * g->c);
 }
 
 /* W: (f, c, k, k) -> wr: (f, slots, 16) in (ki, kj, ci) order, zero past each segment. */
@@ -369,12 +407,23 @@ sparse_from_channels_last(const GbConvSparse *sp, float *dxn)
 {
   const GbConvGeom *g = &sp->g;
   for (int ci = 0; ci < g->c; ci++)
-    for (int y = 0; y < g->h; y++) {
-      const float *src = sp->dxh + ((size_t)(y + g->pad) * sp->wp + g->pad) * g->c + ci;
-      float *dst = dxn + ((size_t)ci * g->h + y) * g->w;
-      for (int xx = 0; xx < g->w; xx++)
-        dst[xx] = src[(size_t)xx * g->c];
-    }
+    gather_row(dxn + (size_t)ci * g->h * g->w, sp->dxh + ci, sp->from_cl, g->h * g->w);
+}
+
+/* The sum of v[0..n) in double. */
+static double
+sum_floats(const float *v, size_t n)
+{
+  __m512d a = _mm512_setzero_pd(), b = _mm512_setzero_pd();
+  size_t i = 0;
+  for (; i + LANES <= n; i += LANES) {
+    a = _mm512_add_pd(a, _mm512_cvtps_pd(_mm256_loadu_ps(v + i)));
+    b = _mm512_add_pd(b, _mm512_cvtps_pd(_mm256_loadu_ps(v + i + 8)));
+  }
+  double sum = _mm512_reduce_add_pd(_mm512_add_pd(a, b));
+  for (; i < n; i++)
+    sum += v[i];
+  return sum;
 }
 
 bool
@@ -393,10 +442,10 @@ gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const 
       for (int gi = 0; gi < sp->n_groups; gi++)
         wgrad(sp, &sp->groups[gi], fi, batch);
       double sum = 0.0;
-      for (int n = 0; n < batch; n++)
-        for (size_t e = sp->start[(size_t)n * g->f + fi]; e < sp->start[(size_t)n * g->f + fi + 1];
-             e++)
-          sum += sp->val[e];
+      for (int n = 0; n < batch; n++) {
+        size_t e0 = sp->start[(size_t)n * g->f + fi], e1 = sp->start[(size_t)n * g->f + fi + 1];
+        sum += sum_floats(sp->val + e0, e1 - e0);
+      }
       db[fi] = (float)sum;
     }
     sparse_unpack_weight_grad(sp, dw);

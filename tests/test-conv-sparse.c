@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The sparse backward of conv2d (src/engine/gb-layer-conv-sparse.c): against the reference
  * kernels and the dense fast path on mostly zero gradients, for geometries that exercise its
- * slots (segments of 3 to 100 floats, groups of slots, more than 32 filters), stride and
- * padding; that it hands dense and non-finite gradients back; and that a max pooling's gradient
+ * slots (segments of 3 to 100 floats, groups of slots, more than 32 filters), stride, padding
+ * and batches of several tiles; that it hands dense and non-finite gradients back; and that a max pooling's gradient
  * takes it inside a model. */
 #include "config.h"
 
@@ -153,6 +153,9 @@ test_sparse_matches_reference(void)
   check_layer("input(2,7,5), conv2d(3,3,stride=2,pad=1)", 3, 4, 0.3);
   check_layer("input(3,9,8), conv2d(5,4,pad=3)", 5, 3, 0.3);
   check_layer("input(2,6,9), conv2d(4,3,stride=3,pad=2)", 4, 3, 0.3);
+  /* Batches of several tiles (of 20 samples here, of 128 for LeNet's conv2). */
+  check_layer("input(16,14,14), conv2d(32,5,pad=2)", 32, 45, 0.2);
+  check_layer("input(8,12,12), conv2d(16,5)", 16, 130, 0.25);
   /* The densest dy it takes. */
   check_layer("input(8,12,12), conv2d(16,5)", 16, 4, 0.49);
 }

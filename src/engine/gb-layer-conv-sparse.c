@@ -40,12 +40,15 @@
  * dW, and for dx those lanes add exactly zero (the weights are packed with zeros there). That
  * holds only for finite g, so a dy with a NaN or an infinity is left to the dense path. */
 
-/* Largest share of non-zero values in dy for which this path runs; the entry lists are sized
- * for it. bench/bench-conv-sparse (batch 64, AVX-512, one thread): at this share the sparse
- * backward still took 0.67 ms against the dense 0.99 for LeNet's conv2, and 5.5 against 9.2 ms
- * for the digits CNN's; at 0.2, about what a ReLU and a 2x2 max pooling leave, 0.42 against
- * 0.98 and 3.2 against 9.3. */
+/* Largest share of non-zero values in dy for which this path runs. bench/bench-conv-sparse
+ * (batch 64, AVX-512, one thread): at this share the sparse backward still took 0.53 ms against
+ * the dense 0.84 for LeNet's conv2, and 4.9 against 9.2 ms for the digits CNN's; at 0.2, about
+ * what a ReLU and a 2x2 max pooling leave, 0.32 against 0.84 and 2.5 against 9.2. */
 #define SPARSE_MAX_DENSITY 0.5
+/* The batch runs in tiles of samples whose dy has at most this many values, so that the
+ * scratch stays near 2 MiB whatever batch the model is reserved for (LeNet's conv2: tiles of
+ * 128 samples; the digits CNN's: 20). */
+#define SPARSE_TILE_VALUES (1 << 17)
 
 static _Atomic double max_density = SPARSE_MAX_DENSITY;
 static atomic_ulong n_uses;
@@ -90,19 +93,20 @@ struct GbConvSparse {
   int n_groups;
   SlotGroup *groups;
   int words;         /* 32-bit words of a position's filter mask: ceil(f / 32) */
-  int max_batch;
-  size_t cap;        /* entries the lists hold */
+  int tile;          /* samples per tile */
   int *pos;          /* (ohw): where output p's window starts in a sample of xh */
   int *to_cl;        /* (w c + 16): where entry j of an input row in xh comes from in x */
   int *from_cl;      /* (h w + 16): where entry q of a plane of dx comes from in dxh */
-  float *xh;         /* (max_batch, hp, wp, c) + slack */
+  float *xh;         /* (tile, hp, wp, c) + slack */
   float *dxh;        /* (hp, wp, c) + slack: one sample */
   float *wr;         /* (f, slots, 16): W in slot layout, zero past each segment */
   float *dwr;        /* (f, slots, 16): dW in slot layout */
-  int32_t *off;      /* (cap + 16): entries' window offsets into xh */
-  float *val;        /* (cap + 16): entries' g */
-  size_t *start;     /* (max_batch f + 1): entries of (n, fi) are [start[n f + fi], next) */
-  uint32_t *mask;    /* (max_batch, words, ohw): bit fi of word fi / 32 set where dy != 0 */
+  double *db;        /* (f): db summed over the tiles */
+  /* The tile's entries, the non-zero values of its dy: */
+  int32_t *off;      /* (tile f ohw + 16): window offsets into xh */
+  float *val;        /* (tile f ohw + 16): values */
+  size_t *start;     /* (tile f + 1): entries of (n, fi) are [start[n f + fi], next) */
+  uint32_t *mask;    /* (tile, words, ohw): bit fi of word fi / 32 set where dy != 0 */
 };
 
 /* Lanes [0, n) for n < 16, and all of them for more. */
@@ -118,12 +122,20 @@ round_up(size_t n, size_t m)
   return (n + m - 1) / m * m;
 }
 
+static int
+sparse_tile(const GbConvGeom *g, int max_batch)
+{
+  size_t per = (size_t)g->f * g->ohw, tile = SPARSE_TILE_VALUES / (per > 0 ? per : 1);
+  tile = tile < 1 ? 1 : tile;
+  return tile < (size_t)max_batch ? (int)tile : max_batch;
+}
+
 bool
 gb_conv_sparse_supported(const GbConvGeom *g, int max_batch)
 {
-  /* Entry offsets into xh are 32-bit. */
+  /* Entry offsets into a tile of xh are 32-bit. */
   size_t plane = (size_t)(g->h + 2 * g->pad) * (g->w + 2 * g->pad) * g->c;
-  return max_batch > 0 && (size_t)max_batch * plane < INT_MAX - LANES;
+  return max_batch > 0 && (size_t)sparse_tile(g, max_batch) * plane < INT_MAX - LANES;
 }
 
 GbConvSparse *
@@ -140,25 +152,24 @@ gb_conv_sparse_new(const GbConvGeom *g, int max_batch)
   sp->slots = g->k * sp->seg_slots;
   sp->n_groups = (sp->slots + MAX_GROUP - 1) / MAX_GROUP;
   sp->words = (g->f + 31) / 32;
-  sp->max_batch = max_batch;
-  size_t plane = (size_t)sp->hp * sp->wp * g->c;
-  size_t dense = (size_t)max_batch * g->f * g->ohw;
-  sp->cap = (size_t)(SPARSE_MAX_DENSITY * (double)dense) + 1;
+  sp->tile = sparse_tile(g, max_batch);
+  size_t plane = (size_t)sp->hp * sp->wp * g->c, values = (size_t)sp->tile * g->f * g->ohw;
   sp->groups = gb_calloc((size_t)sp->n_groups, sizeof *sp->groups);
   sp->pos = gb_malloc((size_t)g->ohw * sizeof *sp->pos);
   sp->to_cl = gb_calloc((size_t)g->w * g->c + LANES, sizeof *sp->to_cl);
   sp->from_cl = gb_calloc((size_t)g->h * g->w + LANES, sizeof *sp->from_cl);
-  sp->xh = gb_alloc_floats((size_t)max_batch * plane + LANES);
+  sp->xh = gb_alloc_floats((size_t)sp->tile * plane + LANES);
   sp->dxh = gb_alloc_floats(plane + LANES);
   sp->wr = gb_alloc_floats((size_t)g->f * sp->slots * LANES);
   sp->dwr = gb_alloc_floats((size_t)g->f * sp->slots * LANES);
-  sp->off = gb_malloc((sp->cap + LANES) * sizeof *sp->off);
-  sp->val = gb_malloc((sp->cap + LANES) * sizeof *sp->val);
-  sp->start = gb_malloc(((size_t)max_batch * g->f + 1) * sizeof *sp->start);
-  sp->mask = gb_malloc((size_t)max_batch * sp->words * g->ohw * sizeof *sp->mask);
+  sp->db = gb_malloc((size_t)g->f * sizeof *sp->db);
+  sp->off = gb_malloc((values + LANES) * sizeof *sp->off);
+  sp->val = gb_malloc((values + LANES) * sizeof *sp->val);
+  sp->start = gb_malloc(((size_t)sp->tile * g->f + 1) * sizeof *sp->start);
+  sp->mask = gb_malloc((size_t)sp->tile * sp->words * g->ohw * sizeof *sp->mask);
   if (sp->groups == NULL || sp->pos == NULL || sp->to_cl == NULL || sp->from_cl == NULL ||
       sp->xh == NULL || sp->dxh == NULL ||
-      sp->wr == NULL || sp->dwr == NULL || sp->off == NULL || sp->val == NULL ||
+      sp->wr == NULL || sp->dwr == NULL || sp->db == NULL || sp->off == NULL || sp->val == NULL ||
       sp->start == NULL || sp->mask == NULL) {
     gb_conv_sparse_free(sp);
     return NULL;
@@ -201,6 +212,7 @@ gb_conv_sparse_free(GbConvSparse *sp)
   gb_free(sp->dxh);
   gb_free(sp->wr);
   gb_free(sp->dwr);
+  gb_free(sp->db);
   gb_free(sp->off);
   gb_free(sp->val);
   gb_free(sp->start);
@@ -210,10 +222,25 @@ gb_conv_sparse_free(GbConvSparse *sp)
 
 /* ---- building the entries ---- */
 
-/* The non-zero values of dy: (batch, f, ohw), in (n, fi) order, and each sample's filter masks.
- * False when they are more than @cap or one is not finite. */
-static bool
-sparse_collect(GbConvSparse *sp, const float *dy, int batch, size_t cap)
+/* How many values of dy: (batch, f, ohw) are non-zero; SIZE_MAX if one is not finite. */
+static size_t
+sparse_count(const GbConvGeom *g, const float *dy, int batch)
+{
+  size_t n = (size_t)batch * g->f * g->ohw, count = 0, i = 0;
+  __mmask16 bad = 0;
+  for (; i < n; i += LANES) {
+    __m512 v = _mm512_maskz_loadu_ps(lanes_up_to((int)(n - i < LANES ? n - i : LANES)), dy + i);
+    /* v - v is NaN exactly where v is not finite. */
+    bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    count += (size_t)__builtin_popcount(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_OQ));
+  }
+  return bad != 0 ? SIZE_MAX : count;
+}
+
+/* The non-zero values of a tile of dy: (batch, f, ohw), in (n, fi) order, and each sample's
+ * filter masks. */
+static void
+sparse_collect(GbConvSparse *sp, const float *dy, int batch)
 {
   const GbConvGeom *g = &sp->g;
   size_t plane = (size_t)sp->hp * sp->wp * g->c, n_e = 0;
@@ -230,15 +257,10 @@ sparse_collect(GbConvSparse *sp, const float *dy, int batch, size_t cap)
         int left = g->ohw - p;
         __mmask16 in = lanes_up_to(left);
         __m512 v = _mm512_maskz_loadu_ps(in, d + p);
-        /* v - v is NaN exactly where v is not finite. */
-        if (_mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ) != 0)
-          return false;
         __mmask16 nz = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_OQ);
         if (nz == 0)
           continue;
         int cnt = __builtin_popcount(nz);
-        if (n_e + (size_t)cnt > cap)
-          return false;
         __m512i po = _mm512_maskz_loadu_epi32(in, sp->pos + p);
         /* Compressed in registers and stored whole: a compressing store to memory is slow on
          * some processors. The lists have 16 entries of slack. */
@@ -252,7 +274,6 @@ sparse_collect(GbConvSparse *sp, const float *dy, int batch, size_t cap)
     }
   }
   sp->start[(size_t)batch * g->f] = n_e;
-  return true;
 }
 
 /* dst[0..n) = base[idx[0..n)], 16 at a time. */
@@ -312,7 +333,7 @@ sparse_unpack_weight_grad(const GbConvSparse *sp, float *dw)
 
 /* ---- the kernels ---- */
 
-/* dwr[fi]'s slots of group @gr = the sum over the batch's entries of filter fi of g times the
+/* dwr[fi]'s slots of group @gr += the sum over the tile's entries of filter fi of g times the
  * window's slots; @n_slots is a constant in each instance, so that the accumulators stay in
  * registers. */
 static ALWAYS_INLINE void
@@ -320,9 +341,10 @@ wgrad_group(const GbConvSparse *sp, const SlotGroup *gr, const int n_slots, int 
 {
   __m512 acc[MAX_GROUP];
   int src[MAX_GROUP];
+  float *out = sp->dwr + ((size_t)fi * sp->slots + gr->first) * LANES;
   UNROLL for (int j = 0; j < n_slots; j++)
   {
-    acc[j] = _mm512_setzero_ps();
+    acc[j] = _mm512_load_ps(out + (size_t)j * LANES);
     src[j] = gr->src[j];
   }
   for (int n = 0; n < batch; n++) {
@@ -334,7 +356,6 @@ wgrad_group(const GbConvSparse *sp, const SlotGroup *gr, const int n_slots, int 
         acc[j] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(b + src[j]), acc[j]);
     }
   }
-  float *out = sp->dwr + ((size_t)fi * sp->slots + gr->first) * LANES;
   UNROLL for (int j = 0; j < n_slots; j++)
     _mm512_store_ps(out + (size_t)j * LANES, acc[j]);
 }
@@ -426,33 +447,26 @@ sum_floats(const float *v, size_t n)
   return sum;
 }
 
-bool
-gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const float *dy,
-                        float *dx, float *dw, float *db, int batch)
+/* One tile of samples: its entries, then dW and db added up, and its dx written. */
+static void
+sparse_backward_tile(GbConvSparse *sp, const float *x, const float *dy, float *dx, bool param_grads,
+                     int batch)
 {
   const GbConvGeom *g = &sp->g;
-  double limit = atomic_load(&max_density) * (double)batch * g->f * g->ohw;
-  size_t cap = limit < (double)sp->cap ? (size_t)limit : sp->cap;
-  if (batch > sp->max_batch || !sparse_collect(sp, dy, batch, cap))
-    return false;
-  atomic_fetch_add(&n_uses, 1);
-  if (dw != NULL) {
+  sparse_collect(sp, dy, batch);
+  if (param_grads) {
     sparse_to_channels_last(sp, x, batch);
     for (int fi = 0; fi < g->f; fi++) {
       for (int gi = 0; gi < sp->n_groups; gi++)
         wgrad(sp, &sp->groups[gi], fi, batch);
-      double sum = 0.0;
       for (int n = 0; n < batch; n++) {
         size_t e0 = sp->start[(size_t)n * g->f + fi], e1 = sp->start[(size_t)n * g->f + fi + 1];
-        sum += sum_floats(sp->val + e0, e1 - e0);
+        sp->db[fi] += sum_floats(sp->val + e0, e1 - e0);
       }
-      db[fi] = (float)sum;
     }
-    sparse_unpack_weight_grad(sp, dw);
   }
   if (dx != NULL) {
     size_t plane = (size_t)sp->hp * sp->wp * g->c, in = (size_t)g->c * g->h * g->w;
-    sparse_pack_weights(sp, w);
     for (int n = 0; n < batch; n++) {
       const uint32_t *mask_n = sp->mask + (size_t)n * sp->words * g->ohw;
       const float *dyn = dy + (size_t)n * g->f * g->ohw;
@@ -468,6 +482,35 @@ gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const 
       }
       sparse_from_channels_last(sp, dx + n * in);
     }
+  }
+}
+
+bool
+gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const float *dy,
+                        float *dx, float *dw, float *db, int batch)
+{
+  const GbConvGeom *g = &sp->g;
+  size_t count = sparse_count(g, dy, batch);
+  if (count == SIZE_MAX || (double)count > atomic_load(&max_density) * batch * g->f * g->ohw)
+    return false;
+  atomic_fetch_add(&n_uses, 1);
+  if (dw != NULL) {
+    memset(sp->dwr, 0, (size_t)g->f * sp->slots * LANES * sizeof(float));
+    for (int fi = 0; fi < g->f; fi++)
+      sp->db[fi] = 0.0;
+  }
+  if (dx != NULL)
+    sparse_pack_weights(sp, w);
+  size_t in = (size_t)g->c * g->h * g->w, out = (size_t)g->f * g->ohw;
+  for (int n0 = 0; n0 < batch; n0 += sp->tile) {
+    int nt = batch - n0 < sp->tile ? batch - n0 : sp->tile;
+    sparse_backward_tile(sp, x + n0 * in, dy + n0 * out, dx != NULL ? dx + n0 * in : NULL,
+                         dw != NULL, nt);
+  }
+  if (dw != NULL) {
+    sparse_unpack_weight_grad(sp, dw);
+    for (int fi = 0; fi < g->f; fi++)
+      db[fi] = (float)sp->db[fi];
   }
   return true;
 }

@@ -40,6 +40,34 @@ median(double *v, int n)
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+static void
+check(GbStatus st, const GbError *err)
+{
+  if (st != GB_OK) {
+    fprintf(stderr, "bench-conv-sparse: %s\n", err->message);
+    exit(1);
+  }
+}
+
+/* The model of @spec, a batch of inputs uniform in [lo, lo + 1) run forward, and room for dx
+ * and dy. */
+static GbModel *
+model_run(const char *spec, float lo, GbRng *rng, float **x, float **dx, float **dy)
+{
+  GbModel *m;
+  GbError err;
+  const float *y;
+  check(gb_model_new_from_spec(spec, 1, &m, &err), &err);
+  size_t n_in = (size_t)BATCH * gb_model_input_size(m);
+  *x = malloc(n_in * sizeof **x);
+  *dx = malloc(n_in * sizeof **dx);
+  *dy = malloc((size_t)BATCH * gb_model_n_outputs(m) * sizeof **dy);
+  for (size_t i = 0; i < n_in; i++)
+    (*x)[i] = lo + gb_rng_uniform(rng);
+  check(gb_model_forward(m, *x, BATCH, true, &y, &err), &err);
+  return m;
+}
+
 /* ms of one backward of @m with dy, sparse path allowed up to @density_cap */
 static double
 time_backward(GbModel *m, const float *dy, float *dx, double density_cap)
@@ -47,36 +75,19 @@ time_backward(GbModel *m, const float *dy, float *dx, double density_cap)
   GbError err;
   gb_conv_sparse_set_max_density(density_cap);
   double t0 = now();
-  if (gb_model_backward(m, dy, BATCH, dx, true, &err) != GB_OK) {
-    fprintf(stderr, "bench-conv-sparse: %s\n", err.message);
-    exit(1);
-  }
+  check(gb_model_backward(m, dy, BATCH, dx, true, &err), &err);
   return (now() - t0) * 1e3;
 }
 
 static void
 bench_layer(const char *name, const char *spec, int repeats)
 {
-  GbModel *m;
-  GbError err;
-  const float *y;
-  if (gb_model_new_from_spec(spec, 1, &m, &err) != GB_OK) {
-    fprintf(stderr, "bench-conv-sparse: %s\n", err.message);
-    exit(1);
-  }
-  size_t n_in = (size_t)BATCH * gb_model_input_size(m);
-  size_t n_out = (size_t)BATCH * gb_model_n_outputs(m);
-  float *x = malloc(n_in * sizeof *x), *dx = malloc(n_in * sizeof *dx);
-  float *dy = malloc(n_out * sizeof *dy);
-  double *ts = malloc((size_t)repeats * sizeof *ts), *td = malloc((size_t)repeats * sizeof *td);
   GbRng rng;
+  float *x, *dx, *dy;
   gb_rng_seed(&rng, 7);
-  for (size_t i = 0; i < n_in; i++)
-    x[i] = gb_rng_uniform(&rng);
-  if (gb_model_forward(m, x, BATCH, true, &y, &err) != GB_OK) {
-    fprintf(stderr, "bench-conv-sparse: %s\n", err.message);
-    exit(1);
-  }
+  GbModel *m = model_run(spec, 0.0f, &rng, &x, &dx, &dy);
+  size_t n_out = (size_t)BATCH * gb_model_n_outputs(m);
+  double *ts = malloc((size_t)repeats * sizeof *ts), *td = malloc((size_t)repeats * sizeof *td);
   static const double densities[] = {0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5};
   printf("%s: %s, batch %d\n  density  sparse ms  dense ms  dense/sparse\n", name, spec, BATCH);
   for (size_t di = 0; di < sizeof densities / sizeof *densities; di++) {
@@ -104,28 +115,16 @@ bench_layer(const char *name, const char *spec, int repeats)
 static void
 pooled_density(const char *spec)
 {
-  GbModel *m;
+  GbRng rng;
   GbError err;
-  const float *y;
-  if (gb_model_new_from_spec(spec, 1, &m, &err) != GB_OK) {
-    fprintf(stderr, "bench-conv-sparse: %s\n", err.message);
-    exit(1);
-  }
+  float *x, *dx, *dy;
+  gb_rng_seed(&rng, 8);
+  GbModel *m = model_run(spec, -0.5f, &rng, &x, &dx, &dy);
   size_t n_in = (size_t)BATCH * gb_model_input_size(m);
   size_t n_out = (size_t)BATCH * gb_model_n_outputs(m);
-  float *x = malloc(n_in * sizeof *x), *dx = malloc(n_in * sizeof *dx);
-  float *dy = malloc(n_out * sizeof *dy);
-  GbRng rng;
-  gb_rng_seed(&rng, 8);
-  for (size_t i = 0; i < n_in; i++)
-    x[i] = gb_rng_uniform(&rng) - 0.5f;
   for (size_t i = 0; i < n_out; i++)
     dy[i] = gb_rng_uniform(&rng) + 0.5f;
-  if (gb_model_forward(m, x, BATCH, true, &y, &err) != GB_OK ||
-      gb_model_backward(m, dy, BATCH, dx, false, &err) != GB_OK) {
-    fprintf(stderr, "bench-conv-sparse: %s\n", err.message);
-    exit(1);
-  }
+  check(gb_model_backward(m, dy, BATCH, dx, false, &err), &err);
   size_t nz = 0;
   for (size_t i = 0; i < n_in; i++)
     nz += dx[i] != 0.0f;

@@ -3,8 +3,9 @@
  * (im2col and gemms), in one process so that whatever else the machine does falls on both: ms
  * per backward (dx, dW and db; median of alternating runs) of a batch of 64 whose dy has a
  * given share of non-zero values, for LeNet's second convolution and the digits CNN's, and the
- * share a 2x2 max pooling after a ReLU leaves. Run with OPENBLAS_NUM_THREADS=1.
- * Usage: bench-conv-sparse [REPEATS] */
+ * share a 2x2 max pooling after a ReLU leaves, or for the layer a model SPEC ends with. Run with
+ * OPENBLAS_NUM_THREADS=1.
+ * Usage: bench-conv-sparse [REPEATS [SPEC]] */
 #include "config.h"
 
 #include <stdio.h>
@@ -141,8 +142,12 @@ main(int argc, char **argv)
 {
   int repeats = argc > 1 ? atoi(argv[1]) : 101;
   if (repeats < 1) {
-    fprintf(stderr, "usage: bench-conv-sparse [REPEATS]\n");
+    fprintf(stderr, "usage: bench-conv-sparse [REPEATS [SPEC]]\n");
     return 2;
+  }
+  if (argc > 2) {
+    bench_layer("given", argv[2], repeats);
+    return 0;
   }
   pooled_density("input(16,8,8), relu, maxpool2d(2)");
   bench_layer("LeNet conv2", "input(8,12,12), conv2d(16,5)", repeats);

@@ -2,8 +2,8 @@
 /* The sparse backward of conv2d (src/engine/gb-layer-conv-sparse.c): against the reference
  * kernels and the dense fast path on mostly zero gradients, for geometries that exercise its
  * slots (segments of 3 to 100 floats, groups of slots, more than 32 filters), stride, padding
- * and batches of several tiles; that it hands dense and non-finite gradients back; and that a max pooling's gradient
- * takes it inside a model. */
+ * and batches of several tiles; that it hands dense and non-finite gradients back; and that a max
+ * pooling's gradient takes it inside a model. */
 #include "config.h"
 
 #include <glib.h>
@@ -60,13 +60,13 @@ run(GbModel *m, const float *x, const float *dy, int batch, double max_density, 
   GbError err;
   const float *y;
   Grads g;
-  g.dx = g_new(float, (size_t)batch * gb_model_input_size(m));
+  g.dx = g_new(float, (size_t)batch *gb_model_input_size(m));
   gb_conv_sparse_set_max_density(max_density);
   gb_engine_set_reference_kernels(reference);
   g_assert_cmpint(gb_model_forward(m, x, batch, true, &y, &err), ==, GB_OK);
   g_assert_cmpint(gb_model_backward(m, dy, batch, g.dx, true, &err), ==, GB_OK);
   gb_engine_set_reference_kernels(false);
-  gb_conv_sparse_set_max_density(0.5);
+  gb_conv_sparse_set_max_density(-1.0);
   g.grads = g_memdup2(gb_model_grads(m), gb_model_buffer_len(m) * sizeof(float));
   return g;
 }
@@ -204,6 +204,37 @@ test_sparse_falls_back(void)
   gb_model_free(m);
 }
 
+/* Whether the path is taken at a share of non-zero dy, by each layer's own limit. */
+static bool
+taken_at(const char *spec, double density)
+{
+  const int batch = 4;
+  GbModel *m = gb_test_model_new(spec, 6);
+  size_t n_in = (size_t)batch * gb_model_input_size(m);
+  size_t n_out = (size_t)batch * gb_model_n_outputs(m);
+  float *x = g_new(float, n_in), *dy = sparse_dy(n_out, density, 60);
+  gb_test_fill_uniform(x, n_in, -1.0f, 1.0f, 61);
+  unsigned long uses = gb_conv_sparse_uses();
+  Grads g = run(m, x, dy, batch, -1.0, false);
+  bool taken = gb_conv_sparse_uses() > uses;
+  grads_clear(&g);
+  g_free(x);
+  g_free(dy);
+  gb_model_free(m);
+  return taken;
+}
+
+/* Segments that fill their 16-lane slots (LeNet's conv2: 40 floats in 48 lanes) take dy up to
+ * half non-zero; 6 floats in 16 lanes (2 channels, 3x3) only up to 0.75 x 6 / 16 = 0.28. */
+static void
+test_sparse_layer_limit(void)
+{
+  g_assert_true(taken_at("input(8,12,12), conv2d(16,5)", 0.45));
+  g_assert_false(taken_at("input(8,12,12), conv2d(16,5)", 0.55));
+  g_assert_true(taken_at("input(2,20,20), conv2d(16,3,stride=2)", 0.2));
+  g_assert_false(taken_at("input(2,20,20), conv2d(16,3,stride=2)", 0.35));
+}
+
 /* In a LeNet-like model the max pooling's gradient takes the sparse path at the second
  * convolution; every gradient agrees with the reference kernels, and with finite
  * differences. */
@@ -252,6 +283,7 @@ main(int argc, char **argv)
 #endif
   g_test_add_func("/engine/conv2d/sparse/matches-reference", test_sparse_matches_reference);
   g_test_add_func("/engine/conv2d/sparse/falls-back", test_sparse_falls_back);
+  g_test_add_func("/engine/conv2d/sparse/layer-limit", test_sparse_layer_limit);
   g_test_add_func("/engine/conv2d/sparse/under-maxpool", test_sparse_under_maxpool);
   return g_test_run();
 }

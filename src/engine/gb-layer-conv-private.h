@@ -42,7 +42,8 @@ void gb_conv_sparse_free(GbConvSparse *sp);
  * non-zero values for this to pay or one that is not finite: the caller runs the dense path. */
 bool gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const float *dy,
                              float *dx, float *dw, float *db, int batch);
-/* For tests and measurements: the largest share of non-zero values in dy taken (0 switches the
- * path off; clamped to 0.5), and how many backwards it has run. */
+/* For tests and measurements: the largest share of non-zero values in dy taken, for every layer
+ * (0 switches the path off; clamped to 0.5; negative goes back to each layer's own limit), and
+ * how many backwards the path has run. */
 void gb_conv_sparse_set_max_density(double d);
 unsigned long gb_conv_sparse_uses(void);

@@ -43,20 +43,27 @@
 /* Largest share of non-zero values in dy for which this path runs. bench/bench-conv-sparse
  * (batch 64, AVX-512, one thread): at this share the sparse backward still took 0.53 ms against
  * the dense 0.84 for LeNet's conv2, and 4.9 against 9.2 ms for the digits CNN's; at 0.2, about
- * what a ReLU and a 2x2 max pooling leave, 0.32 against 0.84 and 2.5 against 9.2. */
+ * what a ReLU and a 2x2 max pooling leave, 0.32 against 0.84 and 2.5 against 9.2.
+ * Where segments fill their slots poorly the limit is lower: SPARSE_SLOT_USE times the share of
+ * slot lanes a segment uses. With 2 channels and 3x3 filters (segments of 6 floats in 16
+ * lanes, 0.375 of them used) the two paths took the same time at 0.28 of dy non-zero; with 1
+ * channel and 5x5 filters (0.31 used) at about 0.5. */
 #define SPARSE_MAX_DENSITY 0.5
+#define SPARSE_SLOT_USE    0.75
 /* The batch runs in tiles of samples whose dy has at most this many values, so that the
  * scratch stays near 2 MiB whatever batch the model is reserved for (LeNet's conv2: tiles of
  * 128 samples; the digits CNN's: 20). */
 #define SPARSE_TILE_VALUES (1 << 17)
 
-static _Atomic double max_density = SPARSE_MAX_DENSITY;
+/* Negative: each layer's own limit. */
+static _Atomic double max_density_override = -1.0;
 static atomic_ulong n_uses;
 
 void
 gb_conv_sparse_set_max_density(double d)
 {
-  atomic_store(&max_density, d < 0.0 ? 0.0 : (d > SPARSE_MAX_DENSITY ? SPARSE_MAX_DENSITY : d));
+  atomic_store(&max_density_override,
+               d < 0.0 ? -1.0 : (d > SPARSE_MAX_DENSITY ? SPARSE_MAX_DENSITY : d));
 }
 
 unsigned long
@@ -68,7 +75,7 @@ gb_conv_sparse_uses(void)
 #if defined(__AVX512F__) && defined(__AVX512VL__)
 
 #if defined(__GNUC__) && !defined(__clang__)
-#define UNROLL _Pragma("GCC unroll 16")
+#define UNROLL        _Pragma("GCC unroll 16")
 #define ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define UNROLL
@@ -86,27 +93,28 @@ typedef struct {
 
 struct GbConvSparse {
   GbConvGeom g;
-  int hp, wp;        /* padded input */
-  int seg;           /* k c: one segment */
-  int seg_slots;     /* ceil(seg / 16) */
-  int slots;         /* k seg_slots: a row in slot layout is slots x 16 floats */
+  int hp, wp;    /* padded input */
+  int seg;       /* k c: one segment */
+  int seg_slots; /* ceil(seg / 16) */
+  int slots;     /* k seg_slots: a row in slot layout is slots x 16 floats */
   int n_groups;
   SlotGroup *groups;
-  int words;         /* 32-bit words of a position's filter mask: ceil(f / 32) */
-  int tile;          /* samples per tile */
-  int *pos;          /* (ohw): where output p's window starts in a sample of xh */
-  int *to_cl;        /* (w c + 16): where entry j of an input row in xh comes from in x */
-  int *from_cl;      /* (h w + 16): where entry q of a plane of dx comes from in dxh */
-  float *xh;         /* (tile, hp, wp, c) + slack */
-  float *dxh;        /* (hp, wp, c) + slack: one sample */
-  float *wr;         /* (f, slots, 16): W in slot layout, zero past each segment */
-  float *dwr;        /* (f, slots, 16): dW in slot layout */
-  double *db;        /* (f): db summed over the tiles */
+  int words;          /* 32-bit words of a position's filter mask: ceil(f / 32) */
+  int tile;           /* samples per tile */
+  double max_density; /* the largest share of non-zero dy taken */
+  int *pos;           /* (ohw): where output p's window starts in a sample of xh */
+  int *to_cl;         /* (w c + 16): where entry j of an input row in xh comes from in x */
+  int *from_cl;       /* (h w + 16): where entry q of a plane of dx comes from in dxh */
+  float *xh;          /* (tile, hp, wp, c) + slack */
+  float *dxh;         /* (hp, wp, c) + slack: one sample */
+  float *wr;          /* (f, slots, 16): W in slot layout, zero past each segment */
+  float *dwr;         /* (f, slots, 16): dW in slot layout */
+  double *db;         /* (f): db summed over the tiles */
   /* The tile's entries, the non-zero values of its dy: */
-  int32_t *off;      /* (tile f ohw + 16): window offsets into xh */
-  float *val;        /* (tile f ohw + 16): values */
-  size_t *start;     /* (tile f + 1): entries of (n, fi) are [start[n f + fi], next) */
-  uint32_t *mask;    /* (tile, words, ohw): bit fi of word fi / 32 set where dy != 0 */
+  int32_t *off;   /* (tile f ohw + 16): window offsets into xh */
+  float *val;     /* (tile f ohw + 16): values */
+  size_t *start;  /* (tile f + 1): entries of (n, fi) are [start[n f + fi], next) */
+  uint32_t *mask; /* (tile, words, ohw): bit fi of word fi / 32 set where dy != 0 */
 };
 
 /* Lanes [0, n) for n < 16, and all of them for more. */
@@ -153,6 +161,9 @@ gb_conv_sparse_new(const GbConvGeom *g, int max_batch)
   sp->n_groups = (sp->slots + MAX_GROUP - 1) / MAX_GROUP;
   sp->words = (g->f + 31) / 32;
   sp->tile = sparse_tile(g, max_batch);
+  double use = (double)g->ckk / ((double)sp->slots * LANES);
+  sp->max_density =
+      SPARSE_SLOT_USE * use < SPARSE_MAX_DENSITY ? SPARSE_SLOT_USE * use : SPARSE_MAX_DENSITY;
   size_t plane = (size_t)sp->hp * sp->wp * g->c, values = (size_t)sp->tile * g->f * g->ohw;
   sp->groups = gb_calloc((size_t)sp->n_groups, sizeof *sp->groups);
   sp->pos = gb_malloc((size_t)g->ohw * sizeof *sp->pos);
@@ -168,9 +179,8 @@ gb_conv_sparse_new(const GbConvGeom *g, int max_batch)
   sp->start = gb_malloc(((size_t)sp->tile * g->f + 1) * sizeof *sp->start);
   sp->mask = gb_malloc((size_t)sp->tile * sp->words * g->ohw * sizeof *sp->mask);
   if (sp->groups == NULL || sp->pos == NULL || sp->to_cl == NULL || sp->from_cl == NULL ||
-      sp->xh == NULL || sp->dxh == NULL ||
-      sp->wr == NULL || sp->dwr == NULL || sp->db == NULL || sp->off == NULL || sp->val == NULL ||
-      sp->start == NULL || sp->mask == NULL) {
+      sp->xh == NULL || sp->dxh == NULL || sp->wr == NULL || sp->dwr == NULL || sp->db == NULL ||
+      sp->off == NULL || sp->val == NULL || sp->start == NULL || sp->mask == NULL) {
     gb_conv_sparse_free(sp);
     return NULL;
   }
@@ -342,8 +352,8 @@ wgrad_group(const GbConvSparse *sp, const SlotGroup *gr, const int n_slots, int 
   __m512 acc[MAX_GROUP];
   int src[MAX_GROUP];
   float *out = sp->dwr + ((size_t)fi * sp->slots + gr->first) * LANES;
-  UNROLL for (int j = 0; j < n_slots; j++)
-  {
+  UNROLL
+  for (int j = 0; j < n_slots; j++) {
     acc[j] = _mm512_load_ps(out + (size_t)j * LANES);
     src[j] = gr->src[j];
   }
@@ -352,11 +362,13 @@ wgrad_group(const GbConvSparse *sp, const SlotGroup *gr, const int n_slots, int 
     for (size_t e = e0; e < e1; e++) {
       const float *b = sp->xh + sp->off[e];
       __m512 gv = _mm512_set1_ps(sp->val[e]);
-      UNROLL for (int j = 0; j < n_slots; j++)
+      UNROLL
+      for (int j = 0; j < n_slots; j++)
         acc[j] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(b + src[j]), acc[j]);
     }
   }
-  UNROLL for (int j = 0; j < n_slots; j++)
+  UNROLL
+  for (int j = 0; j < n_slots; j++)
     _mm512_store_ps(out + (size_t)j * LANES, acc[j]);
 }
 
@@ -367,7 +379,8 @@ dgrad_group(const GbConvSparse *sp, const SlotGroup *gr, const int n_slots, cons
             size_t mstride, const float *dyn, int p)
 {
   __m512 acc[MAX_GROUP];
-  UNROLL for (int j = 0; j < n_slots; j++)
+  UNROLL
+  for (int j = 0; j < n_slots; j++)
     acc[j] = _mm512_setzero_ps();
   for (int wi = 0; wi < sp->words; wi++) {
     uint32_t bits = m[(size_t)wi * mstride];
@@ -376,13 +389,14 @@ dgrad_group(const GbConvSparse *sp, const SlotGroup *gr, const int n_slots, cons
       bits &= bits - 1;
       __m512 gv = _mm512_set1_ps(dyn[(size_t)fi * sp->g.ohw + p]);
       const float *w = sp->wr + ((size_t)fi * sp->slots + gr->first) * LANES;
-      UNROLL for (int j = 0; j < n_slots; j++)
+      UNROLL
+      for (int j = 0; j < n_slots; j++)
         acc[j] = _mm512_fmadd_ps(gv, _mm512_load_ps(w + (size_t)j * LANES), acc[j]);
     }
   }
   float *b = sp->dxh + sp->pos[p];
-  UNROLL for (int j = 0; j < n_slots; j++)
-  {
+  UNROLL
+  for (int j = 0; j < n_slots; j++) {
     float *q = b + gr->src[j];
     _mm512_storeu_ps(q, _mm512_add_ps(_mm512_loadu_ps(q), acc[j]));
   }
@@ -396,13 +410,10 @@ wgrad(const GbConvSparse *sp, const SlotGroup *gr, int fi, int batch)
 {
   switch (gr->n) {
 #define WCASE(N)                                                                                   \
-  case N:                                                                                          \
-    wgrad_group(sp, gr, N, fi, batch);                                                             \
-    break;
+  case N: wgrad_group(sp, gr, N, fi, batch); break;
     SLOT_CASES(WCASE)
 #undef WCASE
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -412,13 +423,10 @@ dgrad(const GbConvSparse *sp, const SlotGroup *gr, const uint32_t *m, size_t mst
 {
   switch (gr->n) {
 #define DCASE(N)                                                                                   \
-  case N:                                                                                          \
-    dgrad_group(sp, gr, N, m, mstride, dyn, p);                                                    \
-    break;
+  case N: dgrad_group(sp, gr, N, m, mstride, dyn, p); break;
     SLOT_CASES(DCASE)
 #undef DCASE
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -491,7 +499,10 @@ gb_conv_sparse_backward(GbConvSparse *sp, const float *w, const float *x, const 
 {
   const GbConvGeom *g = &sp->g;
   size_t count = sparse_count(g, dy, batch);
-  if (count == SIZE_MAX || (double)count > atomic_load(&max_density) * batch * g->f * g->ohw)
+  double limit = atomic_load(&max_density_override);
+  if (limit < 0.0)
+    limit = sp->max_density;
+  if (count == SIZE_MAX || (double)count > limit * batch * g->f * g->ohw)
     return false;
   atomic_fetch_add(&n_uses, 1);
   if (dw != NULL) {

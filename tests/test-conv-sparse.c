@@ -52,15 +52,16 @@ grads_clear(Grads *g)
   g_free(g->grads);
 }
 
-/* One forward and backward of @m; @max_density for the sparse path, @reference for the naive
- * kernels. */
+/* One forward and backward of @m; @max_density for the sparse path (negative: each layer's
+ * own limit), @reference for the naive kernels. */
 static Grads
 run(GbModel *m, const float *x, const float *dy, int batch, double max_density, bool reference)
 {
   GbError err;
   const float *y;
   Grads g;
-  g.dx = g_new(float, (size_t)batch *gb_model_input_size(m));
+  size_t n_in = (size_t)batch * gb_model_input_size(m);
+  g.dx = g_new(float, n_in);
   gb_conv_sparse_set_max_density(max_density);
   gb_engine_set_reference_kernels(reference);
   g_assert_cmpint(gb_model_forward(m, x, batch, true, &y, &err), ==, GB_OK);
@@ -147,7 +148,7 @@ test_sparse_matches_reference(void)
   /* Segments of exactly 16 and of 40 with a 1x1 kernel. */
   check_layer("input(4,10,10), conv2d(7,4)", 7, 3, 0.2);
   check_layer("input(40,6,6), conv2d(5,1)", 5, 3, 0.2);
-  /* Stride and padding, one input channel (segments of 3 and 5 floats). */
+  /* Stride and padding; segments of 5 floats (one input channel) and of 6. */
   check_layer("input(1,28,28), conv2d(8,5,stride=2)", 8, 4, 0.2);
   check_layer("input(3,20,20), conv2d(16,5,stride=2,pad=2)", 16, 3, 0.25);
   check_layer("input(2,7,5), conv2d(3,3,stride=2,pad=1)", 3, 4, 0.3);

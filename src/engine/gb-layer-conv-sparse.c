@@ -28,7 +28,7 @@
  *   dW[fi] += g x window(n, oy, ox)      db[fi] += g
  *   dx window(n, oy, ox) += g W[fi]
  * For those rows of c k k values to be contiguous, x is copied into channels-last order,
- * xh: (batch, hp, wp, c) with hp = h + 2 pad, wp = w + 2 pad and zero borders: then the window
+ * xh: (samples, hp, wp, c) with hp = h + 2 pad, wp = w + 2 pad and zero borders: then the window
  * of output (oy, ox) is k segments, one per kernel row ki, of k c contiguous floats at
  *   ((oy s + ki) wp + ox s) c
  * and the weights are taken in the same (ki, kj, ci) order. A segment is cut into slots of 16

@@ -179,3 +179,26 @@ gb_test_model_new(const char *spec, uint64_t seed)
     g_error("%s: %s", spec, err.message);
   return m;
 }
+
+GbModel *
+gb_test_model_new_random(const char *spec, uint64_t seed)
+{
+  GbModel *m = gb_test_model_new(spec, seed);
+  for (int i = 0; i < gb_model_n_tensors(m); i++) {
+    GbModelTensor t;
+    gb_model_get_tensor(m, i, &t);
+    gb_test_fill_uniform(t.data, t.count, -0.5f, 0.5f, seed + 100 + (uint64_t)i);
+  }
+  return m;
+}
+
+double
+gb_test_rel_diff(const float *a, const float *b, size_t n)
+{
+  double diff = 0.0, scale = 1e-30;
+  for (size_t i = 0; i < n; i++) {
+    diff = fmax(diff, fabs((double)a[i] - b[i]));
+    scale = fmax(scale, fabs((double)b[i]));
+  }
+  return diff / scale;
+}

@@ -8,6 +8,10 @@
 
 /* The model @spec describes, initialised from @seed; a test error if it cannot be built. */
 GbModel *gb_test_model_new(const char *spec, uint64_t seed);
+/* The same with every tensor, biases too, uniform in [-0.5, 0.5), so that bias handling shows. */
+GbModel *gb_test_model_new_random(const char *spec, uint64_t seed);
+/* max |a - b| / max |b| over n entries: the error relative to the tensor's scale. */
+double gb_test_rel_diff(const float *a, const float *b, size_t n);
 
 /* Fills @x with uniform values in [lo, hi) from a GLib-independent seeded stream. */
 void gb_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);

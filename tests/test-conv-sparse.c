@@ -15,18 +15,6 @@
 #include "gb-model.h"
 #include "gb-test-util.h"
 
-/* max |a - b| / max |b| */
-static double
-rel_diff(const float *a, const float *b, size_t n)
-{
-  double diff = 0.0, scale = 1e-30;
-  for (size_t i = 0; i < n; i++) {
-    diff = fmax(diff, fabs((double)a[i] - b[i]));
-    scale = fmax(scale, fabs((double)b[i]));
-  }
-  return diff / scale;
-}
-
 /* dy with about @density of its values non-zero, uniform in [-1, 1) there. */
 static float *
 sparse_dy(size_t n, double density, uint64_t seed)
@@ -76,7 +64,7 @@ static void
 assert_close(const char *spec, const char *what, const Grads *a, const Grads *b, size_t n_in,
              size_t n_par)
 {
-  double edx = rel_diff(a->dx, b->dx, n_in), epar = rel_diff(a->grads, b->grads, n_par);
+  double edx = gb_test_rel_diff(a->dx, b->dx, n_in), epar = gb_test_rel_diff(a->grads, b->grads, n_par);
   g_test_message("%s, %s: relative differences dx %.1e, parameters %.1e", spec, what, edx, epar);
   g_assert_cmpfloat(edx, <, 1e-5);
   g_assert_cmpfloat(epar, <, 1e-5);
@@ -260,7 +248,7 @@ test_sparse_under_maxpool(void)
     GbModelTensor t;
     gb_model_get_tensor(m, i, &t);
     size_t off = (size_t)(t.grad - gb_model_grads(m));
-    g_assert_cmpfloat(rel_diff(fast.grads + off, ref.grads + off, t.count), <, 1e-5);
+    g_assert_cmpfloat(gb_test_rel_diff(fast.grads + off, ref.grads + off, t.count), <, 1e-5);
   }
   grads_clear(&fast);
   grads_clear(&ref);

@@ -55,18 +55,6 @@ assert_floats(const float *got, const float *want, size_t n, double tol)
       g_error("entry %zu: got %.7g, want %.7g", i, (double)got[i], (double)want[i]);
 }
 
-/* max |a - b| / max |b|: the error relative to the tensor's scale. */
-static double
-rel_diff(const float *a, const float *b, size_t n)
-{
-  double diff = 0.0, scale = 1e-30;
-  for (size_t i = 0; i < n; i++) {
-    diff = fmax(diff, fabs((double)a[i] - b[i]));
-    scale = fmax(scale, fabs((double)b[i]));
-  }
-  return diff / scale;
-}
-
 static void
 gradcheck_both_paths(const char *const *specs, int batch)
 {
@@ -221,9 +209,9 @@ compare_paths(const char *spec, int batch, int warm_batch)
   Pass ref = run_pass(m, x, dy, batch, true);
   GbModelTensor w = get_tensor(m, "conv2d1.weight");
   size_t w_off = (size_t)(w.grad - gb_model_grads(m)), b_off = (size_t)(b.grad - gb_model_grads(m));
-  double ey = rel_diff(fast.y, ref.y, n_out), edx = rel_diff(fast.dx, ref.dx, n_in);
-  double edw = rel_diff(fast.grads + w_off, ref.grads + w_off, w.count);
-  double edb = rel_diff(fast.grads + b_off, ref.grads + b_off, b.count);
+  double ey = gb_test_rel_diff(fast.y, ref.y, n_out), edx = gb_test_rel_diff(fast.dx, ref.dx, n_in);
+  double edw = gb_test_rel_diff(fast.grads + w_off, ref.grads + w_off, w.count);
+  double edb = gb_test_rel_diff(fast.grads + b_off, ref.grads + b_off, b.count);
   g_test_message("%s, batch %d: relative differences y %.1e dx %.1e dW %.1e db %.1e", spec, batch,
                  ey, edx, edw, edb);
   g_assert_cmpfloat(ey, <, 1e-5);

@@ -26,19 +26,6 @@
   "input(2,12,12), conv2d(3,5), relu, maxpool2d(2), flatten, dense(8), tanh, dense(4)"
 #define TOL 1e-4
 
-/* The spec's model with every tensor (biases too) random, so bias handling is exercised. */
-static GbModel *
-random_model(const char *spec, uint64_t seed)
-{
-  GbModel *m = gb_test_model_new(spec, seed);
-  for (int i = 0; i < gb_model_n_tensors(m); i++) {
-    GbModelTensor t;
-    gb_model_get_tensor(m, i, &t);
-    gb_test_fill_uniform(t.data, t.count, -0.5f, 0.5f, seed + 100 + i);
-  }
-  return m;
-}
-
 static GbModel *
 digits_mlp(void)
 {
@@ -105,7 +92,7 @@ test_find(void)
       {"input(1,6,6), maxpool2d(2), flatten, dense(2)", -1},
   };
   for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
-    GbModel *m = random_model(cases[k].spec, 3);
+    GbModel *m = gb_test_model_new_random(cases[k].spec, 3);
     GbAffinePrefix p;
     bool found = gb_affine_prefix_find(m, &p);
     g_assert_cmpint(found, ==, cases[k].layer >= 0);
@@ -127,7 +114,7 @@ test_linear_part(void)
 {
   const char *specs[] = {"input(1,6,6), flatten, dense(5), relu, dense(2)", CNN_SPEC};
   for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
-    GbModel *m = random_model(specs[k], 5 + k);
+    GbModel *m = gb_test_model_new_random(specs[k], 5 + k);
     GbAffinePrefix p;
     g_assert_true(gb_affine_prefix_find(m, &p));
     size_t n = p.n_in, h = p.h;
@@ -224,7 +211,7 @@ test_ig_mlp(void)
 static void
 test_ig_cnn(void)
 {
-  GbModel *m = random_model(CNN_SPEC, 21);
+  GbModel *m = gb_test_model_new_random(CNN_SPEC, 21);
   float *x = gb_alloc_floats(288), *mean = gb_alloc_floats(288);
   gb_test_fill_uniform(x, 288, -1.0f, 1.0f, 22);
   gb_test_fill_uniform(mean, 288, -0.3f, 0.3f, 23);
@@ -240,7 +227,7 @@ test_ig_not_affine(void)
 {
   const char *specs[] = {"input(6,4), lstm(5), dense(3)", "input(12), relu, dense(6), dense(3)"};
   for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
-    GbModel *m = random_model(specs[k], 31 + k);
+    GbModel *m = gb_test_model_new_random(specs[k], 31 + k);
     size_t n = gb_model_input_size(m);
     float *x = gb_alloc_floats(n);
     gb_test_fill_uniform(x, n, -1.0f, 1.0f, 33);
@@ -405,7 +392,7 @@ test_coalitions_mlp(void)
 static void
 test_coalitions_cnn(void)
 {
-  GbModel *m = random_model(CNN_SPEC, 51);
+  GbModel *m = gb_test_model_new_random(CNN_SPEC, 51);
   float *x = gb_alloc_floats(288), *bg = gb_alloc_floats(2 * 288);
   gb_test_fill_uniform(x, 288, -1.0f, 1.0f, 52);
   gb_test_fill_uniform(bg, 2 * 288, -0.5f, 0.5f, 53);
@@ -467,7 +454,7 @@ test_occlusion(void)
                          "input(2,11,13), conv2d(3,4,stride=2,pad=1), relu, flatten, dense(4)",
                          "input(1,9,9), conv2d(2,3,stride=3,pad=2), tanh, flatten, dense(3)"};
   for (size_t k = 0; k < G_N_ELEMENTS(convs); k++) {
-    m = random_model(convs[k], 62 + k);
+    m = gb_test_model_new_random(convs[k], 62 + k);
     size_t n = gb_model_input_size(m);
     x = gb_alloc_floats(n);
     gb_test_fill_uniform(x, n, -1.0f, 1.0f, 63);
@@ -557,7 +544,7 @@ test_normal_fill_determinism(void)
 static void
 test_smoothgrad_noise(void)
 {
-  GbModel *m = random_model("input(20), dense(3), dense(2)", 71);
+  GbModel *m = gb_test_model_new_random("input(20), dense(3), dense(2)", 71);
   float x[20];
   gb_test_fill_uniform(x, 20, -1.0f, 1.0f, 72);
   GbTarget t = gb_target_class(1);

@@ -28,19 +28,6 @@
   "input(1,28,28), conv2d(8,5), relu, maxpool2d(2), conv2d(16,5), relu, maxpool2d(2), flatten, "   \
   "dense(10)"
 
-/* The spec's model with every tensor (biases too) random, so bias handling is exercised. */
-static GbModel *
-random_model(const char *spec, uint64_t seed)
-{
-  GbModel *m = gb_test_model_new(spec, seed);
-  for (int i = 0; i < gb_model_n_tensors(m); i++) {
-    GbModelTensor t;
-    gb_model_get_tensor(m, i, &t);
-    gb_test_fill_uniform(t.data, t.count, -0.5f, 0.5f, seed + 100 + i);
-  }
-  return m;
-}
-
 static GbModel *
 digits_cnn(void)
 {
@@ -142,7 +129,7 @@ test_digits_cnn(void)
 static void
 test_lenet(void)
 {
-  GbModel *m = random_model(LENET_SPEC, 5);
+  GbModel *m = gb_test_model_new_random(LENET_SPEC, 5);
   float *x = digit_input(784, 6), *mean = gb_alloc_floats(784);
   gb_test_fill_uniform(mean, 784, 0.0f, 0.3f, 7);
   GbTarget t = gb_target_class(4);
@@ -176,7 +163,7 @@ test_geometries(void)
   };
   GbTarget t = gb_target_class(0), tc = gb_target_contrast(1, 0);
   for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
-    GbModel *m = random_model(specs[k], 20 + k);
+    GbModel *m = gb_test_model_new_random(specs[k], 20 + k);
     size_t n = gb_model_input_size(m);
     float *x = gb_alloc_floats(n), *custom = gb_alloc_floats(n);
     gb_test_fill_uniform(x, n, -1.0f, 1.0f, 30 + k);
@@ -217,7 +204,7 @@ test_not_local(void)
   };
   GbTarget t = gb_target_class(1);
   for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
-    GbModel *m = random_model(cases[k].spec, 50 + k);
+    GbModel *m = gb_test_model_new_random(cases[k].spec, 50 + k);
     float *x = gb_alloc_floats(64);
     gb_test_fill_uniform(x, 64, -1.0f, 1.0f, 60 + k);
     GbOcclusionConfig cfg;
@@ -241,7 +228,7 @@ test_declined(void)
   };
   GbTarget t = gb_target_class(1);
   for (size_t k = 0; k < G_N_ELEMENTS(specs); k++) {
-    GbModel *m = random_model(specs[k], 70 + k);
+    GbModel *m = gb_test_model_new_random(specs[k], 70 + k);
     size_t n = gb_model_input_size(m);
     float *x = gb_alloc_floats(n);
     gb_test_fill_uniform(x, n, -1.0f, 1.0f, 80 + k);
